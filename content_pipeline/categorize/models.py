@@ -1,0 +1,38 @@
+"""What the categorize stage sends to a provider and what a provider answers."""
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """The text of one classified record, as a provider sees it."""
+
+    record_id: str
+    kind: str
+    title: str
+    text: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
+class Entity:
+    name: str
+    type: str  # Person, Organization, Location, Event, Work, Concept
+    prominence: int  # 1-10
+
+
+@dataclass
+class Categorization:
+    """One provider answer for one document; `status`/`reason` carry a per-record failure."""
+
+    record_id: str
+    status: str = "ok"  # a CategorizeStatus value
+    reason: str = ""
+    category: str | None = None
+    confidence: float | None = None
+    tags: list[str] = field(default_factory=list)
+    summary: str | None = None
+    entities: list[Entity] | None = None  # None: the provider does not extract entities
+    entities_note: str = ""  # e.g. "not available in local mode"
+    tokens_in: int = 0
+    tokens_out: int = 0

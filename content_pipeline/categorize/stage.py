@@ -1,0 +1,71 @@
+"""The categorize stage over one partition: send every classified text to the provider, keep every record."""
+
+import json
+from dataclasses import asdict
+
+import polars as pl
+
+from content_pipeline.categorize.models import Categorization, Document
+from content_pipeline.categorize.provider import CategorizeProvider
+from content_pipeline.schemas import CATEGORIZE_SCHEMA, frame
+from content_pipeline.status import CategorizeStatus, ClassifyStatus
+
+
+def document_for(row: dict[str, object]) -> Document | None:
+    """The text a provider sees for one classified row, or None when there is none."""
+    title = str(row["title"] or "")
+    text = str(row["text"] or row["description"] or "")
+    if not (title.strip() or text.strip()):
+        return None
+    return Document(
+        str(row["record_id"]),
+        str(row["kind"] or ""),
+        title,
+        text,
+        str(row["url"] or ""),
+    )
+
+
+def categorize_partition(
+    classified: pl.DataFrame, provider: CategorizeProvider
+) -> pl.DataFrame:
+    """One categorize row per classified row; rows without a usable text get a status that says why."""
+    rows = classified.select(
+        "record_id", "url", "kind", "status", "reason", "title", "text", "description"
+    ).to_dicts()
+    answers: dict[str, Categorization] = {}
+    docs: list[Document] = []
+    for row in rows:
+        record_id = str(row["record_id"])
+        if row["status"] != ClassifyStatus.OK:
+            reason = f"classify status {row['status']}" + (
+                f": {row['reason']}" if row["reason"] else ""
+            )
+            answers[record_id] = Categorization(
+                record_id, CategorizeStatus.SKIPPED.value, reason
+            )
+        elif (doc := document_for(row)) is None:
+            reason = f"no text to categorize ({row['kind']})"
+            answers[record_id] = Categorization(
+                record_id, CategorizeStatus.NO_TEXT.value, reason
+            )
+        else:
+            docs.append(doc)
+    for answer in provider.categorize(docs) if docs else []:
+        answers[answer.record_id] = answer
+    sent = {doc.record_id for doc in docs}
+    out = []
+    for row in rows:
+        answer = answers[str(row["record_id"])]
+        record = asdict(answer)
+        record["entities"] = (
+            None
+            if answer.entities is None
+            else json.dumps(record["entities"], ensure_ascii=False)
+        )
+        sent_to_provider = answer.record_id in sent
+        record["provider"], record["model"] = (
+            (provider.name, provider.model) if sent_to_provider else (None, None)
+        )
+        out.append(record)
+    return frame(out, CATEGORIZE_SCHEMA)

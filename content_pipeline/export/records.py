@@ -1,0 +1,68 @@
+"""The joined, per-record result of all stages: what a user reads in the CSV and queries as `export`."""
+
+import json
+
+import polars as pl
+
+STAGES = ("ingest", "fetch", "classify", "categorize")
+
+INGEST_COLUMNS = ["record_id", "url", "input_url", "source", "source_file", "source_row", "added_on", "duplicate_of"]
+FETCH_COLUMNS = ["final_url", "http_status", "content_type", "bytes"]
+CLASSIFY_COLUMNS = [
+    "kind", "processor", "title", "author", "published", "site_name", "language", "description",
+    "word_count", "thumbnail", "text", "details",
+]  # fmt: skip
+CATEGORIZE_COLUMNS = ["category", "confidence", "tags", "summary", "entities", "entities_note", "provider", "model"]
+
+
+def stage_columns(data: pl.DataFrame, stage: str, columns: list[str]) -> pl.DataFrame:
+    return data.select(
+        "record_id",
+        *[c for c in columns if c != "record_id"],
+        pl.col("status").alias(f"{stage}_status"),
+        pl.col("reason").alias(f"{stage}_reason"),
+    )
+
+
+def build_records(
+    ingest: pl.DataFrame, fetch: pl.DataFrame, classify: pl.DataFrame, categorize: pl.DataFrame
+) -> pl.DataFrame:
+    """One row per ingested record with every stage's outcome, an overall `status` and its `reason`."""
+    joined = (
+        stage_columns(ingest, "ingest", INGEST_COLUMNS + ["extra"])
+        .join(stage_columns(fetch, "fetch", FETCH_COLUMNS), on="record_id", how="left")
+        .join(stage_columns(classify, "classify", CLASSIFY_COLUMNS), on="record_id", how="left")
+        .join(stage_columns(categorize, "categorize", CATEGORIZE_COLUMNS), on="record_id", how="left")
+    )
+    first_problem = pl.coalesce(
+        [
+            pl.when(pl.col(f"{stage}_status").is_not_null() & (pl.col(f"{stage}_status") != "ok")).then(
+                pl.lit(f"{stage}:") + pl.col(f"{stage}_status")
+            )
+            for stage in STAGES
+        ]
+    )
+    first_reason = pl.coalesce(
+        [
+            pl.when(pl.col(f"{stage}_status").is_not_null() & (pl.col(f"{stage}_status") != "ok")).then(
+                pl.col(f"{stage}_reason")
+            )
+            for stage in STAGES
+        ]
+    )
+    return joined.with_columns(
+        status=first_problem.fill_null("ok"), reason=first_reason.fill_null("")
+    ).select("record_id", "status", "reason", pl.exclude("record_id", "status", "reason"))
+
+
+def expand_extra(records: pl.DataFrame) -> pl.DataFrame:
+    """The user's own input columns (kept as JSON) as real columns; a name that clashes gets an `input_` prefix."""
+    extras = [json.loads(value) if value else {} for value in records["extra"].to_list()]
+    names: list[str] = []
+    for extra in extras:
+        names.extend(name for name in extra if name not in names)
+    columns = {
+        (f"input_{name}" if name in records.columns else name): [extra.get(name) for extra in extras]
+        for name in names
+    }
+    return records.drop("extra").hstack(pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String())))

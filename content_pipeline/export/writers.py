@@ -1,0 +1,49 @@
+"""Write a partition's records to files: parquet (everything) and CSV (for people and spreadsheets)."""
+
+import os
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import polars as pl
+
+from content_pipeline.export.records import expand_extra
+
+CSV_LEFT_OUT = ("text", "details")  # long or machine-oriented: in the parquet file, not the CSV
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
+    """Write through a temporary file in the same folder, then rename over `target`."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        write(temporary)
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return target
+
+
+def neutralize_formulas(data: pl.DataFrame) -> pl.DataFrame:
+    """Prefix text cells that a spreadsheet would run as a formula with a quote (values from the web are data)."""
+    risky = pl.col(pl.String).str.starts_with(FORMULA_PREFIXES[0])
+    for prefix in FORMULA_PREFIXES[1:]:
+        risky = risky | pl.col(pl.String).str.starts_with(prefix)
+    return data.with_columns(pl.when(risky).then(pl.lit("'") + pl.col(pl.String)).otherwise(pl.col(pl.String)))
+
+
+def for_csv(records: pl.DataFrame) -> pl.DataFrame:
+    flat = expand_extra(records).drop(*CSV_LEFT_OUT, strict=False)
+    flat = flat.with_columns(pl.col(pl.List(pl.String)).list.join("; "))
+    return neutralize_formulas(flat)
+
+
+def write_exports(records: pl.DataFrame, output_dir: Path, day: str) -> dict[str, Path]:
+    """Write `<output>/<day>/records.csv` and `records.parquet`, replacing earlier ones; returns the paths."""
+    folder = output_dir / day
+    csv_path = write_atomically(folder / "records.csv", lambda p: for_csv(records).write_csv(p))
+    parquet_path = write_atomically(
+        folder / "records.parquet", lambda p: expand_extra(records).write_parquet(p, compression="zstd")
+    )
+    return {"csv": csv_path, "parquet": parquet_path}

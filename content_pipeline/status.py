@@ -1,0 +1,49 @@
+"""Per-record status values of every stage: a failure is a value on the row, never a dropped row."""
+
+from enum import StrEnum
+
+
+class IngestStatus(StrEnum):
+    OK = "ok"
+    EMPTY_URL = "empty_url"
+    RELATIVE_URL = "relative_url"
+    UNSUPPORTED_SCHEME = "unsupported_scheme"
+    INVALID_URL = "invalid_url"
+    DUPLICATE = "duplicate"
+    INVALID_DATE = "invalid_date"
+    BAD_FILE = "bad_file"
+
+
+class FetchStatus(StrEnum):
+    OK = "ok"
+    SKIPPED = "skipped"
+    HTTP_ERROR = "http_error"
+    TIMEOUT = "timeout"
+    CONNECTION_ERROR = "connection_error"
+    TOO_LARGE = "too_large"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    BLOCKED = "blocked"
+    INVALID_URL = "invalid_url"
+    ERROR = "error"
+
+
+class ClassifyStatus(StrEnum):
+    OK = "ok"
+    SKIPPED = "skipped"
+    NOTHING_USEFUL = "nothing_useful"
+    ERROR = "error"
+
+
+class CategorizeStatus(StrEnum):
+    OK = "ok"
+    SKIPPED = "skipped"
+    NO_TEXT = "no_text"
+    ERROR = "error"
+
+
+KNOWN_STATUSES: dict[str, frozenset[str]] = {
+    "ingest": frozenset(IngestStatus),
+    "fetch": frozenset(FetchStatus),
+    "classify": frozenset(ClassifyStatus),
+    "categorize": frozenset(CategorizeStatus),
+}

@@ -1,0 +1,62 @@
+"""URL validation, normalization and the stable record id derived from them."""
+
+import hashlib
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from content_pipeline.status import IngestStatus
+
+FETCHABLE_SCHEMES = frozenset({"http", "https"})
+DEFAULT_PORTS = {"http": 80, "https": 443}
+MAX_URL_LENGTH = 8192
+
+
+@dataclass(frozen=True)
+class CheckedUrl:
+    """A user-supplied URL after checking: `url` is normalized when `status` is ok, else the trimmed input."""
+
+    url: str
+    status: IngestStatus
+    reason: str = ""
+
+
+def check_url(raw: str | None) -> CheckedUrl:
+    """Validate one user-supplied URL and normalize it when it is fetchable."""
+    text = (raw or "").strip()
+    if not text:
+        return CheckedUrl("", IngestStatus.EMPTY_URL, "the url cell is empty")
+    if len(text) > MAX_URL_LENGTH:
+        return CheckedUrl(text[:200], IngestStatus.INVALID_URL, f"longer than {MAX_URL_LENGTH} characters")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in text):
+        return CheckedUrl(text, IngestStatus.INVALID_URL, "contains whitespace or control characters")
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        return CheckedUrl(text, IngestStatus.INVALID_URL, f"cannot be parsed: {exc}")
+    scheme = parts.scheme.lower()
+    if not scheme or (scheme not in FETCHABLE_SCHEMES and not parts.netloc and "." in scheme):
+        hint = f"; did you mean https://{text.lstrip('/')}?" if not text.startswith("/") else ""
+        return CheckedUrl(text, IngestStatus.RELATIVE_URL, f"relative URL, no scheme or host{hint}")
+    if scheme not in FETCHABLE_SCHEMES:
+        return CheckedUrl(text, IngestStatus.UNSUPPORTED_SCHEME, f"scheme '{scheme}:' is not http or https")
+    host = (parts.hostname or "").rstrip(".")
+    if not host:
+        return CheckedUrl(text, IngestStatus.INVALID_URL, "no host name")
+    try:
+        host = host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return CheckedUrl(text, IngestStatus.INVALID_URL, f"host name '{host}' is not valid")
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    if parts.username or parts.password:
+        return CheckedUrl(text, IngestStatus.INVALID_URL, "URLs with credentials are not accepted")
+    path = parts.path or "/"
+    return CheckedUrl(urlunsplit((scheme, netloc, path, parts.query, "")), IngestStatus.OK)
+
+
+def stable_id(*parts: str) -> str:
+    """A short, stable hex id from the given parts (the same parts always give the same id)."""
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest[:16]

@@ -1,0 +1,91 @@
+"""One parquet file per asset partition, written through DuckDB atomically, plus a DuckDB catalog of views."""
+
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+PARTITION_FILE = "part.parquet"
+SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+SAFE_KEY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+ConnectionFactory = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
+
+
+class MissingPartitionError(LookupError):
+    """An upstream partition that a stage needs has not been materialized."""
+
+
+class PartitionStore:
+    """`<root>/<asset>/date=<key>/part.parquet`: written to a temporary name and renamed, replaced whole."""
+
+    def __init__(self, root: Path, compression: str = "zstd") -> None:
+        self.root = root
+        self.compression = compression
+
+    def path(self, asset: str, key: str) -> Path:
+        if not SAFE_NAME.match(asset) or not SAFE_KEY.match(key):
+            raise ValueError(f"bad asset name or partition key: {asset!r}, {key!r}")
+        return self.root / asset / f"date={key}" / PARTITION_FILE
+
+    def exists(self, asset: str, key: str) -> bool:
+        return self.path(asset, key).is_file()
+
+    def write(self, asset: str, key: str, data: pl.DataFrame) -> Path:
+        """Write one partition atomically: a reader sees the old file or the new one, never half of one."""
+        target = self.path(asset, key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{PARTITION_FILE}.{uuid.uuid4().hex}.tmp")
+        try:
+            with duckdb.connect() as con:
+                con.register("partition_frame", data.to_arrow())
+                con.execute(
+                    f"COPY partition_frame TO '{sql_path(temporary)}' "
+                    f"(FORMAT parquet, COMPRESSION {self.compression})"
+                )
+            with open(temporary, "rb") as handle:
+                os.fsync(handle.fileno())
+            os.replace(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)
+        return target
+
+    def read(self, asset: str, key: str, columns: Iterable[str] | None = None) -> pl.DataFrame:
+        """One partition as a frame; MissingPartitionError names the asset and day when it is not there."""
+        target = self.path(asset, key)
+        if not target.is_file():
+            raise MissingPartitionError(f"no '{asset}' partition for {key}: materialize {asset} for {key} first")
+        select = ", ".join(quote_identifier(c) for c in columns) if columns else "*"
+        with duckdb.connect() as con:
+            return con.sql(f"SELECT {select} FROM read_parquet('{sql_path(target)}', hive_partitioning = false)").pl()
+
+    def assets_with_data(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if SAFE_NAME.match(p.name) and any(p.glob(f"*/{PARTITION_FILE}")))
+
+    def refresh_catalog(self, connect: ConnectionFactory) -> list[str]:
+        """(Re)create one view per asset over all its partitions in the catalog database; returns the views."""
+        assets = self.assets_with_data()
+        with connect() as con:
+            for asset in assets:
+                pattern = sql_path(self.root.resolve() / asset / "*" / PARTITION_FILE)
+                con.execute(
+                    f"CREATE OR REPLACE VIEW {quote_identifier(asset)} AS SELECT * FROM "
+                    f"read_parquet('{pattern}', hive_partitioning = true, union_by_name = true)"
+                )
+        return assets
+
+
+def sql_path(path: Path) -> str:
+    """A path as a single-quoted SQL string body."""
+    return str(path).replace("'", "''")
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'

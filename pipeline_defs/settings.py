@@ -1,0 +1,60 @@
+"""Where the pipeline keeps its files and which services it uses, from the environment with local defaults."""
+
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def default_home() -> Path:
+    """`<project>/var` in a checkout; `./var` when the package is installed elsewhere."""
+    root = PROJECT_ROOT if (PROJECT_ROOT / "pyproject.toml").is_file() else Path.cwd()
+    return root / "var"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every path and switch the Definitions are built from (see the README's configuration table)."""
+
+    home: Path
+    inbox: Path
+    warehouse: Path
+    catalog: Path
+    output: Path
+    taxonomy: Path | None = None
+    dispatch_rules: Path | None = None
+    fetch_allow_private: tuple[str, ...] = ()
+    gemini_enabled: bool = False  # the key itself is read through dg.EnvVar, never stored here
+    gemini_model: str | None = None
+    gemini_base_url: str | None = None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
+        env = dict(os.environ if env is None else env)
+        home = Path(env.get("CONTENT_PIPELINE_HOME") or default_home()).expanduser().resolve()
+
+        def path(name: str, default: Path) -> Path:
+            return Path(env[name]).expanduser().resolve() if env.get(name) else default
+
+        def optional(name: str) -> Path | None:
+            return Path(env[name]).expanduser().resolve() if env.get(name) else None
+
+        allow = env.get("CONTENT_PIPELINE_FETCH_ALLOW_PRIVATE", "")
+        return cls(
+            home=home,
+            inbox=path("CONTENT_PIPELINE_INBOX", home / "inbox"),
+            warehouse=path("CONTENT_PIPELINE_WAREHOUSE", home / "warehouse"),
+            catalog=path("CONTENT_PIPELINE_CATALOG", home / "catalog.duckdb"),
+            output=path("CONTENT_PIPELINE_OUTPUT", home / "output"),
+            taxonomy=optional("CONTENT_PIPELINE_TAXONOMY"),
+            dispatch_rules=optional("CONTENT_PIPELINE_DISPATCH_RULES"),
+            fetch_allow_private=tuple(a.strip() for a in allow.split(",") if a.strip()),
+            gemini_enabled=bool(env.get("GEMINI_API_KEY")),
+            gemini_model=env.get("GEMINI_MODEL") or None,
+            gemini_base_url=env.get("GEMINI_BASE_URL") or None,
+        )
+
+    def allowing(self, *hosts: str) -> "Settings":
+        """The same settings with more hosts exempt from the fetcher's private-address guard."""
+        return replace(self, fetch_allow_private=tuple(dict.fromkeys(self.fetch_allow_private + hosts)))

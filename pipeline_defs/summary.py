@@ -1,0 +1,31 @@
+"""The short report the command line prints after a run: counts per status, kind and category, and paths."""
+
+from collections.abc import Iterable
+
+import polars as pl
+
+from pipeline_defs.settings import Settings
+
+
+def count_lines(title: str, data: pl.DataFrame, column: str) -> list[str]:
+    grouped = data.group_by(column).len().sort(["len", column], descending=[True, False], nulls_last=True)
+    cells = [f"{'(none)' if value is None else value}: {n}" for value, n in grouped.iter_rows()]
+    return [f"  {title:<22} " + ", ".join(cells)]
+
+
+def summarize(records: pl.DataFrame, settings: Settings, day: str, written: Iterable[str]) -> str:
+    """A few lines a person reads after the demo: what happened to the records and where the results are."""
+    lines = [f"content-pipeline: partition {day}, {len(records)} records"]
+    lines += count_lines("overall status", records, "status")
+    for stage in ("ingest", "fetch", "classify", "categorize"):
+        lines += count_lines(f"{stage} status", records, f"{stage}_status")
+    lines += count_lines("kind", records.filter(pl.col("kind").is_not_null()), "kind")
+    lines += count_lines("category", records.filter(pl.col("category").is_not_null()), "category")
+    lines.append("written:")
+    lines += [f"  {path}" for path in written]
+    lines.append(f"  warehouse {settings.warehouse}")
+    lines.append(f"  catalog   {settings.catalog}")
+    lines.append(
+        'query it:  uv run content-pipeline sql "select category, count(*) from categorize group by 1"'
+    )
+    return "\n".join(lines)

@@ -1,0 +1,27 @@
+"""The AI provider of the categorize stage: Gemini when a key is configured, the local model otherwise."""
+
+from pathlib import Path
+
+import dagster as dg
+
+from content_pipeline.categorize.gemini_provider import DEFAULT_GEMINI_MODEL
+from content_pipeline.categorize.provider import CategorizeProvider, build_provider
+from content_pipeline.categorize.taxonomy import Taxonomy, load_taxonomy
+
+
+class CategorizerResource(dg.ConfigurableResource):
+    taxonomy_path: str | None = None  # None: the bundled content_pipeline/defaults/taxonomy.yaml
+    gemini_api_key: str | None = None  # set only through dg.EnvVar("GEMINI_API_KEY"); never logged
+    gemini_model: str = DEFAULT_GEMINI_MODEL
+    gemini_base_url: str | None = None  # a different endpoint (a proxy, or a local test server)
+
+    def taxonomy(self) -> Taxonomy:
+        return load_taxonomy(Path(self.taxonomy_path) if self.taxonomy_path else None)
+
+    def provider(self, taxonomy: Taxonomy) -> CategorizeProvider:
+        return build_provider(
+            taxonomy,
+            gemini_api_key=self.gemini_api_key or None,
+            gemini_model=self.gemini_model,
+            gemini_base_url=self.gemini_base_url,
+        )
