@@ -26,29 +26,19 @@ def document_for(row: dict[str, object]) -> Document | None:
     )
 
 
-def categorize_partition(
-    classified: pl.DataFrame, provider: CategorizeProvider
-) -> pl.DataFrame:
+def categorize_partition(classified: pl.DataFrame, provider: CategorizeProvider) -> pl.DataFrame:
     """One categorize row per classified row; rows without a usable text get a status that says why."""
-    rows = classified.select(
-        "record_id", "url", "kind", "status", "reason", "title", "text", "description"
-    ).to_dicts()
+    rows = classified.select("record_id", "url", "kind", "status", "reason", "title", "text", "description").to_dicts()
     answers: dict[str, Categorization] = {}
     docs: list[Document] = []
     for row in rows:
         record_id = str(row["record_id"])
         if row["status"] != ClassifyStatus.OK:
-            reason = f"classify status {row['status']}" + (
-                f": {row['reason']}" if row["reason"] else ""
-            )
-            answers[record_id] = Categorization(
-                record_id, CategorizeStatus.SKIPPED.value, reason
-            )
+            reason = f"classify status {row['status']}" + (f": {row['reason']}" if row["reason"] else "")
+            answers[record_id] = Categorization(record_id, CategorizeStatus.SKIPPED.value, reason)
         elif (doc := document_for(row)) is None:
             reason = f"no text to categorize ({row['kind']})"
-            answers[record_id] = Categorization(
-                record_id, CategorizeStatus.NO_TEXT.value, reason
-            )
+            answers[record_id] = Categorization(record_id, CategorizeStatus.NO_TEXT.value, reason)
         else:
             docs.append(doc)
     for answer in provider.categorize(docs) if docs else []:
@@ -58,14 +48,8 @@ def categorize_partition(
     for row in rows:
         answer = answers[str(row["record_id"])]
         record = asdict(answer)
-        record["entities"] = (
-            None
-            if answer.entities is None
-            else json.dumps(record["entities"], ensure_ascii=False)
-        )
+        record["entities"] = None if answer.entities is None else json.dumps(record["entities"], ensure_ascii=False)
         sent_to_provider = answer.record_id in sent
-        record["provider"], record["model"] = (
-            (provider.name, provider.model) if sent_to_provider else (None, None)
-        )
+        record["provider"], record["model"] = (provider.name, provider.model) if sent_to_provider else (None, None)
         out.append(record)
     return frame(out, CATEGORIZE_SCHEMA)

@@ -1,0 +1,64 @@
+"""The provider interface of the categorize stage and the factory that picks Gemini or the local model."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from content_pipeline.categorize.models import Categorization, Document
+from content_pipeline.categorize.taxonomy import Taxonomy
+
+DEFAULT_GEMINI_MODEL = "gemini-flash-latest"
+NO_TEXT_REASON = "no title or text to categorize"
+
+
+class CategorizeSystemError(RuntimeError):
+    """A failure of the whole provider (credentials, model name, quota): the run should stop and say why."""
+
+
+@runtime_checkable
+class CategorizeProvider(Protocol):
+    """Answers one Categorization per Document, in input order.
+
+    A bad document yields a per-record status and reason; only system failures raise (CategorizeSystemError).
+    """
+
+    name: str  # "local" or "gemini"
+    model: str
+
+    def categorize(self, docs: Sequence[Document]) -> list[Categorization]: ...
+
+
+def has_text(doc: Document) -> bool:
+    """A document is categorized from its text, or from its title alone when it has no text."""
+    return bool(doc.text.strip() or doc.title.strip())
+
+
+def build_provider(
+    taxonomy: Taxonomy,
+    gemini_api_key: str | None = None,
+    gemini_model: str = DEFAULT_GEMINI_MODEL,
+    gemini_base_url: str | None = None,
+    *,
+    timeout_s: float = 60.0,
+    max_concurrency: int = 4,
+    max_attempts: int = 3,
+    max_text_chars: int | None = None,
+) -> CategorizeProvider:
+    """Gemini when an API key is given, else the local embedding model (no network, no key)."""
+    if gemini_api_key and gemini_api_key.strip():
+        from content_pipeline.categorize.gemini_provider import DEFAULT_MAX_TEXT_CHARS, GeminiProvider
+
+        return GeminiProvider(
+            api_key=gemini_api_key.strip(),
+            model=gemini_model,
+            taxonomy=taxonomy,
+            base_url=gemini_base_url,
+            timeout_s=timeout_s,
+            max_concurrency=max_concurrency,
+            max_attempts=max_attempts,
+            max_text_chars=max_text_chars or DEFAULT_MAX_TEXT_CHARS,
+        )
+    from content_pipeline.categorize.local_provider import LocalEmbeddingProvider
+
+    return LocalEmbeddingProvider(taxonomy)

@@ -1,0 +1,74 @@
+import csv
+import json
+from datetime import date
+from pathlib import Path
+
+import polars as pl
+
+from content_pipeline.export.records import build_records
+from content_pipeline.export.writers import write_exports
+from content_pipeline.schemas import CATEGORIZE_SCHEMA, CLASSIFY_SCHEMA, FETCH_SCHEMA, INGEST_SCHEMA, frame
+
+DAY = date(2026, 11, 24)
+
+
+def stages() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    ingest = frame(
+        [
+            {"record_id": "a", "url": "https://a.org/", "status": "ok", "reason": "", "added_on": DAY,
+             "extra": json.dumps({"owner": "ann", "status": "todo"})},
+            {"record_id": "b", "url": "https://b.org/", "status": "ok", "reason": "", "added_on": DAY,
+             "extra": json.dumps({"owner": "=HYPERLINK(\"http://evil\")"})},
+            {"record_id": "c", "url": "", "status": "empty_url", "reason": "the url cell is empty", "added_on": DAY,
+             "extra": "{}"},
+        ],
+        INGEST_SCHEMA,
+    )  # fmt: skip
+    fetch = frame(
+        [
+            {"record_id": "a", "status": "ok", "reason": ""},
+            {"record_id": "b", "status": "http_error", "reason": "HTTP 404 Not Found"},
+            {"record_id": "c", "status": "skipped", "reason": "ingest status empty_url"},
+        ],
+        FETCH_SCHEMA,
+    )
+    classify = frame(
+        [
+            {"record_id": "a", "status": "ok", "kind": "article", "title": "-1 points", "text": "long text"},
+            {"record_id": "b", "status": "skipped", "reason": "fetch status http_error"},
+            {"record_id": "c", "status": "skipped", "reason": "fetch status skipped"},
+        ],
+        CLASSIFY_SCHEMA,
+    )
+    categorize = frame(
+        [
+            {"record_id": "a", "status": "ok", "category": "Sports", "tags": ["x", "y"]},
+            {"record_id": "b", "status": "skipped"},
+            {"record_id": "c", "status": "skipped"},
+        ],
+        CATEGORIZE_SCHEMA,
+    )
+    return ingest, fetch, classify, categorize
+
+
+def test_each_record_says_which_stage_stopped_it_and_why() -> None:
+    records = build_records(*stages())
+    assert records.select("record_id", "status", "reason").rows() == [
+        ("a", "ok", ""),
+        ("b", "fetch:http_error", "HTTP 404 Not Found"),
+        ("c", "ingest:empty_url", "the url cell is empty"),
+    ]
+
+
+def test_files_hold_every_record_with_user_columns_and_csv_is_safe_for_spreadsheets(tmp_path: Path) -> None:
+    paths = write_exports(build_records(*stages()), tmp_path, "2026-11-24")
+    with paths["csv"].open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["record_id"] for r in rows] == ["a", "b", "c"]
+    assert rows[0]["owner"] == "ann" and rows[0]["input_status"] == "todo" and rows[0]["status"] == "ok"
+    assert rows[0]["tags"] == "x; y"
+    assert rows[1]["owner"].startswith("'=HYPERLINK")
+    assert rows[0]["title"] == "'-1 points"
+    assert "text" not in rows[0]
+    parquet = pl.read_parquet(paths["parquet"])
+    assert parquet["text"][0] == "long text" and parquet["owner"][1] == '=HYPERLINK("http://evil")'

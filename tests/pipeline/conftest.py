@@ -1,0 +1,26 @@
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from content_pipeline.sample_site.server import serve_sample_site
+from pipeline_defs.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def sample_site() -> Iterator[str]:
+    with serve_sample_site("127.0.0.1", 0) as base_url:
+        yield base_url
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with every folder under a temporary home, the local model, and loopback allowed for fetching."""
+    return Settings.from_env({"CONTENT_PIPELINE_HOME": str(tmp_path / "home")}).allowing("127.0.0.1")
+
+
+@pytest.fixture
+def instance() -> Iterator[dg.DagsterInstance]:
+    with dg.instance_for_test() as test_instance:
+        yield test_instance
