@@ -11,7 +11,11 @@ from resources.warehouse import WarehouseResource
 
 
 @dg.asset(
-    partitions_def=daily_partitions, group_name="content", deps=["classify"], kinds={"parquet"}, retry_policy=NETWORK_RETRY
+    partitions_def=daily_partitions,
+    group_name="content",
+    deps=["classify"],
+    kinds={"parquet"},
+    retry_policy=NETWORK_RETRY,
 )
 def categorize(
     context: dg.AssetExecutionContext, categorizer: CategorizerResource, warehouse: WarehouseResource

@@ -12,7 +12,9 @@ STAGES = ("ingest", "fetch", "classify", "categorize")
 
 
 @dg.asset(partitions_def=daily_partitions, group_name="content", deps=["categorize"], kinds={"csv", "parquet"})
-def export(context: dg.AssetExecutionContext, exporter: ExportResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def export(
+    context: dg.AssetExecutionContext, exporter: ExportResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     """One row per record with every stage's outcome; and files under the output folder."""
     day = context.partition_key
     records = build_records(*(warehouse.read(stage, day) for stage in STAGES))

@@ -12,9 +12,15 @@ NETWORK_RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONE
 
 
 @dg.asset(
-    partitions_def=daily_partitions, group_name="content", deps=["ingest"], kinds={"parquet"}, retry_policy=NETWORK_RETRY
+    partitions_def=daily_partitions,
+    group_name="content",
+    deps=["ingest"],
+    kinds={"parquet"},
+    retry_policy=NETWORK_RETRY,
 )
-def fetch(context: dg.AssetExecutionContext, fetcher: FetcherResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def fetch(
+    context: dg.AssetExecutionContext, fetcher: FetcherResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     """Status, headers and body of every fetchable URL; rows that were not fetchable are `skipped`."""
     day = context.partition_key
     data = fetch_partition(warehouse.read("ingest", day), fetcher.fetcher())

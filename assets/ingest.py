@@ -11,7 +11,9 @@ from resources.warehouse import WarehouseResource
 
 
 @dg.asset(partitions_def=daily_partitions, group_name="content", kinds={"csv", "parquet"})
-def ingest(context: dg.AssetExecutionContext, inbox: InboxResource, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def ingest(
+    context: dg.AssetExecutionContext, inbox: InboxResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     """One row per URL dropped into the inbox for this day (invalid and duplicate URLs kept, with a status)."""
     day = context.partition_key
     data = inbox.read(date.fromisoformat(day))

@@ -7,7 +7,6 @@ from assets.classify import classify
 from assets.export import export
 from assets.fetch import fetch
 from assets.ingest import ingest
-from assets.partitions import daily_partitions
 from pipeline_defs.settings import Settings
 from resources.categorizer import CategorizerResource
 from resources.classifier import ClassifierResource
@@ -22,7 +21,6 @@ STAGE_ASSETS = [ingest, fetch, classify, categorize, export]
 pipeline_job = dg.define_asset_job(
     "pipeline_job",
     selection=dg.AssetSelection.assets(*STAGE_ASSETS),
-    partitions_def=daily_partitions,
     executor_def=dg.in_process_executor,
 )
 

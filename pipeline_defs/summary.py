@@ -25,7 +25,5 @@ def summarize(records: pl.DataFrame, settings: Settings, day: str, written: Iter
     lines += [f"  {path}" for path in written]
     lines.append(f"  warehouse {settings.warehouse}")
     lines.append(f"  catalog   {settings.catalog}")
-    lines.append(
-        'query it:  uv run content-pipeline sql "select category, count(*) from categorize group by 1"'
-    )
+    lines.append('query it:  uv run content-pipeline sql "select category, count(*) from categorize group by 1"')
     return "\n".join(lines)

@@ -4,8 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from content_pipeline.categorize.gemini_provider import DEFAULT_GEMINI_MODEL
-from content_pipeline.categorize.provider import CategorizeProvider, build_provider
+from content_pipeline.categorize.provider import DEFAULT_GEMINI_MODEL, CategorizeProvider, build_provider
 from content_pipeline.categorize.taxonomy import Taxonomy, load_taxonomy
 
 

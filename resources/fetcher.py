@@ -1,6 +1,7 @@
 """Outbound HTTP for the fetch stage: limits and the private-address guard are configuration."""
 
 import dagster as dg
+from pydantic import Field
 
 from content_pipeline.fetch.http_fetcher import HttpFetcher
 from content_pipeline.fetch.settings import DEFAULT_USER_AGENT, FetchSettings
@@ -16,7 +17,8 @@ class FetcherResource(dg.ConfigurableResource):
     max_body_bytes: int = DEFAULTS.max_body_bytes
     max_redirects: int = DEFAULTS.max_redirects
     user_agent: str = DEFAULT_USER_AGENT
-    allow_private: list[str] = []  # hosts, IPs or CIDRs the address guard lets through (e.g. the demo's 127.0.0.1)
+    # hosts, IPs or CIDRs the private-address guard lets through (e.g. the demo's 127.0.0.1)
+    allow_private: list[str] = Field(default_factory=list)
 
     def fetcher(self) -> HttpFetcher:
         return HttpFetcher(

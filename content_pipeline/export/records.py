@@ -29,7 +29,7 @@ def build_records(
 ) -> pl.DataFrame:
     """One row per ingested record with every stage's outcome, an overall `status` and its `reason`."""
     joined = (
-        stage_columns(ingest, "ingest", INGEST_COLUMNS + ["extra"])
+        stage_columns(ingest, "ingest", [*INGEST_COLUMNS, "extra"])
         .join(stage_columns(fetch, "fetch", FETCH_COLUMNS), on="record_id", how="left")
         .join(stage_columns(classify, "classify", CLASSIFY_COLUMNS), on="record_id", how="left")
         .join(stage_columns(categorize, "categorize", CATEGORIZE_COLUMNS), on="record_id", how="left")
@@ -50,9 +50,9 @@ def build_records(
             for stage in STAGES
         ]
     )
-    return joined.with_columns(
-        status=first_problem.fill_null("ok"), reason=first_reason.fill_null("")
-    ).select("record_id", "status", "reason", pl.exclude("record_id", "status", "reason"))
+    return joined.with_columns(status=first_problem.fill_null("ok"), reason=first_reason.fill_null("")).select(
+        "record_id", "status", "reason", pl.exclude("record_id", "status", "reason")
+    )
 
 
 def expand_extra(records: pl.DataFrame) -> pl.DataFrame:
@@ -62,7 +62,6 @@ def expand_extra(records: pl.DataFrame) -> pl.DataFrame:
     for extra in extras:
         names.extend(name for name in extra if name not in names)
     columns = {
-        (f"input_{name}" if name in records.columns else name): [extra.get(name) for extra in extras]
-        for name in names
+        (f"input_{name}" if name in records.columns else name): [extra.get(name) for extra in extras] for name in names
     }
     return records.drop("extra").hstack(pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String())))

@@ -27,10 +27,9 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
 
 def neutralize_formulas(data: pl.DataFrame) -> pl.DataFrame:
     """Prefix text cells that a spreadsheet would run as a formula with a quote (values from the web are data)."""
-    risky = pl.col(pl.String).str.starts_with(FORMULA_PREFIXES[0])
-    for prefix in FORMULA_PREFIXES[1:]:
-        risky = risky | pl.col(pl.String).str.starts_with(prefix)
-    return data.with_columns(pl.when(risky).then(pl.lit("'") + pl.col(pl.String)).otherwise(pl.col(pl.String)))
+    pattern = "^[" + "".join(FORMULA_PREFIXES).replace("-", "\\-") + "]"
+    text = pl.col(pl.String)
+    return data.with_columns(pl.when(text.str.contains(pattern)).then("'" + text).otherwise(text).name.keep())
 
 
 def for_csv(records: pl.DataFrame) -> pl.DataFrame:

@@ -45,8 +45,7 @@ class PartitionStore:
             with duckdb.connect() as con:
                 con.register("partition_frame", data.to_arrow())
                 con.execute(
-                    f"COPY partition_frame TO '{sql_path(temporary)}' "
-                    f"(FORMAT parquet, COMPRESSION {self.compression})"
+                    f"COPY partition_frame TO '{sql_path(temporary)}' (FORMAT parquet, COMPRESSION {self.compression})"
                 )
             with open(temporary, "rb") as handle:
                 os.fsync(handle.fileno())
@@ -67,7 +66,9 @@ class PartitionStore:
     def assets_with_data(self) -> list[str]:
         if not self.root.is_dir():
             return []
-        return sorted(p.name for p in self.root.iterdir() if SAFE_NAME.match(p.name) and any(p.glob(f"*/{PARTITION_FILE}")))
+        return sorted(
+            p.name for p in self.root.iterdir() if SAFE_NAME.match(p.name) and any(p.glob(f"*/{PARTITION_FILE}"))
+        )
 
     def refresh_catalog(self, connect: ConnectionFactory) -> list[str]:
         """(Re)create one view per asset over all its partitions in the catalog database; returns the views."""

@@ -13,7 +13,7 @@ PAGE = b"<html><head><title>ok</title></head><body><p>hello</p></body></html>"
 class MisbehavingHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
     def send(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
@@ -24,7 +24,7 @@ class MisbehavingHandler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         path = self.path.split("?")[0]
         if path == "/ok":
             self.send(200, PAGE, {"ETag": '"v1"', "Last-Modified": "Tue, 24 Nov 2026 10:00:00 GMT"})

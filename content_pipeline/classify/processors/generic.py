@@ -1,0 +1,19 @@
+"""Fallback for everything that is neither a page nor an image nor a known media type."""
+
+from content_pipeline.classify.models import Extraction, FetchedPage, Kind
+from content_pipeline.classify.processors.base import describe_type, nothing_useful
+
+
+class GenericProcessor:
+    """Records what was fetched; extracts nothing (PDFs, archives, JSON, feeds...)."""
+
+    name = "generic"
+    kind = Kind.OTHER
+
+    def process(self, page: FetchedPage) -> Extraction:
+        return nothing_useful(
+            self,
+            f"non-HTML content ({describe_type(page.content_type)})",
+            content_type=page.content_type,
+            bytes=len(page.body),
+        )
