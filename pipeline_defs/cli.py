@@ -2,6 +2,7 @@
 
 import argparse
 import csv
+import socket
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,7 +35,7 @@ def write_demo_inbox(inbox: Path, day: str, base_url: str) -> Path:
 
 
 def run_and_report(settings: Settings, day: str) -> int:
-    result = run_partition(settings, day, project_instance())
+    result = run_partition(settings, day, project_instance(), log_level="WARNING")
     if not result.success:
         for event in result.all_node_events:
             if event.is_step_failure:
@@ -50,10 +51,21 @@ def run_and_report(settings: Settings, day: str) -> int:
 def demo(args: argparse.Namespace) -> int:
     """Serve the bundled sample site on loopback, drop its URL list in the inbox, run today's partition."""
     settings = Settings.from_env().allowing(DEMO_HOST)
-    with serve_sample_site(DEMO_HOST, args.port) as base_url:
+    port = args.port if port_is_free(DEMO_HOST, args.port) else 0
+    with serve_sample_site(DEMO_HOST, port) as base_url:
         inbox_file = write_demo_inbox(settings.inbox, args.date, base_url)
         print(f"sample site at {base_url}; URL list dropped at {inbox_file}")
         return run_and_report(settings, args.date)
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server itself binds
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def run(args: argparse.Namespace) -> int:

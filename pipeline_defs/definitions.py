@@ -43,7 +43,12 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
-    return dg.Definitions(assets=STAGE_ASSETS, jobs=[pipeline_job], resources=build_resources(settings))
+    return dg.Definitions(
+        assets=STAGE_ASSETS,
+        jobs=[pipeline_job],
+        resources=build_resources(settings),
+        executor=dg.in_process_executor,  # also for runs launched from the UI
+    )
 
 
 defs = build_definitions(Settings.from_env())

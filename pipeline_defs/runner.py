@@ -18,7 +18,10 @@ def project_instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get()
 
 
-def run_partition(settings: Settings, day: str, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+def run_partition(
+    settings: Settings, day: str, instance: dg.DagsterInstance, log_level: str = "DEBUG"
+) -> dg.ExecuteInProcessResult:
     """Materialize ingest -> fetch -> classify -> categorize -> export for `day` (YYYY-MM-DD)."""
     job = build_definitions(settings).resolve_job_def("pipeline_job")
-    return job.execute_in_process(partition_key=day, instance=instance, raise_on_error=False)
+    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    return job.execute_in_process(run_config=run_config, partition_key=day, instance=instance, raise_on_error=False)

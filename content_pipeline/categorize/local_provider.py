@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import re
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from stop_words import StopWordError, get_stop_words
 
 from content_pipeline.categorize.models import Categorization, Document
 from content_pipeline.categorize.provider import NO_TEXT_REASON, CategorizeSystemError, has_text
@@ -158,7 +160,7 @@ class LocalEmbeddingProvider:
 
         sentences = [_sentences(d.text)[: s.summary_candidates] for d in docs]
         candidates = [[x for x in sent if len(x.split()) >= s.min_sentence_words] or sent for sent in sentences]
-        terms = [tag_candidates(d.title, d.text[: s.max_text_chars], s.tag_candidates) for d in docs]
+        terms = [tag_candidates(d.title, d.text[: s.max_text_chars], s.tag_candidates, d.language) for d in docs]
         sent_vecs = self._embed([x for c in candidates for x in c])
         term_vecs = self._embed([t for ts in terms for t, _ in ts])
         results, pos, tpos = [], 0, 0
@@ -258,11 +260,27 @@ _POSSESSIVE = re.compile(r"['’]s$")
 _CLAUSE = re.compile(r"[.,;:!?()\[\]\"“”|/\n]+")
 
 
-def tag_candidates(title: str, text: str, limit: int) -> list[tuple[str, float]]:
+def stopwords_for(language: str | None) -> frozenset[str]:
+    """English stop words plus those of the document's language (from the `stop-words` package) when it has them."""
+    if not language or language == "en":
+        return _STOPWORDS
+    return _STOPWORDS | _language_stopwords(language)
+
+
+@functools.cache
+def _language_stopwords(language: str) -> frozenset[str]:
+    try:
+        return frozenset(w.casefold() for w in get_stop_words(language))
+    except StopWordError:
+        return frozenset()
+
+
+def tag_candidates(title: str, text: str, limit: int, language: str | None = None) -> list[tuple[str, float]]:
     """Frequent content words and repeated two-word phrases of title + text, as they appear, with a weight.
 
-    The title counts double; a phrase needs two real occurrences.
+    The title counts double; a phrase needs two real occurrences; stop words of the text's language are skipped.
     """
+    stopwords = stopwords_for(language)
     weight: Counter[str] = Counter()
     seen: Counter[str] = Counter()
     surface: dict[str, Counter[str]] = {}
@@ -279,7 +297,7 @@ def tag_candidates(title: str, text: str, limit: int) -> list[tuple[str, float]]
             words = _WORD.findall(clause)
             words = [_POSSESSIVE.sub("", x) for x in words]
             keys = [x.casefold().strip("'’-&") for x in words]
-            good = [len(k) >= 3 and k not in _STOPWORDS for k in keys]
+            good = [len(k) >= 3 and k not in stopwords for k in keys]
             for j, key in enumerate(keys):
                 if good[j]:
                     add(key, words[j], w)

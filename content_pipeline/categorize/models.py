@@ -12,6 +12,7 @@ class Document:
     title: str
     text: str
     url: str = ""
+    language: str | None = None  # ISO 639-1 code from the classify stage, when it detected one
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,8 @@ def document_for(row: dict[str, object]) -> Document | None:
 
 def categorize_partition(classified: pl.DataFrame, provider: CategorizeProvider) -> pl.DataFrame:
     """One categorize row per classified row; rows without a usable text get a status that says why."""
-    rows = classified.select("record_id", "url", "kind", "status", "reason", "title", "text", "description").to_dicts()
+    columns = ["record_id", "url", "kind", "status", "reason", "title", "text", "description", "language"]
+    rows = classified.select(columns).to_dicts()
     answers: dict[str, Categorization] = {}
     docs: list[Document] = []
     for row in rows:

@@ -118,7 +118,7 @@ def rows_for_day(path: Path, table: CsvTable, day: date, name_day: date | None) 
     url_index = lowered.index(URL_COLUMN)
     date_index = next((lowered.index(c) for c in DATE_COLUMNS if c in lowered and name_day is None), None)
     dropped_on = drop_day(path) if name_day is None else name_day
-    out = []
+    out: list[dict[str, object]] = []
     for line_no, cells in enumerate(table.rows, start=2):
         row_day, date_problem = name_day or dropped_on, ""
         if date_index is not None and date_index < len(cells) and cells[date_index].strip():

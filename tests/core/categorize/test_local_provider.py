@@ -169,3 +169,14 @@ def test_the_model_loads_and_answers_with_no_network(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok Sports"
     assert not list(tmp_path.rglob("*.safetensors"))
+
+
+def test_tags_of_a_german_text_skip_german_stop_words(taxonomy: Taxonomy) -> None:
+    text = (
+        "Die Stadtwerke haben für die neue Pilotanlage aus Natrium-Akkus einen Speicher gebaut. "
+        "Die Pilotanlage soll von Januar an Strom aus Windkraft speichern. Der Speicher der Stadtwerke ist groß."
+    )
+    doc = Document("de-1", "article", "Pilotanlage für Natrium-Akkus", text, language="de")
+    [result] = LocalEmbeddingProvider(taxonomy).categorize([doc])
+    lowered = [tag.casefold() for tag in result.tags]
+    assert lowered and not {"die", "für", "aus", "von", "der", "das"} & set(lowered)
