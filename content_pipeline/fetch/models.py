@@ -1,6 +1,6 @@
 """What the fetch stage is asked for and what it records per record."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from content_pipeline.status import FetchStatus
@@ -31,4 +31,3 @@ class FetchResult:
     elapsed_ms: float = 0.0
     redirects: int = 0
     fetched_at: datetime | None = None
-    extra: dict[str, str] = field(default_factory=dict)

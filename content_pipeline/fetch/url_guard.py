@@ -33,7 +33,8 @@ class UrlGuard:
     def is_allowed_address(self, address: IpAddress) -> bool:
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
             address = address.ipv4_mapped
-        return address.is_global or any(address in net for net in self.allowed_networks)
+        public = address.is_global and not address.is_multicast  # is_global is True for most of 224.0.0.0/4
+        return public or any(address in net for net in self.allowed_networks)
 
     async def check(self, url: str) -> None:
         """Raise BlockedUrlError or UnresolvableHostError unless `url` may be fetched."""
@@ -47,7 +48,8 @@ class UrlGuard:
             return
         for address in await resolve(host, parts.port or (443 if parts.scheme == "https" else 80)):
             if not self.is_allowed_address(address):
-                raise BlockedUrlError(f"{host} resolves to {address}, which is not a public address")
+                where = f"{host} resolves to {address}, which" if host != str(address) else f"{address}"
+                raise BlockedUrlError(f"{where} is not a public address")
 
 
 async def resolve(host: str, port: int) -> list[IpAddress]:
