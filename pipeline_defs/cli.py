@@ -1,9 +1,11 @@
 """`content-pipeline`: run the demo, run a day's partition, or query the catalog with SQL."""
 
 import argparse
+import contextlib
 import csv
 import socket
 import sys
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -72,6 +74,15 @@ def run(args: argparse.Namespace) -> int:
     return run_and_report(Settings.from_env(), args.date)
 
 
+def sample_site(args: argparse.Namespace) -> int:
+    """Serve the sample site until interrupted, so the UI can rematerialize the demo's partitions."""
+    with serve_sample_site(DEMO_HOST, args.port) as base_url:
+        print(f"sample site at {base_url} (Ctrl-C stops it)", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    return 0
+
+
 def sql(args: argparse.Namespace) -> int:
     """Run one SQL statement against the catalog (read-only) and print the result."""
     catalog = Settings.from_env().catalog
@@ -93,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     run_parser = commands.add_parser("run", help="run the pipeline for one day of the inbox")
     run_parser.add_argument("--date", default=today(), help="partition day, YYYY-MM-DD (default: today, UTC)")
     run_parser.set_defaults(handler=run)
+    site_parser = commands.add_parser("sample-site", help="serve the bundled sample site on 127.0.0.1 until Ctrl-C")
+    site_parser.add_argument("--port", type=int, default=DEMO_PORT)
+    site_parser.set_defaults(handler=sample_site)
     sql_parser = commands.add_parser("sql", help="query the catalog: one view per stage over all partitions")
     sql_parser.add_argument("query")
     sql_parser.set_defaults(handler=sql)
