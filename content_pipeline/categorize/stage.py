@@ -17,13 +17,8 @@ def document_for(row: dict[str, object]) -> Document | None:
     text = str(row["text"] or row["description"] or "")
     if not (title.strip() or text.strip()):
         return None
-    return Document(
-        str(row["record_id"]),
-        str(row["kind"] or ""),
-        title,
-        text,
-        str(row["url"] or ""),
-    )
+    language = str(row["language"]) if row.get("language") else None
+    return Document(str(row["record_id"]), str(row["kind"] or ""), title, text, str(row["url"] or ""), language)
 
 
 def categorize_partition(classified: pl.DataFrame, provider: CategorizeProvider) -> pl.DataFrame:

@@ -89,6 +89,9 @@ def test_articles_are_categorized_inside_the_taxonomy_by_the_local_model(
     assert set(categorized["category"]) <= set(load_taxonomy().names)
     assert set(categorized["provider"]) == {"local"}
     assert all(len(tags) > 0 for tags in categorized["tags"])
+    german = first_and_second_run[1]["export"].filter(pl.col("language") == "de", pl.col("category").is_not_null())
+    assert len(german) == 1
+    assert not {"die", "der", "das", "für", "von", "aus", "und"} & {t.casefold() for t in german["tags"][0]}
 
 
 def test_exports_and_the_catalog_cover_every_partition(
