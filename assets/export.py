@@ -4,11 +4,9 @@ import dagster as dg
 
 from assets.metadata import counts, partition_metadata
 from assets.partitions import daily_partitions
-from content_pipeline.export.records import build_records
+from content_pipeline.export.records import STAGES, build_records
 from resources.exporter import ExportResource
 from resources.warehouse import WarehouseResource
-
-STAGES = ("ingest", "fetch", "classify", "categorize")
 
 
 @dg.asset(partitions_def=daily_partitions, group_name="content", deps=["categorize"], kinds={"csv", "parquet"})

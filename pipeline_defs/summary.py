@@ -4,6 +4,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from content_pipeline.export.records import STAGES
 from pipeline_defs.settings import Settings
 
 
@@ -17,7 +18,7 @@ def summarize(records: pl.DataFrame, settings: Settings, day: str, written: Iter
     """A few lines a person reads after the demo: what happened to the records and where the results are."""
     lines = [f"content-pipeline: partition {day}, {len(records)} records"]
     lines += count_lines("overall status", records, "status")
-    for stage in ("ingest", "fetch", "classify", "categorize"):
+    for stage in STAGES:
         lines += count_lines(f"{stage} status", records, f"{stage}_status")
     lines += count_lines("kind", records.filter(pl.col("kind").is_not_null()), "kind")
     lines += count_lines("category", records.filter(pl.col("category").is_not_null()), "category")
