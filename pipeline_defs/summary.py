@@ -4,13 +4,13 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from assets.metadata import counts
 from content_pipeline.export.records import STAGES
 from pipeline_defs.settings import Settings
 
 
 def count_lines(title: str, data: pl.DataFrame, column: str) -> list[str]:
-    grouped = data.group_by(column).len().sort(["len", column], descending=[True, False], nulls_last=True)
-    cells = [f"{'(none)' if value is None else value}: {n}" for value, n in grouped.iter_rows()]
+    cells = [f"{value}: {n}" for value, n in counts(data, column).items()]
     return [f"  {title:<22} " + ", ".join(cells)]
 
 

@@ -6,19 +6,18 @@ from dataclasses import asdict
 import polars as pl
 
 from content_pipeline.categorize.models import Categorization, Document
-from content_pipeline.categorize.provider import CategorizeProvider
+from content_pipeline.categorize.provider import NO_TEXT_REASON, CategorizeProvider, has_text
 from content_pipeline.schemas import CATEGORIZE_SCHEMA, frame
 from content_pipeline.status import CategorizeStatus, ClassifyStatus
 
 
-def document_for(row: dict[str, object]) -> Document | None:
-    """The text a provider sees for one classified row, or None when there is none."""
-    title = str(row["title"] or "")
-    text = str(row["text"] or row["description"] or "")
-    if not (title.strip() or text.strip()):
-        return None
+def document_for(row: dict[str, object]) -> Document:
+    """The text a provider sees for one classified row (its description stands in when it has no main text)."""
     language = str(row["language"]) if row.get("language") else None
-    return Document(str(row["record_id"]), str(row["kind"] or ""), title, text, str(row["url"] or ""), language)
+    text = str(row["text"] or row["description"] or "")
+    return Document(
+        str(row["record_id"]), str(row["kind"] or ""), str(row["title"] or ""), text, str(row["url"] or ""), language
+    )
 
 
 def categorize_partition(classified: pl.DataFrame, provider: CategorizeProvider) -> pl.DataFrame:
@@ -32,8 +31,8 @@ def categorize_partition(classified: pl.DataFrame, provider: CategorizeProvider)
         if row["status"] != ClassifyStatus.OK:
             reason = f"classify status {row['status']}" + (f": {row['reason']}" if row["reason"] else "")
             answers[record_id] = Categorization(record_id, CategorizeStatus.SKIPPED.value, reason)
-        elif (doc := document_for(row)) is None:
-            reason = f"no text to categorize ({row['kind']})"
+        elif not has_text(doc := document_for(row)):
+            reason = f"{NO_TEXT_REASON} ({row['kind']})"
             answers[record_id] = Categorization(record_id, CategorizeStatus.NO_TEXT.value, reason)
         else:
             docs.append(doc)

@@ -4,6 +4,7 @@ import re
 
 from content_pipeline.classify.models import Extraction, FetchedPage, Kind
 from content_pipeline.classify.page_metadata import PageMetadata
+from content_pipeline.classify.processors.base import word_count
 from content_pipeline.classify.processors.platform import platform_extraction
 
 SOCIAL_TYPES = ("SocialMediaPosting", "DiscussionForumPosting", "Comment")
@@ -35,7 +36,7 @@ class SocialProcessor:
         body = meta.main_item.get("articleBody") or meta.main_item.get("text")
         if isinstance(body, str) and body.strip():
             extraction.text = body.strip()
-            extraction.word_count = len(extraction.text.split())
+            extraction.word_count = word_count(extraction.text)
         extraction.author = extraction.author or handle
         extraction.details["handle"] = handle
         extraction.details["activitypub_url"] = meta.activitypub_url
