@@ -5,6 +5,7 @@ import dagster as dg
 from assets.metadata import partition_metadata
 from assets.partitions import daily_partitions
 from content_pipeline.fetch.stage import fetch_partition
+from content_pipeline.fetch.stats import fetch_stats
 from resources.fetcher import FetcherResource
 from resources.warehouse import WarehouseResource
 
@@ -21,10 +22,16 @@ NETWORK_RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONE
 def fetch(
     context: dg.AssetExecutionContext, fetcher: FetcherResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    """Status, headers and body of every fetchable URL; rows that were not fetchable are `skipped`."""
+    """Status, headers and body of every fetchable URL; rows that were not fetchable are `skipped`.
+
+    Finished fetches are journaled as they complete, so a retry of a crashed run fetches only the rest.
+    """
     day = context.partition_key
-    data = fetch_partition(warehouse.read("ingest", day), fetcher.fetcher())
-    path = warehouse.write("fetch", day, data)
+    with fetcher.open() as http:
+        data = fetch_partition(warehouse.read("ingest", day), http, day, fetcher.ignore_robots_for)
+        path = warehouse.write("fetch", day, data)
+        if http.cache is not None:
+            http.cache.close_partition(day)
     metadata = partition_metadata(data, path, ["record_id", "url", "status", "http_status", "content_type", "reason"])
-    metadata["bytes"] = int(data["bytes"].sum())
+    metadata.update(fetch_stats(data))
     return dg.MaterializeResult(metadata=metadata)

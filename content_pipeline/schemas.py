@@ -23,14 +23,18 @@ FETCH_SCHEMA: dict[str, pl.DataType] = {
     "status": pl.String(),
     "reason": pl.String(),
     "http_status": pl.Int64(),
-    "content_type": pl.String(),
-    "charset": pl.String(),
+    "content_type": pl.String(),  # effective: the header's, or sniffed from the bytes when missing or wrong
+    "declared_type": pl.String(),  # what the Content-Type header said
+    "charset": pl.String(),  # resolved for text bodies: header, <meta>, then detection
+    "charset_source": pl.String(),
     "etag": pl.String(),
     "last_modified": pl.String(),
     "body": pl.Binary(),
     "bytes": pl.Int64(),
     "elapsed_ms": pl.Float64(),
     "redirects": pl.Int64(),
+    "attempts": pl.Int64(),
+    "cache": pl.String(),  # revalidated (a 304 reused the stored body), journal (kept from an unfinished run)
     "fetched_at": pl.Datetime("us", "UTC"),
 }
 

@@ -23,6 +23,7 @@ class FetchStatus(StrEnum):
     TOO_LARGE = "too_large"
     TOO_MANY_REDIRECTS = "too_many_redirects"
     BLOCKED = "blocked"
+    ROBOTS = "robots"
     INVALID_URL = "invalid_url"
     ERROR = "error"
 

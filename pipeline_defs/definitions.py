@@ -35,7 +35,11 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
     return {
         "inbox": InboxResource(path=str(settings.inbox)),
         "warehouse": WarehouseResource(root=str(settings.warehouse), catalog_path=str(settings.catalog)),
-        "fetcher": FetcherResource(allow_private=list(settings.fetch_allow_private)),
+        "fetcher": FetcherResource(
+            allow_private=list(settings.fetch_allow_private),
+            ignore_robots_for=list(settings.fetch_ignore_robots_for),
+            http_cache_path=str(settings.http_cache),
+        ),
         "classifier": ClassifierResource(rules_path=str(settings.dispatch_rules) if settings.dispatch_rules else None),
         "categorizer": categorizer,
         "exporter": ExportResource(output_dir=str(settings.output)),

@@ -22,9 +22,11 @@ class Settings:
     warehouse: Path
     catalog: Path
     output: Path
+    http_cache: Path
     taxonomy: Path | None = None
     dispatch_rules: Path | None = None
     fetch_allow_private: tuple[str, ...] = ()
+    fetch_ignore_robots_for: tuple[str, ...] = ()  # file-name patterns of sources fetched without robots.txt
     gemini_enabled: bool = False  # the key itself is read through dg.EnvVar, never stored here
     gemini_model: str | None = None
     gemini_base_url: str | None = None
@@ -40,16 +42,20 @@ class Settings:
         def optional(name: str) -> Path | None:
             return Path(env[name]).expanduser().resolve() if env.get(name) else None
 
-        allow = env.get("CONTENT_PIPELINE_FETCH_ALLOW_PRIVATE", "")
+        def listed(name: str) -> tuple[str, ...]:
+            return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
+
         return cls(
             home=home,
             inbox=path("CONTENT_PIPELINE_INBOX", home / "inbox"),
             warehouse=path("CONTENT_PIPELINE_WAREHOUSE", home / "warehouse"),
             catalog=path("CONTENT_PIPELINE_CATALOG", home / "catalog.duckdb"),
             output=path("CONTENT_PIPELINE_OUTPUT", home / "output"),
+            http_cache=path("CONTENT_PIPELINE_HTTP_CACHE", home / "cache" / "http.sqlite"),
             taxonomy=optional("CONTENT_PIPELINE_TAXONOMY"),
             dispatch_rules=optional("CONTENT_PIPELINE_DISPATCH_RULES"),
-            fetch_allow_private=tuple(a.strip() for a in allow.split(",") if a.strip()),
+            fetch_allow_private=listed("CONTENT_PIPELINE_FETCH_ALLOW_PRIVATE"),
+            fetch_ignore_robots_for=listed("CONTENT_PIPELINE_FETCH_IGNORE_ROBOTS"),
             gemini_enabled=bool(env.get("GEMINI_API_KEY")),
             gemini_model=env.get("GEMINI_MODEL") or None,
             gemini_base_url=env.get("GEMINI_BASE_URL") or None,

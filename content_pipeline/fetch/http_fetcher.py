@@ -1,104 +1,274 @@
-"""Async HTTP fetching with bounded concurrency, timeouts, a body cap and a checked redirect chain."""
+"""Async HTTP fetching: global and per-host bounds, a per-host rate, retries, robots.txt, the SSRF guard,
+a streaming body cap, conditional requests and a journal of finished fetches."""
 
 import asyncio
 import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_result,
+    stop_after_attempt,
+    stop_any,
+    wait_exponential_jitter,
+)
+from tenacity.stop import stop_base
 
-from content_pipeline.fetch.models import FetchRequest, FetchResult
+from content_pipeline.fetch.body_decoder import BodyTooLargeError, BoundedDecoder, UnsupportedEncodingError
+from content_pipeline.fetch.client import open_client
+from content_pipeline.fetch.failures import describe_failure
+from content_pipeline.fetch.host_throttle import HostThrottles
+from content_pipeline.fetch.http_cache import HttpCache
+from content_pipeline.fetch.models import FetchRequest, FetchResult, is_transient
+from content_pipeline.fetch.retry_timing import parse_retry_after
+from content_pipeline.fetch.robots import RobotsFile, RobotsRules, RobotsVerdict
 from content_pipeline.fetch.settings import FetchSettings
-from content_pipeline.fetch.url_guard import BlockedUrlError, UnresolvableHostError, UrlGuard
+from content_pipeline.fetch.url_guard import Lookup, UrlGuard
 from content_pipeline.status import FetchStatus
+
+
+class RobotsDisallowedError(Exception):
+    """A redirect led to a URL that robots.txt disallows."""
 
 
 class HttpFetcher:
     """Fetches many URLs concurrently; every request ends in a FetchResult, never an exception."""
 
-    def __init__(self, settings: FetchSettings | None = None, transport: httpx.AsyncBaseTransport | None = None):
+    def __init__(
+        self, settings: FetchSettings | None = None, cache: HttpCache | None = None, lookup: Lookup | None = None
+    ) -> None:
         self.settings = settings or FetchSettings()
-        self.guard = UrlGuard(self.settings.allow_private)
-        self.transport = transport
+        self.cache = cache
+        self.lookup = lookup  # how host names are resolved (tests inject one); the system resolver by default
 
-    def fetch_all(self, requests: Sequence[FetchRequest]) -> list[FetchResult]:
-        """Fetch every request (results in input order); blocks until all are done."""
-        return asyncio.run(self.fetch_all_async(requests))
+    def fetch_all(self, requests: Sequence[FetchRequest], partition: str | None = None) -> list[FetchResult]:
+        """Fetch every request (results in input order); blocks until all are done.
 
-    async def fetch_all_async(self, requests: Sequence[FetchRequest]) -> list[FetchResult]:
+        With a cache and a `partition`, finished fetches are journaled as they complete and reused by the next
+        run of the same partition until `HttpCache.close_partition` is called after the partition is stored.
+        """
+        return asyncio.run(self.fetch_all_async(requests, partition))
+
+    async def fetch_all_async(
+        self, requests: Sequence[FetchRequest], partition: str | None = None
+    ) -> list[FetchResult]:
+        journal = self.cache.journal(partition) if self.cache and partition else {}
+        guard = UrlGuard(self.settings.allow_private, self.lookup)
+        async with open_client(self.settings, guard) as client:
+            run = FetchRun(self.settings, client, guard, self.cache)
+
+            async def one(request: FetchRequest) -> FetchResult:
+                kept = journal.get(request.record_id)
+                if kept is not None and kept.url == request.url and kept.finished:
+                    kept.cache = "journal"
+                    return kept
+                result = await run.fetch(request)
+                if self.cache is not None and partition is not None and result.finished:
+                    self.cache.note_finished(partition, result)
+                return result
+
+            return list(await asyncio.gather(*(one(r) for r in requests)))
+
+
+class FetchRun:
+    """The shared state of one `fetch_all`: the client, the bounds, robots.txt rules and pinned addresses."""
+
+    def __init__(self, settings: FetchSettings, client: httpx.AsyncClient, guard: UrlGuard, cache: HttpCache | None):
+        self.settings, self.client, self.guard, self.cache = settings, client, guard, cache
+        self.gate = asyncio.Semaphore(settings.concurrency)
+        self.throttles = HostThrottles(settings.per_host_concurrency, settings.per_host_rate)
+        self.robots = RobotsRules(settings.user_agent, self.load_robots)
+
+    async def fetch(self, request: FetchRequest) -> FetchResult:
+        """One URL, retried on transient failures, honoring robots.txt and Retry-After."""
         s = self.settings
-        limits = httpx.Limits(max_connections=s.concurrency, max_keepalive_connections=s.concurrency)
-        timeout = httpx.Timeout(s.read_timeout_s, connect=s.connect_timeout_s)
-        gate = asyncio.Semaphore(s.concurrency)
-        async with httpx.AsyncClient(
-            timeout=timeout,
-            limits=limits,
-            follow_redirects=False,
-            headers={"User-Agent": s.user_agent},
-            transport=self.transport,
-        ) as client:
+        verdict = await self.robots_verdict(request, request.url)
+        if not verdict.allowed:
+            return FetchResult(request.record_id, request.url, FetchStatus.ROBOTS, verdict.reason)
+        throttle = self.throttles.get(urlsplit(request.url).hostname or "", verdict.crawl_delay_s)
+        stored = self.cache.stored(request.url) if self.cache is not None else None
+        attempts = 0
 
-            async def bounded(request: FetchRequest) -> FetchResult:
-                async with gate:
-                    return await self.fetch_one(client, request)
+        async def attempt() -> FetchResult:
+            nonlocal attempts
+            attempts += 1
+            async with throttle, self.gate:
+                return await self.attempt(request, stored)
 
-            return list(await asyncio.gather(*(bounded(r) for r in requests)))
+        def wait(state: RetryCallState) -> float:
+            asked = last(state).retry_after_s
+            return min(asked, s.retry_after_max_s) if asked is not None else backoff(state)
 
-    async def fetch_one(self, client: httpx.AsyncClient, request: FetchRequest) -> FetchResult:
+        def pause_host(state: RetryCallState) -> None:
+            asked = last(state).retry_after_s
+            if asked is not None:
+                throttle.pause(min(asked, s.retry_after_max_s))
+
+        backoff = wait_exponential_jitter(initial=s.backoff_initial_s, max=s.backoff_max_s, jitter=s.backoff_initial_s)
+        retrying = AsyncRetrying(
+            stop=stop_any(stop_after_attempt(max(1, s.max_attempts)), StopWhenAskedToWaitTooLong(s.retry_after_max_s)),
+            wait=wait,
+            retry=retry_if_result(is_transient),
+            before_sleep=pause_host,
+            retry_error_callback=last,
+        )
+        result: FetchResult = await retrying(attempt)
+        result.attempts = attempts
+        self.explain_give_up(result)
+        if result.status == FetchStatus.OK and result.cache is None and self.cache is not None:
+            self.cache.remember(result)
+        return result
+
+    def explain_give_up(self, result: FetchResult) -> None:
+        if not is_transient(result):
+            return
+        asked, ceiling = result.retry_after_s, self.settings.retry_after_max_s
+        if asked is not None and asked > ceiling:
+            result.reason += f"; Retry-After {asked:g} s is over the {ceiling:g} s ceiling, not retried"
+        elif result.attempts > 1:
+            result.reason += f" (gave up after {result.attempts} attempts)"
+
+    async def robots_verdict(self, request: FetchRequest, url: str) -> RobotsVerdict:
+        if not (self.settings.respect_robots and request.respect_robots):
+            return RobotsVerdict(True)
+        try:
+            await self.guard.check(url)
+        except Exception:  # the attempt reports why the URL cannot be fetched
+            return RobotsVerdict(True)
+        return await self.robots.verdict(url)
+
+    async def attempt(self, request: FetchRequest, stored: FetchResult | None) -> FetchResult:
+        """One try: follow redirects hop by hop within the total timeout; any failure becomes a status."""
         started = time.monotonic()
         result = FetchResult(request.record_id, request.url, FetchStatus.ERROR)
         try:
-            await asyncio.wait_for(self.follow(client, request.url, result), self.settings.total_timeout_s)
-        except TimeoutError:
-            fail(result, FetchStatus.TIMEOUT, f"no complete response within {self.settings.total_timeout_s:g} s")
-        except httpx.TimeoutException as exc:
-            fail(result, FetchStatus.TIMEOUT, f"{type(exc).__name__}: no response in time")
-        except BlockedUrlError as exc:
-            fail(result, FetchStatus.BLOCKED, str(exc))
-        except UnresolvableHostError as exc:
-            fail(result, FetchStatus.CONNECTION_ERROR, str(exc))
-        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
-            fail(result, FetchStatus.INVALID_URL, str(exc))
-        except httpx.TransportError as exc:
-            fail(result, FetchStatus.CONNECTION_ERROR, f"{type(exc).__name__}: {exc}".strip(": "))
-        except httpx.HTTPError as exc:
-            fail(result, FetchStatus.ERROR, f"{type(exc).__name__}: {exc}")
+            async with asyncio.timeout(self.settings.total_timeout_s):
+                await self.follow(request, result, stored)
+        except RobotsDisallowedError as exc:
+            fail(result, FetchStatus.ROBOTS, str(exc))
+        except BodyTooLargeError as exc:
+            fail(result, FetchStatus.TOO_LARGE, str(exc))
+            result.bytes = exc.produced
+        except UnsupportedEncodingError as exc:
+            fail(result, FetchStatus.ERROR, str(exc))
+        except Exception as exc:
+            fail(result, *describe_failure(exc, self.settings.total_timeout_s))
         result.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
         result.fetched_at = datetime.now(UTC)
         return result
 
-    async def follow(self, client: httpx.AsyncClient, url: str, result: FetchResult) -> None:
-        """Request `url`, following redirects one checked hop at a time, and fill `result`."""
+    async def follow(self, request: FetchRequest, result: FetchResult, stored: FetchResult | None) -> None:
+        """Request the URL, following redirects one checked hop at a time, and fill `result`."""
+        url = request.url
         for hop in range(self.settings.max_redirects + 1):
             await self.guard.check(url)
+            if hop and not (verdict := await self.robots_verdict(request, url)).allowed:
+                raise RobotsDisallowedError(verdict.reason)
             result.final_url, result.redirects = url, hop
-            async with client.stream("GET", url) as response:
+            conditional = stored if stored is not None and stored.final_url == url else None
+            async with self.client.stream("GET", url, headers=validator_headers(conditional)) as response:
                 if response.is_redirect and "location" in response.headers:
                     url = urljoin(url, response.headers["location"])
                     continue
-                await self.read_response(response, result)
+                await self.read(response, result, conditional)
                 return
         fail(result, FetchStatus.TOO_MANY_REDIRECTS, f"more than {self.settings.max_redirects} redirects")
 
-    async def read_response(self, response: httpx.Response, result: FetchResult) -> None:
-        headers = response.headers
+    async def read(self, response: httpx.Response, result: FetchResult, stored: FetchResult | None) -> None:
+        headers, limit = response.headers, self.settings.max_body_bytes
         result.http_status = response.status_code
-        result.content_type = headers.get("content-type", "").split(";")[0].strip().lower() or None
+        if response.status_code == 304 and stored is not None:
+            reuse_stored(stored, result, headers)
+            return
+        result.declared_type = headers.get("content-type", "").split(";")[0].strip().lower() or None
+        result.content_type = result.declared_type
         result.charset = response.charset_encoding
         result.etag, result.last_modified = headers.get("etag"), headers.get("last-modified")
         if not response.is_success:
+            result.retry_after_s = parse_retry_after(headers.get("retry-after"))
             fail(result, FetchStatus.HTTP_ERROR, f"HTTP {response.status_code} {response.reason_phrase}".strip())
             return
-        limit, chunks, size = self.settings.max_body_bytes, [], 0
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > limit:
-                fail(result, FetchStatus.TOO_LARGE, f"body larger than {limit} bytes (decoded)")
-                result.bytes = size
-                return
-            chunks.append(chunk)
-        result.status, result.body, result.bytes = FetchStatus.OK, b"".join(chunks), size
+        decoder = BoundedDecoder(headers.get("content-encoding"), limit)
+        declared_length = headers.get("content-length", "")
+        if decoder.coding is None and declared_length.isdigit() and int(declared_length) > limit:
+            raise BodyTooLargeError(int(declared_length), limit)
+        chunks = [decoder.feed(chunk) async for chunk in response.aiter_raw()]
+        chunks.append(decoder.flush())
+        result.status, result.body, result.bytes = FetchStatus.OK, b"".join(chunks), decoder.produced
+
+    async def load_robots(self, robots_url: str) -> RobotsFile:
+        """GET a robots.txt through the same guard and client, cut at `robots_max_bytes`."""
+        s, url = self.settings, robots_url
+        try:
+            async with self.gate, asyncio.timeout(s.total_timeout_s):
+                for _ in range(s.max_redirects + 1):
+                    await self.guard.check(url)
+                    async with self.client.stream("GET", url) as response:
+                        if response.is_redirect and "location" in response.headers:
+                            url = urljoin(url, response.headers["location"])
+                            continue
+                        if not response.is_success:
+                            return RobotsFile(response.status_code)
+                        return RobotsFile(response.status_code, await read_capped_text(response, s.robots_max_bytes))
+                return RobotsFile(None, error=f"more than {s.max_redirects} redirects")
+        except Exception as exc:
+            return RobotsFile(None, error=describe_failure(exc, s.total_timeout_s)[1])
+
+
+async def read_capped_text(response: httpx.Response, limit: int) -> str:
+    """The body's first `limit` decoded bytes as UTF-8 text (RFC 9309 lets a crawler stop reading there)."""
+    decoder, chunks = BoundedDecoder(response.headers.get("content-encoding"), limit), []
+    try:
+        async for chunk in response.aiter_raw():
+            chunks.append(decoder.feed(chunk))
+        chunks.append(decoder.flush())
+    except BodyTooLargeError:
+        pass
+    return b"".join(chunks)[:limit].decode("utf-8", errors="replace")
+
+
+def validator_headers(stored: FetchResult | None) -> dict[str, str] | None:
+    """If-None-Match / If-Modified-Since from a stored response, for a conditional request."""
+    if stored is None:
+        return None
+    headers = {}
+    if stored.etag:
+        headers["If-None-Match"] = stored.etag
+    if stored.last_modified:
+        headers["If-Modified-Since"] = stored.last_modified
+    return headers or None
+
+
+def reuse_stored(stored: FetchResult, result: FetchResult, headers: httpx.Headers) -> None:
+    """A 304: the stored body and content facts stand; the validators may have been refreshed."""
+    result.status, result.body, result.bytes = FetchStatus.OK, stored.body, stored.bytes
+    result.declared_type, result.content_type = stored.declared_type, stored.content_type
+    result.charset, result.charset_source = stored.charset, stored.charset_source
+    result.etag = headers.get("etag") or stored.etag
+    result.last_modified = headers.get("last-modified") or stored.last_modified
+    result.cache = "revalidated"
+
+
+class StopWhenAskedToWaitTooLong(stop_base):
+    """Stop retrying when the server's Retry-After is longer than the ceiling we are willing to wait."""
+
+    def __init__(self, ceiling_s: float) -> None:
+        self.ceiling_s = ceiling_s
+
+    def __call__(self, state: RetryCallState) -> bool:
+        asked = last(state).retry_after_s
+        return asked is not None and asked > self.ceiling_s
+
+
+def last(state: RetryCallState) -> FetchResult:
+    """The result of the latest attempt (attempts never raise: failures are statuses)."""
+    assert state.outcome is not None
+    result: FetchResult = state.outcome.result()
+    return result
 
 
 def fail(result: FetchResult, status: FetchStatus, reason: str) -> None:

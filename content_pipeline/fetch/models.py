@@ -10,6 +10,7 @@ from content_pipeline.status import FetchStatus
 class FetchRequest:
     record_id: str
     url: str
+    respect_robots: bool = True  # False for sources the user exempted from robots.txt
 
 
 @dataclass
@@ -22,12 +23,33 @@ class FetchResult:
     reason: str = ""
     final_url: str | None = None
     http_status: int | None = None
-    content_type: str | None = None  # media type only, lower case
-    charset: str | None = None  # from the Content-Type header
+    content_type: str | None = None  # effective media type, lower case: the header's, or sniffed if missing/wrong
+    declared_type: str | None = None  # the Content-Type header's media type as served
+    charset: str | None = None  # the body's encoding: header, then <meta>, then detection (text bodies only)
+    charset_source: str | None = None  # bom, header, meta, detected or fallback
     etag: str | None = None
     last_modified: str | None = None
     body: bytes | None = None
-    bytes: int = 0
-    elapsed_ms: float = 0.0
+    bytes: int = 0  # decoded body bytes read
+    elapsed_ms: float = 0.0  # the last attempt, redirects included
     redirects: int = 0
+    attempts: int = 0  # requests made for this record (0 when it was reused without a request)
+    cache: str | None = None  # "revalidated" (a 304 reused the stored body) or "journal" (kept from an unfinished run)
     fetched_at: datetime | None = None
+    retry_after_s: float | None = None  # what the server asked for with Retry-After (not stored in the partition)
+
+    @property
+    def finished(self) -> bool:
+        """True when a rerun should keep this outcome rather than try again (success or a permanent failure)."""
+        return not is_transient(self) and self.status != FetchStatus.ERROR
+
+
+TRANSIENT_HTTP = frozenset({408, 425, 429, 500, 502, 503, 504})
+TRANSIENT_STATUSES = frozenset({FetchStatus.TIMEOUT, FetchStatus.CONNECTION_ERROR})
+
+
+def is_transient(result: FetchResult) -> bool:
+    """A failure that may go away on its own: timeouts, connection errors, 408, 425, 429 and 5xx."""
+    if result.status == FetchStatus.HTTP_ERROR:
+        return result.http_status in TRANSIENT_HTTP or (result.http_status or 0) >= 500
+    return result.status in TRANSIENT_STATUSES

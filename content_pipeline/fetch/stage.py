@@ -1,27 +1,48 @@
 """The fetch stage over one partition: fetch the ingested rows that are fetchable, keep every record."""
 
+from collections.abc import Sequence
 from dataclasses import asdict
+from fnmatch import fnmatch
 
 import polars as pl
 
+from content_pipeline.fetch.content_facts import describe_content
 from content_pipeline.fetch.http_fetcher import HttpFetcher
 from content_pipeline.fetch.models import FetchRequest, FetchResult
 from content_pipeline.schemas import FETCH_SCHEMA, frame
 from content_pipeline.status import FetchStatus, IngestStatus
 
 
-def fetch_partition(ingested: pl.DataFrame, fetcher: HttpFetcher) -> pl.DataFrame:
-    """One fetch row per ingested row: fetched when its ingest status is ok, `skipped` with the reason otherwise."""
-    rows = ingested.select("record_id", "url", "status", "reason").to_dicts()
-    requests = [FetchRequest(r["record_id"], r["url"]) for r in rows if r["status"] == IngestStatus.OK]
-    fetched = {res.record_id: res for res in fetcher.fetch_all(requests)}
+def fetch_partition(
+    ingested: pl.DataFrame,
+    fetcher: HttpFetcher,
+    partition: str | None = None,
+    ignore_robots_for: Sequence[str] = (),
+) -> pl.DataFrame:
+    """One fetch row per ingested row: fetched when its ingest status is ok, `skipped` with the reason otherwise.
+
+    `partition` names the journal that lets a rerun of a crashed run keep what it finished; `ignore_robots_for`
+    holds file-name patterns of sources whose URLs are fetched without consulting robots.txt.
+    """
+    rows = ingested.select("record_id", "url", "status", "reason", "source_file").to_dicts()
+    requests = [
+        FetchRequest(r["record_id"], r["url"], respect_robots=not exempt(r["source_file"], ignore_robots_for))
+        for r in rows
+        if r["status"] == IngestStatus.OK
+    ]
+    fetched = {res.record_id: res for res in fetcher.fetch_all(requests, partition)}
     out: list[dict[str, object]] = []
     for row in rows:
         result = fetched.get(row["record_id"])
         if result is None:
             reason = f"ingest status {row['status']}" + (f": {row['reason']}" if row["reason"] else "")
             result = FetchResult(row["record_id"], row["url"] or "", FetchStatus.SKIPPED, reason)
+        describe_content(result)
         record = asdict(result)
         record["status"] = result.status.value
         out.append(record)
     return frame(out, FETCH_SCHEMA)
+
+
+def exempt(source_file: str | None, patterns: Sequence[str]) -> bool:
+    return source_file is not None and any(fnmatch(source_file, pattern) for pattern in patterns)

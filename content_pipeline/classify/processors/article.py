@@ -6,11 +6,12 @@ from urllib.parse import urljoin
 import trafilatura
 from lxml import etree
 
-from content_pipeline.classify.html_text import decode_body, is_html, is_text_document, parse_html
+from content_pipeline.classify.html_text import is_html, is_text_document, parse_html
 from content_pipeline.classify.language import detect_language
 from content_pipeline.classify.models import Extraction, FetchedPage, Kind
 from content_pipeline.classify.processors.base import describe_type, nothing_useful, word_count
 from content_pipeline.status import ClassifyStatus
+from content_pipeline.text_encoding import decode_body
 
 MIN_ARTICLE_WORDS = 50  # fewer words of main text than this is a stub, an error page or a link hub
 

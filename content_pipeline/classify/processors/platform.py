@@ -3,12 +3,13 @@
 from collections.abc import Iterable
 from typing import Any
 
-from content_pipeline.classify.html_text import decode_body, is_html
+from content_pipeline.classify.html_text import is_html
 from content_pipeline.classify.language import detect_language
 from content_pipeline.classify.models import Extraction, FetchedPage
 from content_pipeline.classify.page_metadata import PageMetadata, read_metadata
 from content_pipeline.classify.processors.base import Processor, describe_type, nothing_useful, word_count
 from content_pipeline.status import ClassifyStatus
+from content_pipeline.text_encoding import decode_body
 
 
 def _seconds(value: float | None) -> int | float | None:

@@ -3,10 +3,10 @@
 import pytest
 
 from content_pipeline.classify.dispatcher import Dispatcher
-from content_pipeline.classify.html_text import decode_body
 from content_pipeline.classify.models import FetchedPage
 from content_pipeline.classify.processors.article import ArticleProcessor
 from content_pipeline.status import ClassifyStatus
+from content_pipeline.text_encoding import decode_body
 from tests.core.classify.conftest import make_page
 
 PARAGRAPH = (

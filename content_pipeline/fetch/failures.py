@@ -1,0 +1,40 @@
+"""Turn what went wrong during one attempt into a fetch status and a reason a person can read."""
+
+import asyncio
+
+import aiohttp
+import httpx
+
+from content_pipeline.fetch.url_guard import BlockedUrlError, UnresolvableHostError
+from content_pipeline.status import FetchStatus
+
+
+def causes(exc: BaseException) -> list[BaseException]:
+    """`exc` and the exceptions it was raised from (httpx-aiohttp wraps aiohttp's, which wrap the resolver's)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def describe_failure(exc: BaseException, total_timeout_s: float) -> tuple[FetchStatus, str]:
+    chain = causes(exc)
+    for cause in chain:
+        if isinstance(cause, BlockedUrlError):
+            return FetchStatus.BLOCKED, str(cause)
+        if isinstance(cause, UnresolvableHostError):
+            return FetchStatus.CONNECTION_ERROR, str(cause)
+    root = chain[-1]
+    if isinstance(exc, TimeoutError) and not isinstance(exc, httpx.TimeoutException | aiohttp.ClientError):
+        return FetchStatus.TIMEOUT, f"no complete response within {total_timeout_s:g} s"
+    if any(isinstance(c, aiohttp.ServerTimeoutError | aiohttp.ConnectionTimeoutError) for c in chain):
+        return FetchStatus.TIMEOUT, f"{type(root).__name__}: no response in time"
+    if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol | aiohttp.InvalidURL):
+        return FetchStatus.INVALID_URL, str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException) and not isinstance(root, aiohttp.ClientError):
+        return FetchStatus.TIMEOUT, f"{type(exc).__name__}: no response in time"
+    if isinstance(exc, httpx.TransportError | aiohttp.ClientError | OSError | asyncio.IncompleteReadError):
+        return FetchStatus.CONNECTION_ERROR, f"{type(root).__name__}: {root}".strip(": ")
+    return FetchStatus.ERROR, f"{type(exc).__name__}: {exc}".strip(": ")

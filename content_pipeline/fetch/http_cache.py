@@ -1,0 +1,100 @@
+"""The HTTP cache beside the warehouse (SQLite): validators for conditional requests, and a per-partition
+journal of finished fetches so a crashed or retried run does not fetch them again.
+
+Bodies are stored once, by content hash, and shared by the validator rows and the journal rows.
+"""
+
+import dataclasses
+import hashlib
+import json
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from content_pipeline.fetch.models import FetchResult
+from content_pipeline.status import FetchStatus
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS bodies (sha256 TEXT PRIMARY KEY, body BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, result TEXT NOT NULL, body_sha256 TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS journal (
+    partition TEXT NOT NULL, record_id TEXT NOT NULL, url TEXT NOT NULL, result TEXT NOT NULL, body_sha256 TEXT,
+    PRIMARY KEY (partition, record_id)
+);
+"""
+BUSY_TIMEOUT_MS = 30_000  # another run's fetch (another partition) may be writing at the same moment
+
+
+class HttpCache:
+    """One SQLite file; safe to share between processes (WAL); every write is committed at once."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def stored(self, url: str) -> FetchResult | None:
+        """The last successful response for `url` that carried an ETag or Last-Modified, with its body."""
+        row = self.db.execute(
+            "SELECT v.result, b.body FROM validators v JOIN bodies b ON b.sha256 = v.body_sha256 WHERE v.url = ?",
+            (url,),
+        ).fetchone()
+        return from_json(row[0], row[1]) if row else None
+
+    def remember(self, result: FetchResult) -> None:
+        """Keep a successful response's validators and body for the next run's conditional request."""
+        if result.status != FetchStatus.OK or result.body is None or not (result.etag or result.last_modified):
+            return
+        digest = self.put_body(result.body)
+        self.db.execute("INSERT OR REPLACE INTO validators VALUES (?, ?, ?)", (result.url, to_json(result), digest))
+
+    def journal(self, partition: str) -> dict[str, FetchResult]:
+        """Finished fetches of `partition` whose run did not complete, by record id."""
+        rows = self.db.execute(
+            "SELECT j.result, b.body FROM journal j LEFT JOIN bodies b ON b.sha256 = j.body_sha256"
+            " WHERE j.partition = ?",
+            (partition,),
+        ).fetchall()
+        results = [from_json(text, body) for text, body in rows]
+        return {r.record_id: r for r in results}
+
+    def note_finished(self, partition: str, result: FetchResult) -> None:
+        """Journal one finished fetch of `partition` (committed at once, so a crash keeps it)."""
+        digest = self.put_body(result.body) if result.body is not None else None
+        self.db.execute(
+            "INSERT OR REPLACE INTO journal VALUES (?, ?, ?, ?, ?)",
+            (partition, result.record_id, result.url, to_json(result), digest),
+        )
+
+    def close_partition(self, partition: str) -> None:
+        """The partition is stored: forget its journal and drop bodies nothing refers to any more."""
+        self.db.execute("DELETE FROM journal WHERE partition = ?", (partition,))
+        self.db.execute(
+            "DELETE FROM bodies WHERE sha256 NOT IN (SELECT body_sha256 FROM validators)"
+            " AND sha256 NOT IN (SELECT body_sha256 FROM journal WHERE body_sha256 IS NOT NULL)"
+        )
+
+    def put_body(self, body: bytes) -> str:
+        digest = hashlib.sha256(body).hexdigest()
+        self.db.execute("INSERT OR IGNORE INTO bodies VALUES (?, ?)", (digest, body))
+        return digest
+
+
+def to_json(result: FetchResult) -> str:
+    fields = {f.name: getattr(result, f.name) for f in dataclasses.fields(result) if f.name != "body"}
+    fields["fetched_at"] = result.fetched_at.isoformat() if result.fetched_at else None
+    return json.dumps(fields)
+
+
+def from_json(text: str, body: bytes | None) -> FetchResult:
+    fields = json.loads(text)
+    fields["status"] = FetchStatus(fields["status"])
+    fields["fetched_at"] = datetime.fromisoformat(fields["fetched_at"]) if fields["fetched_at"] else None
+    known = {f.name for f in dataclasses.fields(FetchResult)}
+    return FetchResult(**{k: v for k, v in fields.items() if k in known}, body=body)
