@@ -8,7 +8,11 @@ apart from the server's:
   - latency: the same page, 100 ms after the request arrived.
 On each origin, each client fetches N distinct URLs (/p/0 .. /p/N-1) at concurrency C:
   - aiohttp:  the baseline, one ClientSession(TCPConnector(limit=C)), a Semaphore(C) and `await r.read()`;
-  - pipeline: content_pipeline.fetch.http_fetcher.HttpFetcher(settings).fetch_all(requests).
+  - httpx-floor: an httpx.Request per URL handed straight to the httpx-aiohttp transport, the body read with
+    `aiter_raw`: the least any fetcher that keeps httpx as its interface does on this transport;
+  - pipeline: content_pipeline.fetch.http_fetcher.HttpFetcher(settings).fetch_all(requests), robots.txt and the
+    per-host rate off, the per-host bound at C (one origin), one attempt;
+  - pipeline+cache: the same with the HTTP cache, as the fetch stage runs it (every finished fetch is journaled).
 Every client run is a fresh subprocess of this script (hidden --client mode) that does a small untimed warm-up
 (its own session / fetch_all call), then the timed fetch. It reports pages/s, its CPU time (user+sys) per page
 during the timed fetch, its peak RSS, and how many pages came back ok with the right byte count. The origin process
@@ -39,7 +43,7 @@ import aiohttp
 
 ORIGIN_SCRIPT = Path(__file__).resolve().with_name("origin.py")
 ORIGINS = {"static": 0.0, "latency": 0.1}  # name -> delay before each response, seconds
-CLIENTS = ("aiohttp", "pipeline")
+CLIENTS = ("aiohttp", "httpx-floor", "pipeline", "pipeline+cache")
 TARGETS = {"static": 0.8, "latency": 0.95}  # minimum pipeline/aiohttp ratio of pages/s
 RESULT_PREFIX = "RESULT "
 CLIENT_TIMEOUT_S = 600
@@ -76,7 +80,56 @@ def aiohttp_fetch(urls: list[str], concurrency: int) -> tuple[list[Outcome], str
     return asyncio.run(aiohttp_fetch_async(urls, concurrency)), ""
 
 
-def pipeline_fetch(urls: list[str], concurrency: int) -> tuple[list[Outcome], str]:
+async def httpx_floor_fetch_async(urls: list[str], concurrency: int) -> list[Outcome]:
+    """The least any fetcher with httpx as its interface does on this transport: an httpx.Request per URL straight
+    to httpx-aiohttp's transport, and the body read with `aiter_raw`. No guard, limits, retries or result rows."""
+    import httpx
+    from httpx_aiohttp import AiohttpTransport
+
+    gate = asyncio.Semaphore(concurrency)
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency), auto_decompress=False)
+    transport = AiohttpTransport(client=session)
+    timeout = httpx.Timeout(20.0, connect=10.0).as_dict()
+
+    async def one(url: str) -> Outcome:
+        async with gate:
+            try:
+                response = await transport.handle_async_request(
+                    httpx.Request("GET", url, extensions={"timeout": timeout})
+                )
+                size = 0
+                async for chunk in response.aiter_raw():
+                    size += len(chunk)
+                await response.aclose()
+                return Outcome("ok" if response.status_code == 200 else "http_error", size)
+            except httpx.HTTPError as exc:
+                return Outcome("error", 0, f"{type(exc).__name__}: {exc}")
+
+    try:
+        return list(await asyncio.gather(*(one(url) for url in urls)))
+    finally:
+        await transport.aclose()
+
+
+def httpx_floor_fetch(urls: list[str], concurrency: int) -> tuple[list[Outcome], str]:
+    return asyncio.run(httpx_floor_fetch_async(urls, concurrency)), ""
+
+
+def pipeline_cached_fetch(urls: list[str], concurrency: int) -> tuple[list[Outcome], str]:
+    """The pipeline's fetcher as the fetch stage runs it: with the HTTP cache, journaling every finished fetch."""
+    import tempfile
+
+    from content_pipeline.fetch.http_cache import HttpCache
+
+    with tempfile.TemporaryDirectory() as folder:
+        cache = HttpCache(Path(folder) / "http.sqlite")
+        try:
+            return pipeline_fetch(urls, concurrency, cache)
+        finally:
+            cache.close()
+
+
+def pipeline_fetch(urls: list[str], concurrency: int, cache: Any = None) -> tuple[list[Outcome], str]:
     """The pipeline's fetcher, given only the settings fields that exist in this version of FetchSettings."""
     from content_pipeline.fetch.http_fetcher import HttpFetcher
     from content_pipeline.fetch.models import FetchRequest
@@ -95,11 +148,17 @@ def pipeline_fetch(urls: list[str], concurrency: int) -> tuple[list[Outcome], st
     missing = sorted(set(wanted) - known)
     note = f"FetchSettings has no {', '.join(missing)} (not passed)" if missing else ""
     requests = [FetchRequest(record_id=str(i), url=url) for i, url in enumerate(urls)]
-    results = HttpFetcher(settings).fetch_all(requests)
+    partition = f"bench-{os.getpid()}-{len(urls)}" if cache is not None else None  # warm-up and timed run differ
+    results = HttpFetcher(settings, cache).fetch_all(requests, partition)
     return [Outcome(str(r.status), r.bytes, r.reason) for r in results], note
 
 
-FETCHERS = {"aiohttp": aiohttp_fetch, "pipeline": pipeline_fetch}
+FETCHERS = {
+    "aiohttp": aiohttp_fetch,
+    "httpx-floor": httpx_floor_fetch,
+    "pipeline": pipeline_fetch,
+    "pipeline+cache": pipeline_cached_fetch,
+}
 
 
 def cpu_seconds() -> float:
@@ -288,7 +347,7 @@ def summarize(samples: list[Sample]) -> Sample | None:
 # Report
 
 HEADER = (
-    f"{'origin':<8} {'client':<9} {'pages/s':>8} {'CPU ms/page':>11} {'CPU %':>6} {'RSS MiB':>8} {'base MiB':>8} "
+    f"{'origin':<8} {'client':<14} {'pages/s':>8} {'CPU ms/page':>11} {'CPU %':>6} {'RSS MiB':>8} {'base MiB':>8} "
     f"{'ok':>7} {'origin ms/page':>14} {'origin CPU %':>12}"
 )
 
@@ -303,11 +362,11 @@ LEGEND = (
 
 def table_row(origin: str, client: str, s: Sample | None, urls: int) -> str:
     if s is None:
-        return f"{origin:<8} {client:<9} {'error':>8}"
+        return f"{origin:<8} {client:<14} {'error':>8}"
     client_busy = s.cpu_ms_per_page * s.pages_per_s / 10
     origin_busy = s.origin_cpu_ms_per_page * s.pages_per_s / 10
     return (
-        f"{origin:<8} {client:<9} {s.pages_per_s:>8.0f} {s.cpu_ms_per_page:>11.3f} {client_busy:>5.0f}% "
+        f"{origin:<8} {client:<14} {s.pages_per_s:>8.0f} {s.cpu_ms_per_page:>11.3f} {client_busy:>5.0f}% "
         f"{s.peak_rss_mib:>8.0f} {s.rss_before_mib:>8.0f} {s.ok:>7}{'' if s.ok == urls else '!'} "
         f"{s.origin_cpu_ms_per_page:>14.3f} {origin_busy:>11.0f}%"
     )
@@ -325,6 +384,10 @@ def ratio_line(origin: str, summary: dict[str, Sample | None], args: argparse.Na
         ceiling = args.concurrency / delay
         line += f";  ceiling C / {delay:g} s = {ceiling:.0f} pages/s: aiohttp at {base.pages_per_s / ceiling:.0%},"
         line += f" pipeline at {pipe.pages_per_s / ceiling:.0%}"
+    for name, against in (("httpx-floor", "aiohttp"), ("pipeline", "httpx-floor"), ("pipeline+cache", "aiohttp")):
+        top, bottom = summary.get(name), summary.get(against)
+        if top is not None and bottom is not None:
+            line += f"\n{'':<8} {name}/{against} pages/s = {top.pages_per_s / bottom.pages_per_s:.2f}"
     return line
 
 
@@ -398,7 +461,7 @@ def run_bench(args: argparse.Namespace) -> None:
                     sample = measure(origin, client, args)
                     results[(origin.name, client)].append(sample)
                     status = sample.error[:80] if sample.error else f"{sample.pages_per_s:.0f} pages/s, ok {sample.ok}"
-                    print(f"  run {run}/{args.repeat} {origin.name:<8} {client:<9} {status}", flush=True)
+                    print(f"  run {run}/{args.repeat} {origin.name:<8} {client:<14} {status}", flush=True)
     finally:
         for server in servers:
             server.close()

@@ -47,12 +47,28 @@ class HttpCache:
         ).fetchone()
         return from_json(row[0], row[1]) if row else None
 
-    def remember(self, result: FetchResult) -> None:
-        """Keep a successful response's validators and body for the next run's conditional request."""
-        if result.status != FetchStatus.OK or result.body is None or not (result.etag or result.last_modified):
+    def store(self, result: FetchResult, partition: str | None) -> None:
+        """Keep what a fetch taught, in one transaction: the validators and body of a fresh successful response
+        (for the next run's conditional request) and, with a partition, the journal entry of a finished fetch."""
+        fresh = result.status == FetchStatus.OK and result.cache is None and bool(result.etag or result.last_modified)
+        journal = partition is not None and result.finished
+        if not (fresh or journal):
             return
-        digest = self.put_body(result.body)
-        self.db.execute("INSERT OR REPLACE INTO validators VALUES (?, ?, ?)", (result.url, to_json(result), digest))
+        text = to_json(result)
+        self.db.execute("BEGIN")
+        try:
+            digest = self.put_body(result.body) if result.body is not None else None
+            if fresh:
+                self.db.execute("INSERT OR REPLACE INTO validators VALUES (?, ?, ?)", (result.url, text, digest))
+            if journal:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO journal VALUES (?, ?, ?, ?, ?)",
+                    (partition, result.record_id, result.url, text, digest),
+                )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     def journal(self, partition: str) -> dict[str, FetchResult]:
         """Finished fetches of `partition` whose run did not complete, by record id."""
@@ -63,14 +79,6 @@ class HttpCache:
         ).fetchall()
         results = [from_json(text, body) for text, body in rows]
         return {r.record_id: r for r in results}
-
-    def note_finished(self, partition: str, result: FetchResult) -> None:
-        """Journal one finished fetch of `partition` (committed at once, so a crash keeps it)."""
-        digest = self.put_body(result.body) if result.body is not None else None
-        self.db.execute(
-            "INSERT OR REPLACE INTO journal VALUES (?, ?, ?, ?, ?)",
-            (partition, result.record_id, result.url, to_json(result), digest),
-        )
 
     def close_partition(self, partition: str) -> None:
         """The partition is stored: forget its journal and drop bodies nothing refers to any more."""

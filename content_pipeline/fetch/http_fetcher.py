@@ -3,7 +3,7 @@ a streaming body cap, conditional requests and a journal of finished fetches."""
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -19,9 +19,9 @@ from tenacity import (
 from tenacity.stop import stop_base
 
 from content_pipeline.fetch.body_decoder import BodyTooLargeError, BoundedDecoder, UnsupportedEncodingError
-from content_pipeline.fetch.client import open_client
+from content_pipeline.fetch.client import HttpSession, media_type_and_charset, plain_headers, redirect_target
 from content_pipeline.fetch.failures import describe_failure
-from content_pipeline.fetch.host_throttle import HostThrottles
+from content_pipeline.fetch.host_throttle import HostThrottle, HostThrottles
 from content_pipeline.fetch.http_cache import HttpCache
 from content_pipeline.fetch.models import FetchRequest, FetchResult, is_transient
 from content_pipeline.fetch.retry_timing import parse_retry_after
@@ -58,7 +58,8 @@ class HttpFetcher:
     ) -> list[FetchResult]:
         journal = self.cache.journal(partition) if self.cache and partition else {}
         guard = UrlGuard(self.settings.allow_private, self.lookup)
-        async with open_client(self.settings, guard) as client:
+        client = HttpSession(self.settings, guard)
+        try:
             run = FetchRun(self.settings, client, guard, self.cache)
 
             async def one(request: FetchRequest) -> FetchResult:
@@ -67,17 +68,19 @@ class HttpFetcher:
                     kept.cache = "journal"
                     return kept
                 result = await run.fetch(request)
-                if self.cache is not None and partition is not None and result.finished:
-                    self.cache.note_finished(partition, result)
+                if self.cache is not None:
+                    self.cache.store(result, partition)  # committed at once: a crash keeps it
                 return result
 
             return list(await asyncio.gather(*(one(r) for r in requests)))
+        finally:
+            await client.aclose()
 
 
 class FetchRun:
     """The shared state of one `fetch_all`: the client, the bounds, robots.txt rules and pinned addresses."""
 
-    def __init__(self, settings: FetchSettings, client: httpx.AsyncClient, guard: UrlGuard, cache: HttpCache | None):
+    def __init__(self, settings: FetchSettings, client: HttpSession, guard: UrlGuard, cache: HttpCache | None):
         self.settings, self.client, self.guard, self.cache = settings, client, guard, cache
         self.gate = asyncio.Semaphore(settings.concurrency)
         self.throttles = HostThrottles(settings.per_host_concurrency, settings.per_host_rate)
@@ -85,7 +88,6 @@ class FetchRun:
 
     async def fetch(self, request: FetchRequest) -> FetchResult:
         """One URL, retried on transient failures, honoring robots.txt and Retry-After."""
-        s = self.settings
         verdict = await self.robots_verdict(request, request.url)
         if not verdict.allowed:
             return FetchResult(request.record_id, request.url, FetchStatus.ROBOTS, verdict.reason)
@@ -99,28 +101,45 @@ class FetchRun:
             async with throttle, self.gate:
                 return await self.attempt(request, stored)
 
+        result = await attempt()
+        if is_transient(result) and self.settings.max_attempts > 1:
+            result = await self.retry(result, attempt, throttle)
+        result.attempts = attempts
+        self.explain_give_up(result)
+        return result
+
+    async def retry(
+        self, first: FetchResult, attempt: Callable[[], Awaitable[FetchResult]], throttle: HostThrottle
+    ) -> FetchResult:
+        """Retry after a transient failure (most URLs never get here, so they skip tenacity's cost per call)."""
+        s = self.settings
+        backoff = wait_exponential_jitter(initial=s.backoff_initial_s, max=s.backoff_max_s, jitter=s.backoff_initial_s)
+        pending: FetchResult | None = first
+
+        async def first_then_attempt() -> FetchResult:
+            nonlocal pending
+            if pending is not None:  # tenacity judges the attempt already made as its first one
+                result, pending = pending, None
+                return result
+            return await attempt()
+
         def wait(state: RetryCallState) -> float:
             asked = last(state).retry_after_s
             return min(asked, s.retry_after_max_s) if asked is not None else backoff(state)
 
         def pause_host(state: RetryCallState) -> None:
             asked = last(state).retry_after_s
-            if asked is not None:
+            if asked is not None:  # a 429/503 with Retry-After holds every request to that host
                 throttle.pause(min(asked, s.retry_after_max_s))
 
-        backoff = wait_exponential_jitter(initial=s.backoff_initial_s, max=s.backoff_max_s, jitter=s.backoff_initial_s)
         retrying = AsyncRetrying(
-            stop=stop_any(stop_after_attempt(max(1, s.max_attempts)), StopWhenAskedToWaitTooLong(s.retry_after_max_s)),
+            stop=stop_any(stop_after_attempt(s.max_attempts), StopWhenAskedToWaitTooLong(s.retry_after_max_s)),
             wait=wait,
             retry=retry_if_result(is_transient),
             before_sleep=pause_host,
             retry_error_callback=last,
         )
-        result: FetchResult = await retrying(attempt)
-        result.attempts = attempts
-        self.explain_give_up(result)
-        if result.status == FetchStatus.OK and result.cache is None and self.cache is not None:
-            self.cache.remember(result)
+        result: FetchResult = await retrying(first_then_attempt)
         return result
 
     def explain_give_up(self, result: FetchResult) -> None:
@@ -170,23 +189,25 @@ class FetchRun:
                 raise RobotsDisallowedError(verdict.reason)
             result.final_url, result.redirects = url, hop
             conditional = stored if stored is not None and stored.final_url == url else None
-            async with self.client.stream("GET", url, headers=validator_headers(conditional)) as response:
-                if response.is_redirect and "location" in response.headers:
-                    url = urljoin(url, response.headers["location"])
+            async with self.client.get(url, validator_headers(conditional)) as response:
+                headers = plain_headers(response)
+                if (location := redirect_target(response, headers)) is not None:
+                    url = urljoin(url, location)
                     continue
-                await self.read(response, result, conditional)
+                await self.read(response, headers, result, conditional)
                 return
         fail(result, FetchStatus.TOO_MANY_REDIRECTS, f"more than {self.settings.max_redirects} redirects")
 
-    async def read(self, response: httpx.Response, result: FetchResult, stored: FetchResult | None) -> None:
-        headers, limit = response.headers, self.settings.max_body_bytes
+    async def read(
+        self, response: httpx.Response, headers: dict[str, str], result: FetchResult, stored: FetchResult | None
+    ) -> None:
+        limit = self.settings.max_body_bytes
         result.http_status = response.status_code
         if response.status_code == 304 and stored is not None:
             reuse_stored(stored, result, headers)
             return
-        result.declared_type = headers.get("content-type", "").split(";")[0].strip().lower() or None
+        result.declared_type, result.charset = media_type_and_charset(headers.get("content-type"))
         result.content_type = result.declared_type
-        result.charset = response.charset_encoding
         result.etag, result.last_modified = headers.get("etag"), headers.get("last-modified")
         if not response.is_success:
             result.retry_after_s = parse_retry_after(headers.get("retry-after"))
@@ -207,9 +228,9 @@ class FetchRun:
             async with self.gate, asyncio.timeout(s.total_timeout_s):
                 for _ in range(s.max_redirects + 1):
                     await self.guard.check(url)
-                    async with self.client.stream("GET", url) as response:
-                        if response.is_redirect and "location" in response.headers:
-                            url = urljoin(url, response.headers["location"])
+                    async with self.client.get(url) as response:
+                        if (location := redirect_target(response, plain_headers(response))) is not None:
+                            url = urljoin(url, location)
                             continue
                         if not response.is_success:
                             return RobotsFile(response.status_code)
@@ -243,7 +264,7 @@ def validator_headers(stored: FetchResult | None) -> dict[str, str] | None:
     return headers or None
 
 
-def reuse_stored(stored: FetchResult, result: FetchResult, headers: httpx.Headers) -> None:
+def reuse_stored(stored: FetchResult, result: FetchResult, headers: dict[str, str]) -> None:
     """A 304: the stored body and content facts stand; the validators may have been refreshed."""
     result.status, result.body, result.bytes = FetchStatus.OK, stored.body, stored.bytes
     result.declared_type, result.content_type = stored.declared_type, stored.content_type

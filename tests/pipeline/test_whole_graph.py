@@ -63,7 +63,9 @@ def test_a_second_run_leaves_identical_results_and_no_duplicates(
 
 
 def test_a_second_run_revalidates_pages_with_304s_and_keeps_their_bodies(
-    first_and_second_run: tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]], settings: Settings
+    first_and_second_run: tuple[dict[str, pl.DataFrame], dict[str, pl.DataFrame]],
+    settings: Settings,
+    instance: dg.DagsterInstance,
 ) -> None:
     fetched = PartitionStore(settings.warehouse).read("fetch", DAY)
     with_validators = fetched.filter(pl.col("etag").is_not_null() & (pl.col("status") == "ok"))
@@ -71,6 +73,12 @@ def test_a_second_run_revalidates_pages_with_304s_and_keeps_their_bodies(
     assert with_validators["http_status"].to_list() == [304] * len(with_validators)
     assert with_validators["cache"].to_list() == ["revalidated"] * len(with_validators)
     assert with_validators["body"].is_not_null().all()
+    event = instance.get_latest_materialization_event(dg.AssetKey("fetch"))
+    assert event is not None and event.asset_materialization is not None
+    shown = {key: value.value for key, value in event.asset_materialization.metadata.items()}
+    assert shown["revalidated_304"] == len(with_validators)
+    assert shown["retries"] == 0 and shown["reused_from_journal"] == 0
+    assert shown["bytes"] > 0 and 0 < shown["latency_p50_ms"] <= shown["latency_p95_ms"]
 
 
 def test_sample_pages_get_their_kinds_and_bad_inputs_their_statuses(
