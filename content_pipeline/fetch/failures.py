@@ -33,7 +33,7 @@ def describe_failure(exc: BaseException, total_timeout_s: float) -> tuple[FetchS
         return FetchStatus.TIMEOUT, f"{type(root).__name__}: no response in time"
     if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol | aiohttp.InvalidURL):
         return FetchStatus.INVALID_URL, str(exc) or type(exc).__name__
-    if isinstance(exc, httpx.TimeoutException) and not isinstance(root, aiohttp.ClientError):
+    if isinstance(exc, httpx.TimeoutException) and not any(isinstance(c, aiohttp.ClientError | OSError) for c in chain):
         return FetchStatus.TIMEOUT, f"{type(exc).__name__}: no response in time"
     if isinstance(exc, httpx.TransportError | aiohttp.ClientError | OSError | asyncio.IncompleteReadError):
         return FetchStatus.CONNECTION_ERROR, f"{type(root).__name__}: {root}".strip(": ")

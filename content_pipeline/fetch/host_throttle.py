@@ -12,8 +12,7 @@ class HostThrottle:
 
     def __init__(self, concurrency: int, rate_per_s: float) -> None:
         self.slots = asyncio.Semaphore(max(1, concurrency))
-        burst = max(1.0, rate_per_s)
-        self.limiter = AsyncLimiter(burst, burst / rate_per_s) if rate_per_s > 0 else None
+        self.limiter = AsyncLimiter(1, 1 / rate_per_s) if rate_per_s > 0 else None  # evenly spaced, no bursts
         self.resume_at = 0.0  # monotonic time before which no request is sent (the server's Retry-After)
 
     def pause(self, seconds: float) -> None:

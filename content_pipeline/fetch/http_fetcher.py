@@ -216,7 +216,12 @@ class FetchRun:
         decoder = BoundedDecoder(headers.get("content-encoding"), limit)
         declared_length = headers.get("content-length", "")
         if decoder.coding is None and declared_length.isdigit() and int(declared_length) > limit:
-            raise BodyTooLargeError(int(declared_length), limit)
+            fail(
+                result,
+                FetchStatus.TOO_LARGE,
+                f"Content-Length {declared_length} is over the {limit}-byte limit; not read",
+            )
+            return
         chunks = [decoder.feed(chunk) async for chunk in response.aiter_raw()]
         chunks.append(decoder.flush())
         result.status, result.body, result.bytes = FetchStatus.OK, b"".join(chunks), decoder.produced
@@ -225,7 +230,8 @@ class FetchRun:
         """GET a robots.txt through the same guard and client, cut at `robots_max_bytes`."""
         s, url = self.settings, robots_url
         try:
-            async with self.gate, asyncio.timeout(s.total_timeout_s):
+            # not under self.gate: an attempt holding a slot may be waiting for this (at most one per origin)
+            async with asyncio.timeout(s.total_timeout_s):
                 for _ in range(s.max_redirects + 1):
                     await self.guard.check(url)
                     async with self.client.get(url) as response:

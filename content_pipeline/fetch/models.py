@@ -41,10 +41,11 @@ class FetchResult:
     @property
     def finished(self) -> bool:
         """True when a rerun should keep this outcome rather than try again (success or a permanent failure)."""
-        return not is_transient(self) and self.status != FetchStatus.ERROR
+        return not is_transient(self) and self.status not in RECHECKED_STATUSES
 
 
 TRANSIENT_HTTP = frozenset({408, 425, 429, 500, 502, 503, 504})
+RECHECKED_STATUSES = frozenset({FetchStatus.ERROR, FetchStatus.ROBOTS})  # robots.txt may change or come back
 TRANSIENT_STATUSES = frozenset({FetchStatus.TIMEOUT, FetchStatus.CONNECTION_ERROR})
 
 

@@ -1,6 +1,7 @@
 """The whole graph for one partition against the local sample site, twice, with bad inputs beside it."""
 
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import duckdb
@@ -75,7 +76,7 @@ def test_a_second_run_revalidates_pages_with_304s_and_keeps_their_bodies(
     assert with_validators["body"].is_not_null().all()
     event = instance.get_latest_materialization_event(dg.AssetKey("fetch"))
     assert event is not None and event.asset_materialization is not None
-    shown = {key: value.value for key, value in event.asset_materialization.metadata.items()}
+    shown: dict[str, Any] = {key: value.value for key, value in event.asset_materialization.metadata.items()}
     assert shown["revalidated_304"] == len(with_validators)
     assert shown["retries"] == 0 and shown["reused_from_journal"] == 0
     assert shown["bytes"] > 0 and 0 < shown["latency_p50_ms"] <= shown["latency_p95_ms"]
