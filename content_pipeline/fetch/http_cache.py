@@ -7,7 +7,10 @@ Bodies are stored once, by content hash, and shared by the validator rows and th
 import dataclasses
 import hashlib
 import json
+import queue
 import sqlite3
+import threading
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -22,6 +25,7 @@ CREATE TABLE IF NOT EXISTS journal (
     PRIMARY KEY (partition, record_id)
 );
 """
+WRITE_BATCH = 256  # most outcomes the writer thread commits in one transaction
 BUSY_TIMEOUT_MS = 30_000  # another run's fetch (another partition) may be writing at the same moment
 
 
@@ -47,28 +51,32 @@ class HttpCache:
         ).fetchone()
         return from_json(row[0], row[1]) if row else None
 
-    def store(self, result: FetchResult, partition: str | None) -> None:
-        """Keep what a fetch taught, in one transaction: the validators and body of a fresh successful response
-        (for the next run's conditional request) and, with a partition, the journal entry of a finished fetch."""
+    def store(self, outcomes: Sequence[tuple[FetchResult, str | None]]) -> None:
+        """Keep what fetches taught, in one transaction: the validators and body of each fresh successful response
+        (for the next run's conditional request) and, with a partition, the journal entry of each finished fetch."""
+        self.db.execute("BEGIN")
+        try:
+            for result, partition in outcomes:
+                self.store_one(result, partition)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def store_one(self, result: FetchResult, partition: str | None) -> None:
         fresh = result.status == FetchStatus.OK and result.cache is None and bool(result.etag or result.last_modified)
         journal = partition is not None and result.finished
         if not (fresh or journal):
             return
         text = to_json(result)
-        self.db.execute("BEGIN")
-        try:
-            digest = self.put_body(result.body) if result.body is not None else None
-            if fresh:
-                self.db.execute("INSERT OR REPLACE INTO validators VALUES (?, ?, ?)", (result.url, text, digest))
-            if journal:
-                self.db.execute(
-                    "INSERT OR REPLACE INTO journal VALUES (?, ?, ?, ?, ?)",
-                    (partition, result.record_id, result.url, text, digest),
-                )
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
+        digest = self.put_body(result.body) if result.body is not None else None
+        if fresh:
+            self.db.execute("INSERT OR REPLACE INTO validators VALUES (?, ?, ?)", (result.url, text, digest))
+        if journal:
+            self.db.execute(
+                "INSERT OR REPLACE INTO journal VALUES (?, ?, ?, ?, ?)",
+                (partition, result.record_id, result.url, text, digest),
+            )
 
     def journal(self, partition: str) -> dict[str, FetchResult]:
         """Finished fetches of `partition` whose run did not complete, by record id."""
@@ -106,3 +114,42 @@ def from_json(text: str, body: bytes | None) -> FetchResult:
     fields["fetched_at"] = datetime.fromisoformat(fields["fetched_at"]) if fields["fetched_at"] else None
     known = {f.name for f in dataclasses.fields(FetchResult)}
     return FetchResult(**{k: v for k, v in fields.items() if k in known}, body=body)
+
+
+class CacheWriter:
+    """Stores fetch outcomes from one background thread, in order, so hashing and SQLite stay off the event loop.
+
+    The thread has its own connection (WAL lets the loop's connection read meanwhile) and commits whatever has
+    queued up since its last commit in one transaction, so a crash loses at most the last moments of work.
+    `close` waits for every write and raises if one failed: an unwritable cache is a system failure.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.queue: queue.SimpleQueue[tuple[FetchResult, str | None] | None] = queue.SimpleQueue()
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self.run, name="http-cache-writer", daemon=True)
+        self.thread.start()
+
+    def submit(self, result: FetchResult, partition: str | None) -> None:
+        self.queue.put((result, partition))
+
+    def run(self) -> None:
+        cache, done = HttpCache(self.path), False
+        try:
+            while not done:
+                batch = [self.queue.get()]
+                while len(batch) < WRITE_BATCH and not self.queue.empty():
+                    batch.append(self.queue.get())
+                done = batch[-1] is None
+                cache.store([item for item in batch if item is not None])
+        except BaseException as exc:
+            self.error = exc
+        finally:
+            cache.close()
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise RuntimeError(f"the HTTP cache {self.path} could not be written: {self.error}") from self.error

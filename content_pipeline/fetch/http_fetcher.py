@@ -22,7 +22,7 @@ from content_pipeline.fetch.body_decoder import BodyTooLargeError, BoundedDecode
 from content_pipeline.fetch.client import HttpSession, media_type_and_charset, plain_headers, redirect_target
 from content_pipeline.fetch.failures import describe_failure
 from content_pipeline.fetch.host_throttle import HostThrottle, HostThrottles
-from content_pipeline.fetch.http_cache import HttpCache
+from content_pipeline.fetch.http_cache import CacheWriter, HttpCache
 from content_pipeline.fetch.models import FetchRequest, FetchResult, is_transient
 from content_pipeline.fetch.retry_timing import parse_retry_after
 from content_pipeline.fetch.robots import RobotsFile, RobotsRules, RobotsVerdict
@@ -59,6 +59,7 @@ class HttpFetcher:
         journal = self.cache.journal(partition) if self.cache and partition else {}
         guard = UrlGuard(self.settings.allow_private, self.lookup)
         client = HttpSession(self.settings, guard)
+        writer = CacheWriter(self.cache.path) if self.cache is not None else None
         try:
             run = FetchRun(self.settings, client, guard, self.cache)
 
@@ -68,13 +69,15 @@ class HttpFetcher:
                     kept.cache = "journal"
                     return kept
                 result = await run.fetch(request)
-                if self.cache is not None:
-                    self.cache.store(result, partition)  # committed at once: a crash keeps it
+                if writer is not None:
+                    writer.submit(result, partition)  # committed in the background within moments
                 return result
 
             return list(await asyncio.gather(*(one(r) for r in requests)))
         finally:
             await client.aclose()
+            if writer is not None:
+                await asyncio.to_thread(writer.close)
 
 
 class FetchRun:
