@@ -11,6 +11,7 @@ from pathlib import Path
 
 import duckdb
 
+from content_pipeline.fetch.stats import fetch_stats
 from content_pipeline.sample_site.server import sample_urls, serve_sample_site
 from content_pipeline.warehouse.partition_store import PartitionStore
 from pipeline_defs.runner import project_instance, run_partition
@@ -46,7 +47,7 @@ def run_and_report(settings: Settings, day: str) -> int:
         return 1
     store = PartitionStore(settings.warehouse)
     written = [str(settings.output / day / name) for name in ("records.csv", "records.parquet")]
-    print(summarize(store.read("export", day), settings, day, written))
+    print(summarize(store.read("export", day), settings, day, written, fetch_stats(store.read("fetch", day))))
     return 0
 
 

@@ -1,6 +1,6 @@
 """The short report the command line prints after a run: counts per status, kind and category, and paths."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import polars as pl
 
@@ -14,12 +14,19 @@ def count_lines(title: str, data: pl.DataFrame, column: str) -> list[str]:
     return [f"  {title:<22} " + ", ".join(cells)]
 
 
-def summarize(records: pl.DataFrame, settings: Settings, day: str, written: Iterable[str]) -> str:
+def summarize(
+    records: pl.DataFrame, settings: Settings, day: str, written: Iterable[str], fetched: Mapping[str, float]
+) -> str:
     """A few lines a person reads after the demo: what happened to the records and where the results are."""
     lines = [f"content-pipeline: partition {day}, {len(records)} records"]
     lines += count_lines("overall status", records, "status")
     for stage in STAGES:
         lines += count_lines(f"{stage} status", records, f"{stage}_status")
+    lines.append(
+        f"  {'fetch figures':<22} {fetched['requests']} requests, {fetched['retries']} retries, "
+        f"{fetched['revalidated_304']} unchanged (304), {fetched['reused_from_journal']} kept from an unfinished run, "
+        f"latency p50 {fetched['latency_p50_ms']:g} ms / p95 {fetched['latency_p95_ms']:g} ms"
+    )
     lines += count_lines("kind", records.filter(pl.col("kind").is_not_null()), "kind")
     lines += count_lines("category", records.filter(pl.col("category").is_not_null()), "category")
     lines.append("written:")

@@ -20,6 +20,7 @@ def test_the_demo_serves_the_sample_site_runs_today_and_prints_a_summary(tmp_pat
     for line in ("overall status", "fetch status", "kind", "category"):
         assert f"  {line}" in out.stdout
     assert "article:" in out.stdout and "fetch:http_error: 1" in out.stdout
+    assert "12 requests, 0 retries, 0 unchanged (304)" in out.stdout  # a first run: nothing cached yet
     csv_file = tmp_path / "home" / "output" / "2026-11-24" / "records.csv"
     assert csv_file.is_file() and str(csv_file) in out.stdout
     query = subprocess.run(
