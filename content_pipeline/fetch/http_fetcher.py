@@ -93,7 +93,7 @@ class FetchRun:
         """One URL, retried on transient failures, honoring robots.txt and Retry-After."""
         verdict = await self.robots_verdict(request, request.url)
         if not verdict.allowed:
-            return FetchResult(request.record_id, request.url, FetchStatus.ROBOTS, verdict.reason)
+            return FetchResult(request.record_id, request.url, verdict.status, verdict.reason)
         throttle = self.throttles.get(urlsplit(request.url).hostname or "", verdict.crawl_delay_s)
         stored = self.cache.stored(request.url) if self.cache is not None else None
         attempts = 0
@@ -244,9 +244,10 @@ class FetchRun:
                         if not response.is_success:
                             return RobotsFile(response.status_code)
                         return RobotsFile(response.status_code, await read_capped_text(response, s.robots_max_bytes))
-                return RobotsFile(None, error=f"more than {s.max_redirects} redirects")
+                return RobotsFile(None, f"more than {s.max_redirects} redirects", FetchStatus.TOO_MANY_REDIRECTS)
         except Exception as exc:
-            return RobotsFile(None, error=describe_failure(exc, s.total_timeout_s)[1])
+            status, reason = describe_failure(exc, s.total_timeout_s)
+            return RobotsFile(None, error=reason, error_status=status)
 
 
 async def read_capped_text(response: httpx.Response, limit: int) -> str:

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
+from content_pipeline.status import FetchStatus
+
 
 @dataclass(frozen=True)
 class RobotsFile:
@@ -15,6 +17,7 @@ class RobotsFile:
     http_status: int | None
     text: str = ""
     error: str = ""
+    error_status: FetchStatus = FetchStatus.CONNECTION_ERROR  # what kind of failure `error` is
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,7 @@ class RobotsVerdict:
     allowed: bool
     reason: str = ""
     crawl_delay_s: float | None = None
+    status: FetchStatus = FetchStatus.ROBOTS  # what a refused record ends as
 
 
 RobotsLoader = Callable[[str], Awaitable[RobotsFile]]
@@ -57,6 +61,11 @@ class RobotsRules:
             return Protego.parse(answer.text)
         if status is not None and 400 <= status < 500:
             return RobotsVerdict(True)  # RFC 9309 2.3.1.3: unavailable, so no rules
-        why = f"HTTP {status}" if status is not None else answer.error
+        if status is None:  # no answer at all: the pages would fail the same way, so say how
+            return RobotsVerdict(
+                False, f"robots.txt of {origin} could not be fetched: {answer.error}", None, answer.error_status
+            )
         # RFC 9309 2.3.1.4: unreachable, so assume the whole site is disallowed
-        return RobotsVerdict(False, f"robots.txt of {origin} is unreachable ({why}); the site is treated as closed")
+        return RobotsVerdict(
+            False, f"robots.txt of {origin} is unreachable (HTTP {status}); the site is treated as closed"
+        )
