@@ -139,6 +139,15 @@ class MisbehavingHandler(BaseHTTPRequestHandler):
         self.close_connection = True
         self.connection.close()  # the real close (and the RST) happens when the request's reader is closed
 
+    def start_short_body(self) -> None:
+        """Headers promising 100 bytes, and only the first 6 of them."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", "100")
+        self.end_headers()
+        self.wfile.write(b"<html>")
+        self.wfile.flush()
+
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
         path, query = parts.path, parts.query
@@ -158,20 +167,10 @@ class MisbehavingHandler(BaseHTTPRequestHandler):
         elif route == "robots.txt":
             self.send(self.server.robots_status, self.server.robots_body.encode(), {"Content-Type": "text/plain"})
         elif route == "slow-body":
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", "100")
-            self.end_headers()
-            self.wfile.write(b"<html>")
-            self.wfile.flush()
+            self.start_short_body()
             time.sleep(3)
         elif route == "stall":  # headers and the start of the body, then silence until released
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html")
-            self.send_header("Content-Length", "100")
-            self.end_headers()
-            self.wfile.write(b"<html>")
-            self.wfile.flush()
+            self.start_short_body()
             self.hold()
             self.close_connection = True
         elif route == "trickle":  # one byte at a time, never silent for long, never complete

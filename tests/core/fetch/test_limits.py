@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 
 from content_pipeline.fetch.body_decoder import BodyTooLargeError, BoundedDecoder, UnsupportedEncodingError
-from content_pipeline.fetch.http_fetcher import HttpFetcher
-from content_pipeline.fetch.models import FetchRequest, FetchResult
+from content_pipeline.fetch.models import FetchResult
 from content_pipeline.fetch.settings import FetchSettings
+from tests.core.fetch.batch import fetch_beside_ok
 from tests.fakes.misbehaving_site import PAGE, Site, gzip_bomb
 
 LIMIT = 100_000
@@ -25,12 +25,7 @@ LIMITED = FetchSettings(
 
 
 def fetch(site: Site, *paths: str, settings: FetchSettings = LIMITED) -> dict[str, FetchResult]:
-    """Fetch the paths together with /ok in one batch; checks that /ok came out fine and returns the others."""
-    requests = [FetchRequest(path, site.url(path)) for path in (*paths, "/ok")]
-    results = {r.record_id: r for r in HttpFetcher(settings).fetch_all(requests)}
-    good = results.pop("/ok")
-    assert good.status.value == "ok" and good.body == PAGE
-    return results
+    return fetch_beside_ok(site, paths, settings)
 
 
 def test_a_body_that_stalls_past_the_read_timeout_ends_as_timeout(site: Site) -> None:

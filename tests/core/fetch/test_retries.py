@@ -10,6 +10,7 @@ from content_pipeline.fetch.http_fetcher import HttpFetcher
 from content_pipeline.fetch.models import FetchRequest, FetchResult
 from content_pipeline.fetch.retry_timing import parse_retry_after
 from content_pipeline.fetch.settings import FetchSettings
+from tests.core.fetch.batch import fetch_beside_ok
 from tests.fakes.misbehaving_site import PAGE, Site
 
 RETRYING = FetchSettings(
@@ -25,12 +26,7 @@ RETRYING = FetchSettings(
 
 
 def fetch(site: Site, *paths: str, settings: FetchSettings = RETRYING) -> dict[str, FetchResult]:
-    """Fetch the paths together with /ok in one batch; checks that /ok came out fine and returns the others."""
-    requests = [FetchRequest(path, site.url(path)) for path in (*paths, "/ok")]
-    results = {r.record_id: r for r in HttpFetcher(settings).fetch_all(requests)}
-    good = results.pop("/ok")
-    assert good.status.value == "ok" and good.body == PAGE and good.attempts == 1
-    return results
+    return fetch_beside_ok(site, paths, settings)
 
 
 def gap_between_requests(site: Site, path: str) -> float:
