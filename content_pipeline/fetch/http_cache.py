@@ -135,8 +135,13 @@ class CacheWriter:
         self.queue.put((result, partition))
 
     def run(self) -> None:
-        cache, done = HttpCache(self.path), False
         try:
+            cache = HttpCache(self.path)
+        except BaseException as exc:
+            self.error = exc
+            return
+        try:
+            done = False
             while not done:
                 batch = [self.queue.get()]
                 while len(batch) < WRITE_BATCH and not self.queue.empty():

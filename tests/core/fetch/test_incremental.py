@@ -217,3 +217,12 @@ def test_without_a_partition_nothing_is_journaled(site: Site, cache_path: Path) 
     assert second["/plain/a"].cache is None and site.log.count("/plain/a") == 2
     assert second["/ok"].cache == "revalidated"  # /ok has validators; a 304 is still a request
     assert journal_rows(cache_path, PARTITION) == 0
+
+
+def test_an_http_cache_that_cannot_be_written_stops_the_run_with_a_clear_error(site: Site, tmp_path: Path) -> None:
+    cache = HttpCache(tmp_path / "http.sqlite")
+    cache.path = tmp_path / "not-a-folder" / "http.sqlite"  # the writer opens its own connection here
+    (tmp_path / "not-a-folder").write_text("a file where the cache folder should be")
+    fetcher = HttpFetcher(FetchSettings(allow_private=("127.0.0.1",)), cache)
+    with pytest.raises(RuntimeError, match="HTTP cache .* could not be written"):
+        fetcher.fetch_all([FetchRequest("a", site.url("/ok"))], "2026-11-24")
