@@ -224,5 +224,5 @@ def test_an_http_cache_that_cannot_be_written_stops_the_run_with_a_clear_error(s
     cache.path = tmp_path / "not-a-folder" / "http.sqlite"  # the writer opens its own connection here
     (tmp_path / "not-a-folder").write_text("a file where the cache folder should be")
     fetcher = HttpFetcher(FetchSettings(allow_private=("127.0.0.1",)), cache)
-    with pytest.raises(RuntimeError, match="HTTP cache .* could not be written"):
+    with pytest.raises(RuntimeError, match=r"HTTP cache .* could not be written"):
         fetcher.fetch_all([FetchRequest("a", site.url("/ok"))], "2026-11-24")
