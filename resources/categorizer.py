@@ -6,6 +6,7 @@ import dagster as dg
 
 from content_pipeline.categorize.provider import DEFAULT_GEMINI_MODEL, CategorizeProvider, build_provider
 from content_pipeline.categorize.taxonomy import Taxonomy, load_taxonomy
+from content_pipeline.classify.vision import GeminiVision
 
 
 class CategorizerResource(dg.ConfigurableResource):
@@ -16,6 +17,12 @@ class CategorizerResource(dg.ConfigurableResource):
 
     def taxonomy(self) -> Taxonomy:
         return load_taxonomy(Path(self.taxonomy_path) if self.taxonomy_path else None)
+
+    def vision(self) -> GeminiVision | None:
+        """Gemini Vision for the visual category of images when a key is set; None keeps the offline heuristic."""
+        if not self.gemini_api_key:
+            return None
+        return GeminiVision(self.gemini_api_key, self.gemini_model, self.gemini_base_url)
 
     def provider(self, taxonomy: Taxonomy) -> CategorizeProvider:
         return build_provider(
