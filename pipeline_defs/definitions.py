@@ -40,7 +40,11 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             ignore_robots_for=list(settings.fetch_ignore_robots_for),
             http_cache_path=str(settings.http_cache),
         ),
-        "classifier": ClassifierResource(rules_path=str(settings.dispatch_rules) if settings.dispatch_rules else None),
+        "classifier": ClassifierResource(
+            rules_path=str(settings.dispatch_rules) if settings.dispatch_rules else None,
+            oembed=settings.oembed_enabled,
+            oembed_providers_path=str(settings.oembed_providers) if settings.oembed_providers else None,
+        ),
         "categorizer": categorizer,
         "exporter": ExportResource(output_dir=str(settings.output)),
     }

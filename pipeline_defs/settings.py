@@ -25,6 +25,8 @@ class Settings:
     http_cache: Path
     taxonomy: Path | None = None
     dispatch_rules: Path | None = None
+    oembed_enabled: bool = True  # oEmbed lookups for video, audio and social records
+    oembed_providers: Path | None = None  # the oEmbed provider table; None: the bundled one
     fetch_allow_private: tuple[str, ...] = ()
     fetch_ignore_robots_for: tuple[str, ...] = ()  # file-name patterns of sources fetched without robots.txt
     gemini_enabled: bool = False  # the key itself is read through dg.EnvVar, never stored here
@@ -42,6 +44,10 @@ class Settings:
         def optional(name: str) -> Path | None:
             return Path(env[name]).expanduser().resolve() if env.get(name) else None
 
+        def switch(name: str, default: bool) -> bool:
+            value = env.get(name, "").strip().lower()
+            return default if not value else value not in {"0", "false", "no", "off"}
+
         def listed(name: str) -> tuple[str, ...]:
             return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
 
@@ -54,6 +60,8 @@ class Settings:
             http_cache=path("CONTENT_PIPELINE_HTTP_CACHE", home / "cache" / "http.sqlite"),
             taxonomy=optional("CONTENT_PIPELINE_TAXONOMY"),
             dispatch_rules=optional("CONTENT_PIPELINE_DISPATCH_RULES"),
+            oembed_enabled=switch("CONTENT_PIPELINE_OEMBED", True),
+            oembed_providers=optional("CONTENT_PIPELINE_OEMBED_PROVIDERS"),
             fetch_allow_private=listed("CONTENT_PIPELINE_FETCH_ALLOW_PRIVATE"),
             fetch_ignore_robots_for=listed("CONTENT_PIPELINE_FETCH_IGNORE_ROBOTS"),
             gemini_enabled=bool(env.get("GEMINI_API_KEY")),

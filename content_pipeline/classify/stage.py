@@ -1,6 +1,7 @@
 """The classify stage over one partition: dispatch every fetched page to its processor, keep every record."""
 
 import json
+from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
@@ -8,12 +9,24 @@ import polars as pl
 
 from content_pipeline.classify.dispatcher import classify_pages
 from content_pipeline.classify.models import FetchedPage
+from content_pipeline.classify.oembed import OembedClient, OembedTarget
+from content_pipeline.classify.vision import GeminiVision, apply_vision
 from content_pipeline.schemas import CLASSIFY_SCHEMA, frame
 from content_pipeline.status import ClassifyStatus, FetchStatus
 
 
-def classify_partition(fetched: pl.DataFrame, rules_path: Path | None = None, workers: int = 1) -> pl.DataFrame:
-    """One classify row per fetched row; rows that were not fetched are `skipped` with the fetch reason."""
+def classify_partition(
+    fetched: pl.DataFrame,
+    rules_path: Path | None = None,
+    workers: int = 1,
+    oembed: OembedClient | None = None,
+    vision: GeminiVision | None = None,
+) -> pl.DataFrame:
+    """One classify row per fetched row; rows that were not fetched are `skipped` with the fetch reason.
+
+    With an `oembed` client, video, audio and social records are completed from their oEmbed (see oembed.py);
+    with `vision`, images get Gemini's visual category (see vision.py).
+    """
     meta = fetched.select("record_id", "url", "final_url", "status", "reason", "content_type", "charset").to_dicts()
     ok_index = [i for i, r in enumerate(meta) if r["status"] == FetchStatus.OK]
     bodies = fetched["body"].gather(ok_index).to_list() if ok_index else []
@@ -28,6 +41,10 @@ def classify_partition(fetched: pl.DataFrame, rules_path: Path | None = None, wo
         for i, body in zip(ok_index, bodies, strict=True)
     ]
     extracted = dict(zip(ok_index, classify_pages(pages, rules_path, workers), strict=True))
+    if oembed is not None:
+        oembed.enrich([OembedTarget(p.url, p.final_url, extracted[i]) for i, p in zip(ok_index, pages, strict=True)])
+    if vision is not None:
+        apply_vision([extracted[i] for i in ok_index], [p.body for p in pages], vision)
     out: list[dict[str, object]] = []
     for i, row in enumerate(meta):
         base = {"record_id": row["record_id"], "url": row["url"]}
@@ -41,3 +58,13 @@ def classify_partition(fetched: pl.DataFrame, rules_path: Path | None = None, wo
         record["details"] = json.dumps(extraction.details, ensure_ascii=False, default=str)
         out.append(base | record)
     return frame(out, CLASSIFY_SCHEMA)
+
+
+def oembed_status_counts(classified: pl.DataFrame) -> dict[str, int]:
+    """Records per oEmbed outcome (ok, http_error, blocked, invalid_json...), most frequent first."""
+    counts: Counter[str] = Counter()
+    for details in classified["details"].drop_nulls():
+        outcome = json.loads(details).get("oembed")
+        if isinstance(outcome, dict):
+            counts[str(outcome.get("status"))] += 1
+    return dict(counts.most_common())

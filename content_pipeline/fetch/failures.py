@@ -31,6 +31,8 @@ def describe_failure(exc: BaseException, total_timeout_s: float) -> tuple[FetchS
         return FetchStatus.TIMEOUT, f"no complete response within {total_timeout_s:g} s"
     if any(isinstance(c, aiohttp.ServerTimeoutError | aiohttp.ConnectionTimeoutError) for c in chain):
         return FetchStatus.TIMEOUT, f"{type(root).__name__}: no response in time"
+    if isinstance(exc, ValueError) and not isinstance(exc, UnicodeError):  # urlsplit on a redirect's Location
+        return FetchStatus.INVALID_URL, f"unreadable URL: {exc}"
     if isinstance(exc, httpx.InvalidURL | httpx.UnsupportedProtocol | aiohttp.InvalidURL):
         return FetchStatus.INVALID_URL, str(exc) or type(exc).__name__
     if isinstance(exc, httpx.TimeoutException) and not any(isinstance(c, aiohttp.ClientError | OSError) for c in chain):

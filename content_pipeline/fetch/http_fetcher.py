@@ -91,10 +91,14 @@ class FetchRun:
 
     async def fetch(self, request: FetchRequest) -> FetchResult:
         """One URL, retried on transient failures, honoring robots.txt and Retry-After."""
+        try:
+            host = urlsplit(request.url).hostname or ""
+        except ValueError as exc:  # e.g. an unclosed IPv6 bracket
+            return FetchResult(request.record_id, request.url, FetchStatus.INVALID_URL, f"unreadable URL: {exc}")
         verdict = await self.robots_verdict(request, request.url)
         if not verdict.allowed:
             return FetchResult(request.record_id, request.url, verdict.status, verdict.reason)
-        throttle = self.throttles.get(urlsplit(request.url).hostname or "", verdict.crawl_delay_s)
+        throttle = self.throttles.get(host, verdict.crawl_delay_s)
         stored = self.cache.stored(request.url) if self.cache is not None else None
         attempts = 0
 

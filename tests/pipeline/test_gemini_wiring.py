@@ -24,6 +24,8 @@ def test_a_gemini_key_switches_categorize_to_gemini_and_the_key_is_never_stored(
     category = load_taxonomy().names[0]
 
     def respond(request: Request) -> Reply:
+        if any("inlineData" in part for c in request.body["contents"] for part in c.get("parts", [])):
+            return answer({"category": "graphic", "description": "A chart."})  # Gemini Vision, for an image
         return answer({"category": category, "tags": ["t"], "summary": "A summary.", "entities": []})
 
     with FakeGeminiServer() as server:
@@ -34,13 +36,23 @@ def test_a_gemini_key_switches_categorize_to_gemini_and_the_key_is_never_stored(
         settings = Settings.from_env(env).allowing("127.0.0.1")
         settings.inbox.mkdir(parents=True)
         urls = [url for url, kind in sample_urls(sample_site) if kind == "article"]
-        (settings.inbox / f"links-{DAY}.csv").write_text("url\n" + "\n".join(urls) + "\n", encoding="utf-8")
+        images = [url for url, kind in sample_urls(sample_site) if kind == "image"]
+        listed = urls + images
+        (settings.inbox / f"links-{DAY}.csv").write_text("url\n" + "\n".join(listed) + "\n", encoding="utf-8")
         assert run_partition(settings, DAY, instance).success
         assert {r.model for r in server.requests} == {"gemini-test-model"}
         assert all(r.headers["x-goog-api-key"] == KEY for r in server.requests)
-    categorized = PartitionStore(settings.warehouse).read("categorize", DAY)
-    assert categorized["provider"].to_list() == ["gemini"] * len(urls)
-    assert categorized["category"].to_list() == [category] * len(urls)
+    store = PartitionStore(settings.warehouse)
+    categorized = store.read("categorize", DAY).filter(pl.col("status") == "ok")
+    assert len(categorized) == len(listed)  # images too: Gemini Vision's description is text to categorize
+    assert categorized["provider"].to_list() == ["gemini"] * len(listed)
+    assert categorized["category"].to_list() == [category] * len(listed)
+    pictures = store.read("classify", DAY).filter(pl.col("kind") == "image")
+    assert len(pictures) == len(images) >= 1
+    for details, description in pictures.select("details", "description").iter_rows():
+        seen = json.loads(details)
+        assert (seen["visual_category"], seen["visual_category_method"]) == ("graphic", "gemini:gemini-test-model")
+        assert seen["heuristic_visual_category"] and description == "A chart."
     stored = [*tmp_path.rglob("*"), *Path(instance.root_directory).rglob("*")]  # warehouse, outputs, run history
     for path in stored:
         if path.is_file():
@@ -49,4 +61,5 @@ def test_a_gemini_key_switches_categorize_to_gemini_and_the_key_is_never_stored(
         event = instance.get_latest_materialization_event(dg.AssetKey(asset))
         assert event is not None and event.asset_materialization is not None
         assert KEY not in json.dumps({k: str(v.value) for k, v in event.asset_materialization.metadata.items()})
-    assert pl.read_csv(settings.output / DAY / "records.csv")["provider"].to_list() == ["gemini"] * len(urls)
+    exported = pl.read_csv(settings.output / DAY / "records.csv").filter(pl.col("kind") == "article")
+    assert exported["provider"].to_list() == ["gemini"] * len(urls)

@@ -60,3 +60,11 @@ def test_charset_from_the_header_is_recorded(site: str) -> None:
     result = fetch(site, "/latin1")["/latin1"]
     assert result.charset == "iso-8859-1"
     assert result.body is not None and result.body.decode("latin-1").endswith("café crème</body></html>")
+
+
+def test_an_unreadable_url_is_an_invalid_url_record_not_a_crash(site: str) -> None:
+    results = HttpFetcher(LIMITED).fetch_all([FetchRequest("bad", "http://[::1/x"), FetchRequest("ok", f"{site}/ok")])
+    assert [(r.status.value, r.reason.startswith("unreadable URL")) for r in results] == [
+        ("invalid_url", True),
+        ("ok", False),
+    ]
