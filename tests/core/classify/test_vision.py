@@ -46,7 +46,9 @@ def test_gemini_names_the_visual_category_and_the_heuristic_one_is_kept_beside_i
     assert request.model == "gemini-test" and request.headers.get("x-goog-api-key") == "test-key"
     inline = next(p["inlineData"] for p in request.body["contents"][0]["parts"] if "inlineData" in p)
     sent = Image.open(io.BytesIO(base64.urlsafe_b64decode(inline["data"])))
-    assert (inline.get("mimeType") or inline.get("mime_type")) == "image/jpeg" and max(sent.size) == 768  # scaled down before sending
+    assert (inline.get("mimeType") or inline.get("mime_type")) == "image/jpeg" and max(
+        sent.size
+    ) == 768  # scaled down before sending
     schema = request.body["generationConfig"]["responseSchema"]
     assert "screenshot" in str(schema) and "photo" in str(schema)  # the answer is held to the category list
 
@@ -59,7 +61,9 @@ def test_only_readable_images_are_sent(gemini: FakeGeminiServer) -> None:
 
 
 def test_an_image_gemini_cannot_answer_keeps_the_heuristic_category_with_the_reason(gemini: FakeGeminiServer) -> None:
-    gemini.enqueue(safety_blocked(), answer({"category": "painting", "description": "x"}), error(500, "INTERNAL", "oops"))
+    gemini.enqueue(
+        safety_blocked(), answer({"category": "painting", "description": "x"}), error(500, "INTERNAL", "oops")
+    )
     rows = [image_row("photo"), image_row("photo"), image_row("photo")]
     apply_vision(rows, [picture(), picture(), picture()], vision(gemini))
     assert [r.details["visual_category"] for r in rows] == ["photo", "photo", "photo"]
