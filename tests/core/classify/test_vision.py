@@ -46,9 +46,8 @@ def test_gemini_names_the_visual_category_and_the_heuristic_one_is_kept_beside_i
     assert request.model == "gemini-test" and request.headers.get("x-goog-api-key") == "test-key"
     inline = next(p["inlineData"] for p in request.body["contents"][0]["parts"] if "inlineData" in p)
     sent = Image.open(io.BytesIO(base64.urlsafe_b64decode(inline["data"])))
-    assert (inline.get("mimeType") or inline.get("mime_type")) == "image/jpeg" and max(
-        sent.size
-    ) == 768  # scaled down before sending
+    assert (inline.get("mimeType") or inline.get("mime_type")) == "image/jpeg"
+    assert max(sent.size) == 768  # scaled down before sending
     schema = request.body["generationConfig"]["responseSchema"]
     assert "screenshot" in str(schema) and "photo" in str(schema)  # the answer is held to the category list
 
