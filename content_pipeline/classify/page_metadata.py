@@ -26,6 +26,9 @@ _SUPPORTING_TYPES = frozenset(
     {"WebSite", "Organization", "BreadcrumbList", "WebPage", "Person", "ImageObject", "SiteNavigationElement"}
 )
 _SECONDS = {"weeks": 604_800, "days": 86_400, "hours": 3_600, "minutes": 60, "seconds": 1}
+# oEmbed discovery: the spec names application/json+oembed; SoundCloud and others advertise text/json+oembed.
+OEMBED_JSON_TYPES = frozenset({"application/json+oembed", "text/json+oembed"})
+MAX_SCRIPT_DATA_CHARS = 2_000_000  # JSON state blobs (TikTok, Next.js) larger than this are not kept
 
 
 @dataclass
@@ -49,6 +52,8 @@ class PageMetadata:
     content_url: str | None = None
     jsonld_types: list[str] = field(default_factory=list)
     main_item: dict[str, Any] = field(default_factory=dict)  # the JSON-LD item the page is about
+    microdata_item: dict[str, Any] = field(default_factory=dict)  # properties of the microdata item it is about
+    script_data: dict[str, str] = field(default_factory=dict)  # id -> text of <script type="application/json">
     meta: dict[str, str] = field(default_factory=dict)  # every <meta property|name> -> content, first wins
     problems: list[str] = field(default_factory=list)  # metadata blocks that could not be read
 
@@ -120,6 +125,15 @@ def _types_of(item: dict[str, Any]) -> list[str]:
     return [t.rsplit("/", 1)[-1] for t in _as_list(item.get("@type")) if isinstance(t, str)]
 
 
+def _duration_of(item: dict[str, Any]) -> float | None:
+    """Seconds from an item's duration, its media object's duration (podcasts), or timeRequired (Apple)."""
+    media = [m for m in _as_list(item.get("associatedMedia")) if isinstance(m, dict)]
+    for candidate in (item.get("duration"), *(m.get("duration") for m in media), item.get("timeRequired")):
+        if (seconds := parse_iso_duration(candidate)) is not None:
+            return seconds
+    return None
+
+
 def _jsonld_items(raw: Iterable[Any]) -> Iterator[dict[str, Any]]:
     """Top-level JSON-LD items, with @graph members lifted up."""
     for item in raw:
@@ -143,13 +157,26 @@ def _read_head(tree: lxml.html.HtmlElement, base_url: str, meta: PageMetadata) -
         href, link_type = element.get("href"), (element.get("type") or "").lower()
         if not href:
             continue
-        if "alternate" in rel and link_type == "application/json+oembed" and not meta.oembed_url:
+        if "alternate" in rel and link_type in OEMBED_JSON_TYPES and not meta.oembed_url:
             meta.oembed_url = urljoin(base_url, href.strip())
         elif "alternate" in rel and link_type == "application/activity+json" and not meta.activitypub_url:
             meta.activitypub_url = urljoin(base_url, href.strip())
         elif "canonical" in rel and not meta.canonical_url:
             meta.canonical_url = urljoin(base_url, href.strip())
+    for element in tree.iter("script"):
+        if (element.get("type") or "").lower() == "application/json" and element.get("id"):
+            text = element.text or ""
+            if len(text) <= MAX_SCRIPT_DATA_CHARS:
+                meta.script_data.setdefault(element.get("id", ""), text)
     meta.language = language_from_tag(tree.get("lang") or tree.get("xml:lang"))
+
+
+def _microdata_tree(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """YouTube writes `<link itemprop="name" content="...">` (no href): read such links as <meta>, as intended."""
+    for element in tree.iter("link"):
+        if element.get("itemprop") and element.get("content") is not None and not element.get("href"):
+            element.tag = "meta"
+    return tree
 
 
 def _choose_main_item(items: list[dict[str, Any]], prefer_types: Iterable[str]) -> dict[str, Any]:
@@ -158,6 +185,14 @@ def _choose_main_item(items: list[dict[str, Any]], prefer_types: Iterable[str]) 
         if preferred.intersection(_types_of(item)):
             return item
     return next((i for i in items if not _SUPPORTING_TYPES.issuperset(_types_of(i))), {})
+
+
+def _choose_microdata(microdata: list[dict[str, Any]], prefer_types: Iterable[str]) -> dict[str, Any]:
+    """Properties of the preferred microdata item (extruct gives types as full URLs), else of the first one."""
+    items = [{"@type": i.get("type"), **i} for i in microdata if isinstance(i, dict)]
+    chosen = _choose_main_item(items, prefer_types) if items else {}
+    properties = (chosen or (items[0] if items else {})).get("properties", {})
+    return properties if isinstance(properties, dict) else {}
 
 
 def read_metadata(html: str, base_url: str, prefer_types: Iterable[str] = ()) -> PageMetadata:
@@ -181,7 +216,7 @@ def read_metadata(html: str, base_url: str, prefer_types: Iterable[str] = ()) ->
         meta.problems.append(f"json-ld: {type(error).__name__}")
     microdata: list[dict[str, Any]] = []
     try:
-        microdata = list(MicrodataExtractor().extract_items(tree, base_url=base_url))
+        microdata = list(MicrodataExtractor().extract_items(_microdata_tree(tree), base_url=base_url))
     except Exception as error:
         meta.problems.append(f"microdata: {type(error).__name__}")
     _merge(meta, tree, base_url, items, microdata, prefer_types)
@@ -198,8 +233,9 @@ def _merge(
 ) -> None:
     m = meta.meta
     main = _choose_main_item(items, prefer_types)
-    props: dict[str, Any] = microdata[0].get("properties", {}) if microdata else {}
+    props = _choose_microdata(microdata, prefer_types)
     meta.main_item = main
+    meta.microdata_item = props
     meta.jsonld_types = [t for item in items for t in _types_of(item)]
     meta.og_type = m.get("og:type")
     meta.twitter_card = m.get("twitter:card")
@@ -229,9 +265,13 @@ def _merge(
     meta.author = _first(
         _name_of(main.get("author")),
         _name_of(main.get("creator")),
+        _name_of(main.get("byArtist")),
         _name_of(props.get("author")),
+        _name_of(props.get("byArtist")),
         None if article_author and article_author.startswith("http") else article_author,
         m.get("author"),
+        m.get("music:musician_description"),  # Spotify: the artist's or show's name (music:musician is a URL)
+        _name_of(main.get("productionCompany")),  # Apple Podcasts episodes name the show's producer only
         m.get("twitter:creator"),
     )
     meta.published = normalize_date(
@@ -247,13 +287,14 @@ def _merge(
             props.get("uploadDate"),
         )
     )
-    for candidate in (main.get("duration"), m.get("video:duration"), m.get("music:duration"), props.get("duration")):
-        if (seconds := parse_iso_duration(candidate)) is not None:
-            meta.duration_seconds = seconds
-            break
+    meta.duration_seconds = _duration_of(main)
+    for candidate in (m.get("video:duration"), m.get("music:duration"), props.get("duration")):
+        if meta.duration_seconds is None:
+            meta.duration_seconds = parse_iso_duration(candidate)
     meta.language = meta.language or language_from_tag(_first(m.get("og:locale"), main.get("inLanguage")))
     embed = _first(
         main.get("embedUrl"),
+        props.get("embedUrl"),
         m.get("og:video:secure_url"),
         m.get("og:video:url"),
         m.get("og:video"),

@@ -4,26 +4,18 @@ from typing import Any
 from urllib.parse import urljoin
 
 import trafilatura
-from lxml import etree
 
-from content_pipeline.classify.html_text import is_html, is_text_document, parse_html
+from content_pipeline.classify.html_text import is_html, is_text_document
 from content_pipeline.classify.language import detect_language
 from content_pipeline.classify.models import Extraction, FetchedPage, Kind
 from content_pipeline.classify.processors.base import describe_type, nothing_useful, word_count
+from content_pipeline.classify.sniff import blank_page_reason, declared_paywall, paywall_markup
 from content_pipeline.status import ClassifyStatus
 from content_pipeline.text_encoding import decode_body
 
 MIN_ARTICLE_WORDS = 50  # fewer words of main text than this is a stub, an error page or a link hub
-
-
-def _visible_words(html: str) -> int:
-    """Words in the page's body, boilerplate included: tells an empty page from one without an article."""
-    tree = parse_html(html)
-    if tree is None:
-        return 0
-    etree.strip_elements(tree, "script", "style", "noscript", "template", with_tail=False)
-    body = tree.find("body")
-    return word_count((body if body is not None else tree).text_content())
+# A page that declares a paywall and yields fewer words than this is the free teaser, not the article.
+PAYWALL_STUB_MAX_WORDS = 150
 
 
 class ArticleProcessor:
@@ -32,9 +24,15 @@ class ArticleProcessor:
     name = "article"
     kind = Kind.ARTICLE
 
-    def __init__(self, min_words: int = MIN_ARTICLE_WORDS, favor_precision: bool = True) -> None:
+    def __init__(
+        self,
+        min_words: int = MIN_ARTICLE_WORDS,
+        favor_precision: bool = True,
+        paywall_stub_max_words: int = PAYWALL_STUB_MAX_WORDS,
+    ) -> None:
         self.min_words = min_words
         self.favor_precision = favor_precision
+        self.paywall_stub_max_words = paywall_stub_max_words
 
     def process(self, page: FetchedPage) -> Extraction:
         if not is_text_document(page.content_type, page.body):
@@ -43,10 +41,11 @@ class ArticleProcessor:
             return nothing_useful(self, "empty page")
         decoded = decode_body(page.body, page.charset)
         details: dict[str, Any] = {"encoding": decoded.encoding, "encoding_source": decoded.source}
-        if is_html(page.content_type, page.body):
-            fields = self._extract_html(decoded.text, page.final_url or page.url)
-            if not fields.get("text") and _visible_words(decoded.text) == 0:
-                return nothing_useful(self, "empty page", **details)
+        html = decoded.text if is_html(page.content_type, page.body) else None
+        if html is not None:
+            fields = self._extract_html(html, page.final_url or page.url)
+            if not fields.get("text") and (blank := blank_page_reason(html)):
+                return nothing_useful(self, blank, **details)
         else:
             fields = {"text": decoded.text.strip()}
         text: str = fields.pop("text", None) or ""
@@ -65,10 +64,24 @@ class ArticleProcessor:
             details=details,
             **fields,
         )
-        if words < self.min_words:
+        paywall = declared_paywall(html) if html is not None else None
+        if paywall:
+            details["paywalled"] = True
+            details["paywall_marker"] = paywall
+        if words < self.min_words or (paywall and words < self.paywall_stub_max_words):
             extraction.status = ClassifyStatus.NOTHING_USEFUL
-            extraction.reason = f"too short ({words} words)"
+            extraction.reason = self._short_page_reason(words, html, paywall)
         return extraction
+
+    def _short_page_reason(self, words: int, html: str | None, paywall: str | None) -> str:
+        """A paywall stub, a JavaScript app whose only text is its <noscript> note, or just too short."""
+        if html is not None and not paywall and paywall_markup(html):
+            paywall = "an element whose class or id names a paywall"
+        if paywall:
+            return f"paywall stub: only {words} words are free ({paywall})"
+        if html is not None and (blank := blank_page_reason(html)) and blank != "empty page":
+            return blank
+        return f"too short ({words} words)"
 
     def _extract_html(self, html: str, url: str) -> dict[str, Any]:
         document = trafilatura.bare_extraction(

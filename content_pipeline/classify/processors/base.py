@@ -1,5 +1,6 @@
 """The processor interface and helpers every processor shares."""
 
+import re
 from typing import Protocol
 
 from content_pipeline.classify.models import Extraction, FetchedPage, Kind
@@ -31,6 +32,19 @@ def describe_type(content_type: str) -> str:
     return content_type or "unknown type"
 
 
+# Scripts written without spaces between words: each Han ideograph or kana counts as one word (as word processors
+# count them), so a Chinese or Japanese article is not judged "too short" for having no spaces.
+_UNSPACED_CHARS = re.compile(
+    "[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]"
+)
+_CJK_PUNCTUATION = re.compile("[\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff5b-\uff65]")  # 。、「」！？ ...
+
+
 def word_count(text: str | None) -> int:
-    """Whitespace-separated words in a text."""
-    return len(text.split()) if text else 0
+    """Words in a text: whitespace-separated tokens, plus one per Chinese or Japanese character."""
+    if not text:
+        return 0
+    unspaced = len(_UNSPACED_CHARS.findall(text))
+    if not unspaced:
+        return len(text.split())
+    return unspaced + len(_CJK_PUNCTUATION.sub(" ", _UNSPACED_CHARS.sub(" ", text)).split())

@@ -1,13 +1,16 @@
 """Shared reading of platform pages (video, audio, social): metadata the page declares, not its body text."""
 
+import json
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from content_pipeline.classify.html_text import is_html
 from content_pipeline.classify.language import detect_language
 from content_pipeline.classify.models import Extraction, FetchedPage
 from content_pipeline.classify.page_metadata import PageMetadata, read_metadata
 from content_pipeline.classify.processors.base import Processor, describe_type, nothing_useful, word_count
+from content_pipeline.classify.sniff import blank_page_reason
 from content_pipeline.status import ClassifyStatus
 from content_pipeline.text_encoding import decode_body
 
@@ -16,6 +19,33 @@ def _seconds(value: float | None) -> int | float | None:
     if value is None:
         return None
     return int(value) if float(value).is_integer() else round(value, 3)
+
+
+def script_json(meta: PageMetadata, script_id: str) -> Any:
+    """The parsed JSON of the page's `<script type="application/json" id=...>` block; None if absent or broken."""
+    raw = meta.script_data.get(script_id)
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
+def dig(data: Any, *keys: str) -> Any:
+    """data[k1][k2]... through nested dicts; None as soon as a step is missing."""
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _post_text(meta: PageMetadata) -> str | None:
+    """The fullest description the page carries: card descriptions are often cut short, structured data is not."""
+    candidates = [meta.description, meta.main_item.get("description"), meta.microdata_item.get("description")]
+    texts = [c.strip() for c in candidates if isinstance(c, str) and c.strip()]
+    return max(texts, key=len) if texts else None
 
 
 def direct_media(processor: Processor, page: FetchedPage, media_prefix: str | None) -> Extraction:
@@ -54,12 +84,13 @@ def platform_extraction(
     }
     if meta.problems:
         details["metadata_problems"] = meta.problems
-    text = meta.description
-    language, confidence = meta.language, None
+    text = _post_text(meta)
+    # The page's lang/og:locale is often the viewer's interface language (YouTube, X, Instagram), not the
+    # content's: detect from the title and text first, and fall back to the declaration when they are too short.
+    language, confidence = detect_language(" ".join(filter(None, (meta.title, text))))
+    details["language_confidence"] = confidence
     if language is None:
-        language, confidence = detect_language(" ".join(filter(None, (meta.title, text))))
-    if confidence is not None:
-        details["language_confidence"] = confidence
+        language = meta.language
     extraction = Extraction(
         kind=processor.kind,
         processor=processor.name,
@@ -74,7 +105,25 @@ def platform_extraction(
         thumbnail=meta.thumbnail,
         details=details,
     )
-    if not (meta.title or meta.description):
+    if not meta.description and _names_only_the_site(meta.title, meta.site_name, page.final_url or page.url):
+        blank = blank_page_reason(decoded.text)
         extraction.status = ClassifyStatus.NOTHING_USEFUL
-        extraction.reason = "no title or description in the page's metadata"
+        if blank and blank != "empty page":
+            extraction.reason = blank  # an app shell: the post only exists once JavaScript has run
+        elif meta.title:
+            extraction.reason = f"no description and only the site's name as title ({meta.title!r}): a login wall?"
+        else:
+            extraction.reason = "no title or description in the page's metadata"
     return extraction, meta
+
+
+def _names_only_the_site(title: str | None, site_name: str | None, url: str) -> bool:
+    """True when the title is missing or just the platform's name ("X", "Instagram"): a login wall or app shell."""
+    if not title:
+        return True
+    try:
+        labels = (urlsplit(url).hostname or "").split(".")
+    except ValueError:
+        labels = []
+    brand = labels[-2] if len(labels) >= 2 else ""
+    return title.strip().casefold() in {n.casefold() for n in (site_name, brand) if n}
