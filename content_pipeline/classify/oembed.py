@@ -6,7 +6,7 @@ A failure of one lookup is recorded on its record as `details["oembed"]["status"
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,9 @@ from content_pipeline.urls import check_url
 OEMBED_KINDS = frozenset({Kind.VIDEO, Kind.AUDIO, Kind.SOCIAL})
 LOOKED_UP_STATUSES = frozenset({ClassifyStatus.OK, ClassifyStatus.NOTHING_USEFUL})  # not errors: the page failed
 INVALID_JSON = "invalid_json"
+OEMBED_MAX_ATTEMPTS = 2
+OEMBED_TOTAL_TIMEOUT_S = 20.0
+OEMBED_BACKOFF_MAX_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -61,8 +64,17 @@ class OembedClient:
 
     @classmethod
     def from_settings(cls, settings: FetchSettings, providers_path: Path | None = None) -> "OembedClient":
-        """A client with its own fetcher (no HTTP cache) and the provider table at `providers_path` (bundled: None)."""
-        return cls(HttpFetcher(settings), load_providers(providers_path))
+        """A client with its own fetcher (no HTTP cache) and the provider table at `providers_path` (bundled: None).
+
+        oEmbed is a bonus on top of the page's own metadata: an unreachable provider gets fewer attempts and less
+        time than a page does, so it cannot hold the classify stage up for minutes."""
+        quick = replace(
+            settings,
+            max_attempts=min(settings.max_attempts, OEMBED_MAX_ATTEMPTS),
+            total_timeout_s=min(settings.total_timeout_s, OEMBED_TOTAL_TIMEOUT_S),
+            backoff_max_s=min(settings.backoff_max_s, OEMBED_BACKOFF_MAX_S),
+        )
+        return cls(HttpFetcher(quick), load_providers(providers_path))
 
     def lookup_for(self, target: OembedTarget) -> OembedLookup | None:
         """The page's advertised oEmbed link, else a provider table match; None for other kinds and failed pages."""
