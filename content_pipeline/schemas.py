@@ -71,6 +71,8 @@ CATEGORIZE_SCHEMA: dict[str, pl.DataType] = {
     "model": pl.String(),
     "tokens_in": pl.Int64(),
     "tokens_out": pl.Int64(),
+    "cost_usd": pl.Float64(),
+    "cache": pl.String(),  # hit: answered from the AI cache; miss: asked the provider in this run
 }
 
 

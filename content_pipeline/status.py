@@ -39,6 +39,8 @@ class CategorizeStatus(StrEnum):
     OK = "ok"
     SKIPPED = "skipped"
     NO_TEXT = "no_text"
+    QUOTA_EXHAUSTED = "quota_exhausted"  # the provider's daily quota ran out: not asked, try again tomorrow
+    BUDGET_REACHED = "budget_reached"  # the run's cost budget was spent: not asked
     ERROR = "error"
 
 

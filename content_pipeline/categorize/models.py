@@ -37,3 +37,5 @@ class Categorization:
     entities_note: str = ""  # e.g. "not available in local mode"
     tokens_in: int = 0
     tokens_out: int = 0
+    cost_usd: float | None = None  # estimated from the model's price table; None when the model has no price
+    cache: str | None = None  # "hit" when the answer came from the AI cache, "miss" when it was asked for now
