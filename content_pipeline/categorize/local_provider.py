@@ -91,6 +91,7 @@ class LocalEmbeddingProvider:
 
     name = "local"
     model = LOCAL_MODEL_NAME
+    prompt_version = "1"  # bump when the scoring, tags or summary change: part of the AI cache key
 
     def __init__(self, taxonomy: Taxonomy, settings: LocalSettings | None = None) -> None:
         self.taxonomy = taxonomy

@@ -25,7 +25,8 @@ def test_a_gemini_key_switches_categorize_to_gemini_and_the_key_is_never_stored(
 
     def respond(request: Request) -> Reply:
         if any("inlineData" in part for c in request.body["contents"] for part in c.get("parts", [])):
-            return answer({"category": "graphic", "description": "A chart."})  # Gemini Vision, for an image
+            vision = {"category": "graphic", "description": "A chart.", "filename": "sales-chart", "tags": ["chart"]}
+            return answer(vision)  # Gemini Vision, for an image
         return answer({"category": category, "tags": ["t"], "summary": "A summary.", "entities": []})
 
     with FakeGeminiServer() as server:
@@ -53,6 +54,7 @@ def test_a_gemini_key_switches_categorize_to_gemini_and_the_key_is_never_stored(
         seen = json.loads(details)
         assert (seen["visual_category"], seen["visual_category_method"]) == ("graphic", "gemini:gemini-test-model")
         assert seen["heuristic_visual_category"] and description == "A chart."
+        assert (seen["suggested_filename"], seen["visual_tags"]) == ("sales-chart", ["chart"])
     stored = [*tmp_path.rglob("*"), *Path(instance.root_directory).rglob("*")]  # warehouse, outputs, run history
     for path in stored:
         if path.is_file():

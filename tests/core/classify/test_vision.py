@@ -35,13 +35,24 @@ def vision(server: FakeGeminiServer) -> GeminiVision:
 
 
 def test_gemini_names_the_visual_category_and_the_heuristic_one_is_kept_beside_it(gemini: FakeGeminiServer) -> None:
-    gemini.enqueue(answer({"category": "screenshot", "description": "  A settings page\nof a phone app. "}))
+    gemini.enqueue(
+        answer(
+            {
+                "category": "screenshot",
+                "description": "  A settings page\nof a phone app. ",
+                "filename": "../../Phone Settings Écran.PNG",
+                "tags": ["Phone", "settings", "phone", " app  screen ", ""],
+            }
+        )
+    )
     rows = [image_row()]
     apply_vision(rows, [picture()], vision(gemini))
     details = rows[0].details
     assert details["visual_category"] == "screenshot" and details["heuristic_visual_category"] == "graphic"
     assert details["visual_category_method"] == "gemini:gemini-test"
     assert rows[0].description == "A settings page of a phone app."
+    assert details["suggested_filename"] == "phone-settings-ecran"  # a slug: no path, no extension
+    assert details["visual_tags"] == ["phone", "settings", "app screen"]
     [request] = gemini.requests
     assert request.model == "gemini-test" and request.headers.get("x-goog-api-key") == "test-key"
     inline = next(p["inlineData"] for p in request.body["contents"][0]["parts"] if "inlineData" in p)
@@ -61,7 +72,9 @@ def test_only_readable_images_are_sent(gemini: FakeGeminiServer) -> None:
 
 def test_an_image_gemini_cannot_answer_keeps_the_heuristic_category_with_the_reason(gemini: FakeGeminiServer) -> None:
     gemini.enqueue(
-        safety_blocked(), answer({"category": "painting", "description": "x"}), error(500, "INTERNAL", "oops")
+        safety_blocked(),
+        answer({"category": "painting", "description": "x", "filename": "x", "tags": []}),  # outside the list
+        error(500, "INTERNAL", "oops"),
     )
     rows = [image_row("photo"), image_row("photo"), image_row("photo")]
     apply_vision(rows, [picture(), picture(), picture()], vision(gemini))
