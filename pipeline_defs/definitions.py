@@ -30,6 +30,8 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
         taxonomy_path=str(settings.taxonomy) if settings.taxonomy else None,
         gemini_api_key=dg.EnvVar("GEMINI_API_KEY") if settings.gemini_enabled else None,  # type: ignore[arg-type]
         gemini_base_url=settings.gemini_base_url,
+        ai_cache_path=str(settings.ai_cache),
+        ai_cache_local=settings.ai_cache_local,
         **({"gemini_model": settings.gemini_model} if settings.gemini_model else {}),
     )
     return {

@@ -23,6 +23,7 @@ class Settings:
     catalog: Path
     output: Path
     http_cache: Path
+    ai_cache: Path
     taxonomy: Path | None = None
     dispatch_rules: Path | None = None
     oembed_enabled: bool = True  # oEmbed lookups for video, audio and social records
@@ -32,6 +33,7 @@ class Settings:
     gemini_enabled: bool = False  # the key itself is read through dg.EnvVar, never stored here
     gemini_model: str | None = None
     gemini_base_url: str | None = None
+    ai_cache_local: bool = False  # also cache the local model's answers (it costs nothing, only CPU)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -58,6 +60,7 @@ class Settings:
             catalog=path("CONTENT_PIPELINE_CATALOG", home / "catalog.duckdb"),
             output=path("CONTENT_PIPELINE_OUTPUT", home / "output"),
             http_cache=path("CONTENT_PIPELINE_HTTP_CACHE", home / "cache" / "http.sqlite"),
+            ai_cache=path("CONTENT_PIPELINE_AI_CACHE", home / "cache" / "ai.sqlite"),
             taxonomy=optional("CONTENT_PIPELINE_TAXONOMY"),
             dispatch_rules=optional("CONTENT_PIPELINE_DISPATCH_RULES"),
             oembed_enabled=switch("CONTENT_PIPELINE_OEMBED", True),
@@ -67,6 +70,7 @@ class Settings:
             gemini_enabled=bool(env.get("GEMINI_API_KEY")),
             gemini_model=env.get("GEMINI_MODEL") or None,
             gemini_base_url=env.get("GEMINI_BASE_URL") or None,
+            ai_cache_local=switch("CONTENT_PIPELINE_AI_CACHE_LOCAL", False),
         )
 
     def allowing(self, *hosts: str) -> "Settings":

@@ -1,0 +1,138 @@
+"""The AI cache beside the warehouse (SQLite): successful answers keyed by provider, model, prompt version,
+taxonomy version and content hash, so a rerun, a retry or a backfill over unchanged content never pays twice.
+
+Only answers with status ok are kept: errors, quota and budget statuses are asked again next run. The key leaves
+out record_id and URL, so the same content under another URL or on another day is a hit.
+"""
+
+import hashlib
+import json
+import sqlite3
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from content_pipeline.categorize.models import Categorization, Document, Entity
+from content_pipeline.categorize.provider import CategorizeProvider
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS answers (
+    key TEXT PRIMARY KEY, provider TEXT NOT NULL, model TEXT NOT NULL, prompt_version TEXT NOT NULL,
+    taxonomy_version TEXT NOT NULL, answer TEXT NOT NULL, stored_at TEXT NOT NULL
+);
+"""
+BUSY_TIMEOUT_MS = 30_000  # another run's categorize (another partition) may be writing at the same moment
+LOOKUP_BATCH = 500  # keys per SELECT, under SQLite's limit on bound parameters
+DEFAULT_PROMPT_VERSION = "1"
+ANSWER_FIELDS = (
+    "category",
+    "confidence",
+    "tags",
+    "summary",
+    "entities",
+    "entities_note",
+    "tokens_in",
+    "tokens_out",
+    "cost_usd",
+)
+
+
+def prompt_version_of(provider: CategorizeProvider) -> str:
+    """The provider's `prompt_version` attribute, else its module's PROMPT_VERSION, else "1"."""
+    version = getattr(provider, "prompt_version", None)
+    if version is None:
+        version = getattr(sys.modules.get(type(provider).__module__), "PROMPT_VERSION", DEFAULT_PROMPT_VERSION)
+    return str(version)
+
+
+def content_hash(doc: Document) -> str:
+    """sha256 of what the provider reads: kind, title, text and language (not record_id, not URL)."""
+    payload = json.dumps([doc.kind, doc.title, doc.text, doc.language], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def cache_key(provider: str, model: str, prompt_version: str, taxonomy_version: str, doc: Document) -> str:
+    payload = json.dumps([provider, model, prompt_version, taxonomy_version, content_hash(doc)])
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+class AiCache:
+    """One SQLite file; safe to share between processes (WAL); `store` writes a batch in one transaction."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def lookup(self, keys: Sequence[str]) -> dict[str, Categorization]:
+        """The stored answers among `keys` (record_id empty: the caller fills in its own)."""
+        found: dict[str, Categorization] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), LOOKUP_BATCH):
+            batch = unique[start : start + LOOKUP_BATCH]
+            marks = ",".join("?" * len(batch))
+            rows = self.db.execute(f"SELECT key, answer FROM answers WHERE key IN ({marks})", batch).fetchall()
+            found.update((key, from_json(text)) for key, text in rows)
+        return found
+
+    def store(
+        self,
+        provider: str,
+        model: str,
+        prompt_version: str,
+        taxonomy_version: str,
+        answers: Iterable[tuple[str, Categorization]],
+    ) -> None:
+        """Keep the (key, answer) pairs whose status is ok, in one transaction."""
+        now = datetime.now(UTC).isoformat()
+        rows = [
+            (key, provider, model, prompt_version, taxonomy_version, to_json(answer), now)
+            for key, answer in answers
+            if answer.status == "ok"
+        ]
+        if not rows:
+            return
+        self.db.execute("BEGIN")
+        try:
+            self.db.executemany("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def __len__(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM answers").fetchone()[0])
+
+
+def to_json(answer: Categorization) -> str:
+    fields = asdict(answer)
+    return json.dumps({name: fields[name] for name in ANSWER_FIELDS}, ensure_ascii=False)
+
+
+def from_json(text: str) -> Categorization:
+    fields = json.loads(text)
+    entities = fields.get("entities")
+    fields["entities"] = None if entities is None else [Entity(**e) for e in entities]
+    return Categorization("", **{k: v for k, v in fields.items() if k in ANSWER_FIELDS})
+
+
+@contextmanager
+def open_cache(path: Path | None) -> Iterator[AiCache | None]:
+    """The cache at `path` for the length of a block, or None when no path is configured."""
+    if path is None:
+        yield None
+        return
+    cache = AiCache(path)
+    try:
+        yield cache
+    finally:
+        cache.close()

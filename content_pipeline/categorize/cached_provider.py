@@ -1,0 +1,81 @@
+"""A provider that answers from the AI cache first and asks its inner provider only for what it has not seen.
+
+Accounting: a hit costs this run nothing (tokens_in, tokens_out and cost_usd are 0), so the partition's totals
+show what this run paid; the original tokens and cost stay in the cache. A document with the same key as another
+one in the same run is asked once; its copies count as hits when the answer was ok (copies of a failed answer get
+the same status, with cache "miss" and no tokens).
+"""
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from content_pipeline.categorize.ai_cache import AiCache, cache_key, prompt_version_of
+from content_pipeline.categorize.models import Categorization, Document
+from content_pipeline.categorize.provider import CategorizeProvider, CategorizeSystemError
+from content_pipeline.status import CategorizeStatus
+
+HIT = "hit"
+MISS = "miss"
+
+
+class CachedProvider:
+    """The CategorizeProvider protocol over `inner`, with answers kept in `cache`."""
+
+    def __init__(self, inner: CategorizeProvider, cache: AiCache, taxonomy_version: str) -> None:
+        self.inner = inner
+        self.cache = cache
+        self.taxonomy_version = taxonomy_version
+        self.name = inner.name
+        self.model = inner.model
+        self.prompt_version = prompt_version_of(inner)
+
+    def key(self, doc: Document) -> str:
+        return cache_key(self.name, self.model, self.prompt_version, self.taxonomy_version, doc)
+
+    def categorize(self, docs: Sequence[Document]) -> list[Categorization]:
+        keys = [self.key(doc) for doc in docs]
+        known = self.cache.lookup(keys)
+        asked: dict[str, Document] = {}  # one document per key that the cache does not hold
+        for key, doc in zip(keys, docs, strict=True):
+            if key not in known:
+                asked.setdefault(key, doc)
+        fresh = self.ask(list(asked.items()))
+        self.cache.store(self.name, self.model, self.prompt_version, self.taxonomy_version, fresh.items())
+        out = []
+        for key, doc in zip(keys, docs, strict=True):
+            if key in known:
+                out.append(as_hit(known[key], doc.record_id))
+            elif asked[key] is doc:
+                out.append(replace(fresh[key], cache=MISS))
+            elif fresh[key].status == CategorizeStatus.OK:
+                out.append(as_hit(fresh[key], doc.record_id))
+            else:
+                out.append(as_copy(fresh[key], doc.record_id))
+        return out
+
+    def ask(self, pending: list[tuple[str, Document]]) -> dict[str, Categorization]:
+        """The inner provider's answers by key, in one call so its concurrency, limits and budget still apply."""
+        if not pending:
+            return {}
+        answers = self.inner.categorize([doc for _, doc in pending])
+        if len(answers) != len(pending):
+            raise CategorizeSystemError(
+                f"the {self.name} provider answered {len(answers)} of {len(pending)} documents: a provider bug"
+            )
+        return {key: answer for (key, _), answer in zip(pending, answers, strict=True)}
+
+
+def as_hit(answer: Categorization, record_id: str) -> Categorization:
+    """A stored answer given to `record_id`, free for this run."""
+    return replace(answer, record_id=record_id, cache=HIT, tokens_in=0, tokens_out=0, cost_usd=0.0)
+
+
+def as_copy(answer: Categorization, record_id: str) -> Categorization:
+    """A failed answer repeated for a copy of the asked document, without counting its tokens or cost twice."""
+    cost = None if answer.cost_usd is None else 0.0
+    return replace(answer, record_id=record_id, cache=MISS, tokens_in=0, tokens_out=0, cost_usd=cost)
+
+
+def with_cache(provider: CategorizeProvider, cache: AiCache | None, taxonomy_version: str) -> CategorizeProvider:
+    """`provider` behind the AI cache, or `provider` itself when there is no cache."""
+    return provider if cache is None else CachedProvider(provider, cache, taxonomy_version)
