@@ -40,4 +40,6 @@ def categorize(
     metadata["taxonomy_version"] = taxonomy.version
     metadata["ai_cache"] = "on" if cache is not None else "off"
     metadata.update(categorize_stats(data))  # tokens, cost_usd and cache hits/misses of this run
+    if note := getattr(provider, "cost_note", ""):
+        metadata["cost_note"] = note  # e.g. a model missing from the price table: its cost is unknown
     return dg.MaterializeResult(metadata=metadata)

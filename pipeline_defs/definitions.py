@@ -7,6 +7,7 @@ from assets.classify import classify
 from assets.export import export
 from assets.fetch import fetch
 from assets.ingest import ingest
+from content_pipeline.categorize.gemini_batch import DEFAULT_POLL_INTERVAL_S
 from pipeline_defs.settings import Settings
 from resources.categorizer import CategorizerResource
 from resources.classifier import ClassifierResource
@@ -32,6 +33,13 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
         gemini_base_url=settings.gemini_base_url,
         ai_cache_path=str(settings.ai_cache),
         ai_cache_local=settings.ai_cache_local,
+        gemini_requests_per_minute=settings.gemini_requests_per_minute,
+        gemini_tokens_per_minute=settings.gemini_tokens_per_minute,
+        gemini_max_cost_usd=settings.gemini_max_cost_usd,
+        gemini_max_output_tokens=settings.gemini_max_output_tokens,
+        gemini_prices_path=str(settings.gemini_prices) if settings.gemini_prices else None,
+        gemini_batch=settings.gemini_batch,
+        gemini_batch_poll_interval_s=settings.gemini_batch_poll_s or DEFAULT_POLL_INTERVAL_S,
         **({"gemini_model": settings.gemini_model} if settings.gemini_model else {}),
     )
     return {

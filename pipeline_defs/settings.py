@@ -3,6 +3,7 @@
 import os
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,6 +35,13 @@ class Settings:
     gemini_model: str | None = None
     gemini_base_url: str | None = None
     ai_cache_local: bool = False  # also cache the local model's answers (it costs nothing, only CPU)
+    gemini_requests_per_minute: int | None = None
+    gemini_tokens_per_minute: int | None = None
+    gemini_max_cost_usd: float | None = None
+    gemini_max_output_tokens: int | None = None
+    gemini_prices: Path | None = None
+    gemini_batch: bool = False
+    gemini_batch_poll_s: float | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -49,6 +57,15 @@ class Settings:
         def switch(name: str, default: bool) -> bool:
             value = env.get(name, "").strip().lower()
             return default if not value else value not in {"0", "false", "no", "off"}
+
+        def number(name: str, kind: type[int] | type[float]) -> Any:
+            value = env.get(name, "").strip()
+            if not value:
+                return None
+            try:
+                return kind(value)
+            except ValueError:
+                raise ValueError(f"{name}={value!r} is not a {kind.__name__}") from None
 
         def listed(name: str) -> tuple[str, ...]:
             return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
@@ -71,6 +88,13 @@ class Settings:
             gemini_model=env.get("GEMINI_MODEL") or None,
             gemini_base_url=env.get("GEMINI_BASE_URL") or None,
             ai_cache_local=switch("CONTENT_PIPELINE_AI_CACHE_LOCAL", False),
+            gemini_requests_per_minute=number("CONTENT_PIPELINE_GEMINI_RPM", int),
+            gemini_tokens_per_minute=number("CONTENT_PIPELINE_GEMINI_TPM", int),
+            gemini_max_cost_usd=number("CONTENT_PIPELINE_GEMINI_MAX_COST_USD", float),
+            gemini_max_output_tokens=number("CONTENT_PIPELINE_GEMINI_MAX_OUTPUT_TOKENS", int),
+            gemini_prices=optional("CONTENT_PIPELINE_GEMINI_PRICES"),
+            gemini_batch=switch("CONTENT_PIPELINE_GEMINI_BATCH", False),
+            gemini_batch_poll_s=number("CONTENT_PIPELINE_GEMINI_BATCH_POLL_S", float),
         )
 
     def allowing(self, *hosts: str) -> "Settings":

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from content_pipeline.categorize.gemini_batch import DEFAULT_POLL_INTERVAL_S, GeminiBatchProvider
 from content_pipeline.categorize.provider import DEFAULT_GEMINI_MODEL, CategorizeProvider, build_provider
 from content_pipeline.categorize.taxonomy import Taxonomy, load_taxonomy
 from content_pipeline.classify.vision import GeminiVision
@@ -16,6 +17,13 @@ class CategorizerResource(dg.ConfigurableResource):
     gemini_base_url: str | None = None  # a different endpoint (a proxy, or a local test server)
     ai_cache_path: str | None = None  # the AI cache (SQLite); None: every run asks the provider
     ai_cache_local: bool = False  # cache the free local model's answers too (off: only paid providers)
+    gemini_requests_per_minute: int | None = None  # None: the provider's default; 0: no limit
+    gemini_tokens_per_minute: int | None = None
+    gemini_max_cost_usd: float | None = None  # the run's budget; None: no budget
+    gemini_max_output_tokens: int | None = None
+    gemini_prices_path: str | None = None  # None: the bundled content_pipeline/defaults/gemini_prices.yaml
+    gemini_batch: bool = False  # send each partition as one Gemini Batch API job (half price, up to 24 h)
+    gemini_batch_poll_interval_s: float = DEFAULT_POLL_INTERVAL_S
 
     def taxonomy(self) -> Taxonomy:
         return load_taxonomy(Path(self.taxonomy_path) if self.taxonomy_path else None)
@@ -33,9 +41,23 @@ class CategorizerResource(dg.ConfigurableResource):
         return Path(self.ai_cache_path)
 
     def provider(self, taxonomy: Taxonomy) -> CategorizeProvider:
+        """One provider per run: its rate limits, budget and quota stop live on the instance."""
+        if self.gemini_batch and self.gemini_api_key:
+            return GeminiBatchProvider(
+                self.gemini_api_key,
+                self.gemini_model,
+                taxonomy,
+                self.gemini_base_url,
+                poll_interval_s=self.gemini_batch_poll_interval_s,
+            )
         return build_provider(
             taxonomy,
             gemini_api_key=self.gemini_api_key or None,
             gemini_model=self.gemini_model,
             gemini_base_url=self.gemini_base_url,
+            requests_per_minute=self.gemini_requests_per_minute,
+            tokens_per_minute=self.gemini_tokens_per_minute,
+            max_cost_usd=self.gemini_max_cost_usd,
+            max_output_tokens=self.gemini_max_output_tokens,
+            gemini_prices_path=self.gemini_prices_path,
         )

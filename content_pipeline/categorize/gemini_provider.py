@@ -16,7 +16,16 @@ from google import genai
 from google.genai import errors, types
 from pydantic import BaseModel, Field, ValidationError
 
+from content_pipeline.categorize.gemini_limits import (
+    DEFAULT_REQUESTS_PER_MINUTE,
+    DEFAULT_TOKENS_PER_MINUTE,
+    Budget,
+    RateLimiter,
+    daily_quota_id,
+    estimate_tokens,
+)
 from content_pipeline.categorize.models import Categorization, Document, Entity
+from content_pipeline.categorize.pricing import PriceTable, load_prices
 from content_pipeline.categorize.provider import DEFAULT_GEMINI_MODEL, NO_TEXT_REASON, CategorizeSystemError, has_text
 from content_pipeline.categorize.taxonomy import Taxonomy
 from content_pipeline.status import CategorizeStatus
@@ -25,6 +34,8 @@ log = logging.getLogger(__name__)
 
 PROMPT_VERSION = "1"  # bump when the prompt or schema changes: part of the future AI cache key
 DEFAULT_MAX_TEXT_CHARS = 20_000
+TOKEN_BURST_FRACTION = 0.1  # of tokens_per_minute that may start at once
+DEFAULT_MAX_OUTPUT_TOKENS = 8192  # bounds a runaway answer (thinking tokens count too) and the pre-send estimate
 MAX_TAGS = 8
 MAX_ENTITIES = 15
 FENCE_OPEN, FENCE_CLOSE = "<page_text>", "</page_text>"
@@ -106,11 +117,21 @@ def user_prompt(doc: Document, max_chars: int) -> str:
 
 @dataclass
 class _Attempt:
-    """The outcome of one call: a final result, or a reason to retry after `delay_s`."""
+    """The outcome of one call: a final result, a reason to retry after `delay_s`, or a reason to stop the run."""
 
     result: Categorization | None = None
     retry_reason: str = ""
     delay_s: float | None = None
+    halt: tuple[CategorizeStatus, str] | None = None
+
+
+@dataclass
+class _Spend:
+    """What one record's attempts used, summed."""
+
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
 
 
 class GeminiProvider:
@@ -132,6 +153,11 @@ class GeminiProvider:
         backoff_base_s: float = 1.0,
         max_backoff_s: float = 30.0,
         max_retry_delay_s: float = 60.0,
+        max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
+        requests_per_minute: int = DEFAULT_REQUESTS_PER_MINUTE,
+        tokens_per_minute: int = DEFAULT_TOKENS_PER_MINUTE,
+        max_cost_usd: float | None = None,
+        prices: PriceTable | None = None,
     ) -> None:
         if taxonomy is None:
             raise ValueError("GeminiProvider needs a taxonomy")
@@ -145,12 +171,34 @@ class GeminiProvider:
         self.backoff_base_s = backoff_base_s
         self.max_backoff_s = max_backoff_s
         self.max_retry_delay_s = max_retry_delay_s
+        self.max_output_tokens = max(1, max_output_tokens)
+        self.prices = prices if prices is not None else load_prices()
+        self.price = self.prices.price(model)
+        self.cost_note = self.prices.missing_note(model)  # for the run's metadata: "" when the model is priced
+        if self.cost_note:
+            log.warning("%s", self.cost_note)
+            if max_cost_usd is not None:
+                raise CategorizeSystemError(
+                    f"a cost budget (max_cost_usd={max_cost_usd}) is set but {self.cost_note}; "
+                    "add the model's prices or remove the budget"
+                )
+        self._limiter = RateLimiter(  # the workers' first round starts at once; then requests are paced
+            requests_per_minute,
+            tokens_per_minute,
+            burst_requests=self.max_concurrency - 1,
+            burst_tokens=tokens_per_minute * TOKEN_BURST_FRACTION,
+        )
+        self._budget = Budget(max_cost_usd)
+        self._halted: tuple[CategorizeStatus, str] | None = None  # sticky for this provider (one run)
+        self._halt_lock = threading.Lock()
         self._secret = api_key
         self._schema = answer_schema(taxonomy)
+        self._system = system_prompt(taxonomy)
         self._config = types.GenerateContentConfig(
-            system_instruction=system_prompt(taxonomy),
+            system_instruction=self._system,
             response_mime_type="application/json",
             response_schema=self._schema,
+            max_output_tokens=self.max_output_tokens,
         )
         self._client = genai.Client(
             api_key=api_key, http_options=types.HttpOptions(base_url=base_url, timeout=int(timeout_s * 1000))
@@ -159,8 +207,15 @@ class GeminiProvider:
     def close(self) -> None:
         self._client.close()
 
+    @property
+    def spent_usd(self) -> float:
+        """Estimated cost of every request this provider sent (0.0 when the model has no price)."""
+        return self._budget.spent_usd
+
     def categorize(self, docs: Sequence[Document]) -> list[Categorization]:
         stop = threading.Event()
+        if self._halted is not None:
+            stop.set()
         with ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="gemini") as pool:
             futures = [pool.submit(self._categorize_one, doc, stop) for doc in docs]
             done, _ = wait(futures, return_when=FIRST_EXCEPTION)
@@ -186,36 +241,87 @@ class GeminiProvider:
         if not has_text(doc):
             return self._result(doc, status=CategorizeStatus.NO_TEXT.value, reason=NO_TEXT_REASON)
         contents = user_prompt(doc, self.max_text_chars)
-        tokens_in = tokens_out = 0
+        estimate = estimate_tokens(self._system + contents, self.max_output_tokens)
+        spend = _Spend()
         last = ""
         for attempt in range(1, self.max_attempts + 1):
-            if stop.is_set():
-                return self._result(doc, status=CategorizeStatus.ERROR.value, reason="run stopped by a system error")
-            try:
-                response = self._client.models.generate_content(
-                    model=self.model, contents=contents, config=self._config
-                )
-            except errors.APIError as exc:
-                outcome = self._api_error(doc, exc)
-            except _TRANSPORT_ERRORS as exc:
-                outcome = _Attempt(retry_reason=f"network error: {type(exc).__name__}: {exc}")
-            else:
-                usage = response.usage_metadata
-                if usage is not None:
-                    tokens_in += usage.prompt_token_count or 0
-                    tokens_out += (usage.candidates_token_count or 0) + (usage.thoughts_token_count or 0)
-                outcome = self._interpret(doc, response)
+            estimate_usd = self._start(estimate, stop)
+            if estimate_usd is None:
+                return self._spent(self._stopped(doc), spend)
+            outcome = self._call(doc, contents, estimate, estimate_usd, spend)
             if outcome.result is not None:
-                outcome.result.tokens_in, outcome.result.tokens_out = (tokens_in, tokens_out)
-                return outcome.result
+                return self._spent(outcome.result, spend)
+            if outcome.halt is not None:
+                self._halt(*outcome.halt, stop)
+                return self._spent(self._stopped(doc), spend)
             last = outcome.retry_reason
             if outcome.delay_s is not None and outcome.delay_s > self.max_retry_delay_s:
                 break  # the server asks for a longer pause than this run will wait
             if attempt < self.max_attempts:
                 stop.wait(self._backoff(attempt, outcome.delay_s))  # wakes early when the run stops
         reason = f"{last} (gave up after {attempt} attempt{'s' if attempt > 1 else ''})"
-        result = self._result(doc, status=CategorizeStatus.ERROR.value, reason=self._redact(reason))
-        result.tokens_in, result.tokens_out = tokens_in, tokens_out
+        return self._spent(self._result(doc, status=CategorizeStatus.ERROR.value, reason=self._redact(reason)), spend)
+
+    def _start(self, estimate: int, stop: threading.Event) -> float | None:
+        """Wait for the rate limits and reserve the request's estimated cost; None when the run stops instead."""
+        if not self._limiter.acquire(estimate, stop):
+            return None
+        estimate_usd = self.price.cost(estimate - self.max_output_tokens, self.max_output_tokens) if self.price else 0.0
+        if not self._budget.reserve(estimate_usd):
+            self._limiter.settle(estimate, 0)
+            budget = self._budget.max_usd
+            reason = (
+                f"not categorized: the run's cost budget of ${budget:.4f} (max_cost_usd) was reached "
+                f"(${self._budget.spent_usd:.4f} spent); raise the budget or rerun the partition to fill these in"
+            )
+            self._halt(CategorizeStatus.BUDGET_REACHED, reason, stop)
+            return None
+        return estimate_usd
+
+    def _call(self, doc: Document, contents: str, estimate: int, estimate_usd: float, spend: _Spend) -> _Attempt:
+        """One generateContent request, its usage added to `spend` and settled against the limits and budget."""
+        used_tokens, used_usd = estimate, estimate_usd  # an unknown outcome (network error) may have been billed
+        try:
+            response = self._client.models.generate_content(model=self.model, contents=contents, config=self._config)
+        except errors.APIError as exc:
+            used_tokens, used_usd = 0, 0.0  # a rejected request is not billed
+            return self._api_error(doc, exc)
+        except _TRANSPORT_ERRORS as exc:
+            return _Attempt(retry_reason=f"network error: {type(exc).__name__}: {exc}")
+        else:
+            usage = response.usage_metadata
+            prompt = (usage.prompt_token_count or 0) if usage is not None else 0
+            output = ((usage.candidates_token_count or 0) + (usage.thoughts_token_count or 0)) if usage else 0
+            used_tokens = prompt + output
+            used_usd = self.price.cost(prompt, output) if self.price else 0.0
+            spend.tokens_in, spend.tokens_out, spend.cost_usd = (
+                spend.tokens_in + prompt,
+                spend.tokens_out + output,
+                spend.cost_usd + used_usd,
+            )
+            return self._interpret(doc, response)
+        finally:
+            self._limiter.settle(estimate, used_tokens)
+            self._budget.settle(estimate_usd, used_usd)
+
+    def _halt(self, status: CategorizeStatus, reason: str, stop: threading.Event) -> None:
+        """Stop calling Gemini for the rest of the run; the first reason wins."""
+        with self._halt_lock:
+            if self._halted is None:
+                log.warning("Gemini calls stopped: %s", reason)
+                self._halted = (status, reason)
+        stop.set()
+
+    def _stopped(self, doc: Document) -> Categorization:
+        """The row of a record the run no longer asks about."""
+        if self._halted is not None:
+            status, reason = self._halted
+            return self._result(doc, status=status.value, reason=reason)
+        return self._result(doc, status=CategorizeStatus.ERROR.value, reason="run stopped by a system error")
+
+    def _spent(self, result: Categorization, spend: _Spend) -> Categorization:
+        result.tokens_in, result.tokens_out = spend.tokens_in, spend.tokens_out
+        result.cost_usd = spend.cost_usd if self.price is not None else None
         return result
 
     def _interpret(self, doc: Document, response: types.GenerateContentResponse) -> _Attempt:
@@ -233,6 +339,11 @@ class GeminiProvider:
         parsed = response.parsed
         if not isinstance(parsed, self._schema):
             text = response.text or ""
+            if finish == "MAX_TOKENS":
+                return _Attempt(
+                    retry_reason=f"Gemini's answer was cut off at the output limit ({self.max_output_tokens} tokens, "
+                    "finish reason MAX_TOKENS)"
+                )
             if not text.strip():
                 return _Attempt(retry_reason=f"Gemini returned an empty answer (finish reason {finish or 'none'})")
             try:
@@ -279,8 +390,18 @@ class GeminiProvider:
                 f"Gemini does not know the model {self.model!r} (HTTP 404: {message}): check the configured "
                 "Gemini model name; Google retires models on a schedule"
             ) from None
+        delay = _server_delay(exc)
+        if code == 429:
+            quota = daily_quota_id(exc.details)
+            if quota is not None or (delay is not None and delay > self.max_retry_delay_s):
+                why = f"quota {quota}" if quota else f"the server asks to wait {delay:.0f} s"
+                reason = (
+                    f"not categorized: the Gemini daily quota for model {self.model} is used up ({why}); "
+                    "rerun this partition tomorrow to fill these in"
+                )
+                return _Attempt(halt=(CategorizeStatus.QUOTA_EXHAUSTED, reason))
         if code in _RETRYABLE_CODES:
-            return _Attempt(retry_reason=f"Gemini HTTP {code} {status}: {message}", delay_s=_server_delay(exc))
+            return _Attempt(retry_reason=f"Gemini HTTP {code} {status}: {message}", delay_s=delay)
         reason = f"Gemini HTTP {code} {status}: {message}"
         return _Attempt(self._result(doc, status=CategorizeStatus.ERROR.value, reason=reason))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from content_pipeline.categorize.models import Categorization, Document
@@ -44,10 +45,25 @@ def build_provider(
     max_concurrency: int = 4,
     max_attempts: int = 3,
     max_text_chars: int | None = None,
+    requests_per_minute: int | None = None,
+    tokens_per_minute: int | None = None,
+    max_cost_usd: float | None = None,
+    max_output_tokens: int | None = None,
+    gemini_prices_path: str | Path | None = None,
 ) -> CategorizeProvider:
-    """Gemini when an API key is given, else the local embedding model (no network, no key)."""
+    """Gemini when an API key is given, else the local embedding model (no network, no key).
+
+    Rate limits left as None take the provider's defaults (0 switches a limit off); `max_cost_usd` None means no
+    budget; `gemini_prices_path` None uses the bundled price table.
+    """
     if gemini_api_key and gemini_api_key.strip():
-        from content_pipeline.categorize.gemini_provider import DEFAULT_MAX_TEXT_CHARS, GeminiProvider
+        from content_pipeline.categorize.gemini_limits import DEFAULT_REQUESTS_PER_MINUTE, DEFAULT_TOKENS_PER_MINUTE
+        from content_pipeline.categorize.gemini_provider import (
+            DEFAULT_MAX_OUTPUT_TOKENS,
+            DEFAULT_MAX_TEXT_CHARS,
+            GeminiProvider,
+        )
+        from content_pipeline.categorize.pricing import load_prices
 
         return GeminiProvider(
             api_key=gemini_api_key.strip(),
@@ -58,6 +74,11 @@ def build_provider(
             max_concurrency=max_concurrency,
             max_attempts=max_attempts,
             max_text_chars=max_text_chars or DEFAULT_MAX_TEXT_CHARS,
+            requests_per_minute=DEFAULT_REQUESTS_PER_MINUTE if requests_per_minute is None else requests_per_minute,
+            tokens_per_minute=DEFAULT_TOKENS_PER_MINUTE if tokens_per_minute is None else tokens_per_minute,
+            max_cost_usd=max_cost_usd,
+            max_output_tokens=max_output_tokens or DEFAULT_MAX_OUTPUT_TOKENS,
+            prices=load_prices(gemini_prices_path),
         )
     from content_pipeline.categorize.local_provider import LocalEmbeddingProvider
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ class Request:
     model: str
     headers: dict[str, str]
     body: dict[str, Any]
+    received_at: float = field(default_factory=time.monotonic)  # when the server read it (time.monotonic)
 
     @property
     def prompt_text(self) -> str:
@@ -91,6 +93,34 @@ def error(code: int, status: str, message: str, details: list[dict[str, Any]] | 
     """A Google API error body, as the real service sends it."""
     body = {"error": {"code": code, "message": message, "status": status, "details": details or []}}
     return Reply(status=code, body=body, headers=dict(headers))
+
+
+def rate_limited(retry_delay_s: float, quota_id: str = "GenerateRequestsPerMinutePerProjectPerModel") -> Reply:
+    """A per-minute 429 RESOURCE_EXHAUSTED: a QuotaFailure naming the quota and a RetryInfo delay."""
+    return error(
+        429,
+        "RESOURCE_EXHAUSTED",
+        "You exceeded your current quota, please check your plan and billing details.",
+        [
+            {
+                "@type": "type.googleapis.com/google.rpc.QuotaFailure",
+                "violations": [
+                    {
+                        "quotaMetric": "generativelanguage.googleapis.com/generate_content_requests",
+                        "quotaId": quota_id,
+                        "quotaDimensions": {"location": "global", "model": "gemini-test-model"},
+                        "quotaValue": "10",
+                    }
+                ],
+            },
+            {"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": f"{retry_delay_s}s"},
+        ],
+    )
+
+
+def daily_quota_exhausted(retry_delay_s: float = 20.0) -> Reply:
+    """The 429 the service sends once a model's requests-per-day quota is used up (it still hints a short delay)."""
+    return rate_limited(retry_delay_s, quota_id="GenerateRequestsPerDayPerProjectPerModel-FreeTier")
 
 
 class FakeGeminiServer:

@@ -1,0 +1,102 @@
+"""Model prices (USD per million tokens) loaded from a YAML table, and the cost of a request's usage."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_PRICES_PATH = Path(__file__).resolve().parent.parent / "defaults" / "gemini_prices.yaml"
+_PER = 1_000_000
+
+
+class PriceTableError(ValueError):
+    """The price table file is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class ModelPrice:
+    input_per_million: float
+    output_per_million: float
+    long_context_tokens: int | None = None  # prompts above this many tokens pay the *_long prices
+    input_per_million_long: float | None = None
+    output_per_million_long: float | None = None
+
+    def cost(self, tokens_in: int, tokens_out: int, prompt_tokens: int | None = None) -> float:
+        """USD for the tokens; `prompt_tokens` (one request's prompt size) selects the long-context tier."""
+        size = tokens_in if prompt_tokens is None else prompt_tokens
+        long = self.long_context_tokens is not None and size > self.long_context_tokens
+        rate_in = self.input_per_million_long if long and self.input_per_million_long is not None else None
+        rate_out = self.output_per_million_long if long and self.output_per_million_long is not None else None
+        return (
+            tokens_in * (rate_in if rate_in is not None else self.input_per_million)
+            + tokens_out * (rate_out if rate_out is not None else self.output_per_million)
+        ) / _PER
+
+
+@dataclass(frozen=True)
+class PriceTable:
+    models: dict[str, ModelPrice]
+    as_of: str = ""
+    source: str = ""
+
+    def price(self, model: str) -> ModelPrice | None:
+        """The price of a model name (a "models/" prefix is ignored); None when the table does not list it."""
+        return self.models.get(model.removeprefix("models/"))
+
+    def missing_note(self, model: str) -> str:
+        """Why costs are unknown for a model, or "" when the table prices it."""
+        if self.price(model) is not None:
+            return ""
+        return (
+            f"no price for model {model!r} in the Gemini price table{f' ({self.source})' if self.source else ''}: "
+            "cost_usd is left empty; add the model to the table (CONTENT_PIPELINE_GEMINI_PRICES)"
+        )
+
+
+def load_prices(path: Path | str | None = None) -> PriceTable:
+    """Load a price table YAML file; None loads the bundled default."""
+    file = Path(path) if path is not None else DEFAULT_PRICES_PATH
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PriceTableError(f"Gemini price table not found: {file}") from None
+    except yaml.YAMLError as exc:
+        raise PriceTableError(f"Gemini price table {file}: not valid YAML: {exc}") from None
+    return parse_prices(data, source=str(file))
+
+
+def parse_prices(data: Any, source: str = "<memory>") -> PriceTable:
+    """Validate a parsed price table: {as_of, models: {name: {input_per_million, output_per_million, ...}}}."""
+    if not isinstance(data, dict) or not isinstance(data.get("models"), dict):
+        raise PriceTableError(f"Gemini price table {source}: expected a mapping with a 'models' mapping")
+    models: dict[str, ModelPrice] = {}
+    for name, entry in data["models"].items():
+        if not isinstance(entry, dict):
+            raise PriceTableError(f"Gemini price table {source}: model {name!r} needs a mapping of prices")
+        try:
+            price = ModelPrice(
+                input_per_million=_rate(entry["input_per_million"]),
+                output_per_million=_rate(entry["output_per_million"]),
+                long_context_tokens=int(entry["long_context_tokens"]) if "long_context_tokens" in entry else None,
+                input_per_million_long=_rate(entry["input_per_million_long"])
+                if "input_per_million_long" in entry
+                else None,
+                output_per_million_long=_rate(entry["output_per_million_long"])
+                if "output_per_million_long" in entry
+                else None,
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise PriceTableError(f"Gemini price table {source}: model {name!r}: bad or missing {exc}") from None
+        models[str(name)] = price
+    return PriceTable(models=models, as_of=str(data.get("as_of") or ""), source=source)
+
+
+def _rate(value: object) -> float:
+    rate = float(value)  # type: ignore[arg-type]
+    if not math.isfinite(rate) or rate < 0:
+        raise ValueError(f"price {value!r}")
+    return rate
