@@ -32,7 +32,8 @@ class CategorizerResource(dg.ConfigurableResource):
         """Gemini Vision for the visual category of images when a key is set; None keeps the offline heuristic."""
         if not self.gemini_api_key:
             return None
-        return GeminiVision(self.gemini_api_key, self.gemini_model, self.gemini_base_url)
+        cache = Path(self.ai_cache_path) if self.ai_cache_path else None
+        return GeminiVision(self.gemini_api_key, self.gemini_model, self.gemini_base_url, cache_path=cache)
 
     def ai_cache_for(self, provider: CategorizeProvider) -> Path | None:
         """Where `provider`'s answers are cached; None when caching is off or the provider is the free local one."""

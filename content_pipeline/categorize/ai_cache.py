@@ -7,7 +7,6 @@ out record_id and URL, so the same content under another URL or on another day i
 
 import hashlib
 import json
-import sqlite3
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from content_pipeline.categorize.models import Categorization, Document, Entity
 from content_pipeline.categorize.provider import CategorizeProvider
+from content_pipeline.sqlite_file import open_sqlite
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -24,7 +24,6 @@ CREATE TABLE IF NOT EXISTS answers (
     taxonomy_version TEXT NOT NULL, answer TEXT NOT NULL, stored_at TEXT NOT NULL
 );
 """
-BUSY_TIMEOUT_MS = 30_000  # another run's categorize (another partition) may be writing at the same moment
 LOOKUP_BATCH = 500  # keys per SELECT, under SQLite's limit on bound parameters
 DEFAULT_PROMPT_VERSION = "1"
 ANSWER_FIELDS = (
@@ -63,12 +62,8 @@ class AiCache:
     """One SQLite file; safe to share between processes (WAL); `store` writes a batch in one transaction."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+        self.db = open_sqlite(path, SCHEMA)
 
     def close(self) -> None:
         self.db.close()

@@ -8,12 +8,16 @@ answer anything else; the free-text description is capped and stored as data, ne
 from __future__ import annotations
 
 import enum
+import hashlib
 import io
+import json
 import re
 import unicodedata
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 
 from google import genai
 from google.genai import errors, types
@@ -23,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 from content_pipeline.categorize.gemini_provider import GeminiAuthError, _is_bad_key
 from content_pipeline.categorize.provider import DEFAULT_GEMINI_MODEL, CategorizeSystemError
 from content_pipeline.classify.models import Extraction, Kind
+from content_pipeline.sqlite_file import open_sqlite
 from content_pipeline.status import ClassifyStatus
 
 VISION_PROMPT_VERSION = "2"
@@ -66,6 +71,7 @@ class VisionAnswer:
     filename: str | None = None  # a safe slug: lowercase ASCII letters, digits and hyphens, no extension
     tags: tuple[str, ...] = ()
     error: str | None = None
+    cached: bool = False  # answered from the AI cache: no request, nothing paid
 
 
 class GeminiVision:
@@ -79,6 +85,7 @@ class GeminiVision:
         timeout_s: float = 60.0,
         max_concurrency: int = 4,
         max_attempts: int = 3,
+        cache_path: Path | None = None,
     ) -> None:
         if not api_key:
             raise GeminiAuthError("no Gemini API key: set GEMINI_API_KEY")
@@ -94,14 +101,26 @@ class GeminiVision:
         self._config = types.GenerateContentConfig(
             response_mime_type="application/json", response_schema=VisionSchema, temperature=0.0
         )
+        self.cache = VisionCache(cache_path) if cache_path else None
 
     def close(self) -> None:
         self._client.close()
+        if self.cache is not None:
+            self.cache.close()
 
     def describe(self, images: Sequence[bytes]) -> list[VisionAnswer]:
-        """A verdict per image, in order; raises only for system failures (a rejected key, an unknown model)."""
+        """A verdict per image, in order; raises only for system failures (a rejected key, an unknown model).
+
+        Pictures answered before (same model, prompt version and bytes) come from the cache without a request."""
+        keys = [vision_key(self.model, image) for image in images]
+        known = self.cache.lookup(keys) if self.cache is not None else {}
+        asked = list(dict.fromkeys(key for key in keys if key not in known))
+        first = {key: images[keys.index(key)] for key in asked}
         with ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="gemini-vision") as pool:
-            return list(pool.map(self.describe_one, images))
+            fresh = dict(zip(asked, pool.map(self.describe_one, first.values()), strict=True))
+        if self.cache is not None:
+            self.cache.store(self.model, [(key, answer) for key, answer in fresh.items() if answer.category])
+        return [known.get(key) or fresh[key] for key in keys]
 
     def describe_one(self, image: bytes) -> VisionAnswer:
         try:
@@ -184,4 +203,44 @@ def apply_vision(extractions: Sequence[Extraction], bodies: Sequence[bytes], vis
         details["visual_prompt_version"] = VISION_PROMPT_VERSION
         details["suggested_filename"] = answer.filename
         details["visual_tags"] = list(answer.tags)
+        details["visual_cache"] = "hit" if answer.cached else "miss"
         extraction.description = extraction.description or answer.description
+
+
+def vision_key(model: str, image: bytes) -> str:
+    """The AI cache key of one picture: provider, model, prompt version and a hash of the bytes."""
+    payload = json.dumps(["gemini-vision", model, VISION_PROMPT_VERSION, hashlib.sha256(image).hexdigest()])
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+class VisionCache:
+    """Gemini Vision answers in the AI cache file (their own table), so a rerun does not pay for a picture twice."""
+
+    SCHEMA = (
+        "CREATE TABLE IF NOT EXISTS vision_answers (key TEXT PRIMARY KEY, model TEXT NOT NULL,"
+        " prompt_version TEXT NOT NULL, answer TEXT NOT NULL, stored_at TEXT NOT NULL);"
+    )
+
+    def __init__(self, path: Path) -> None:
+        self.db = open_sqlite(path, self.SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def lookup(self, keys: Sequence[str]) -> dict[str, VisionAnswer]:
+        found: dict[str, VisionAnswer] = {}
+        for key in dict.fromkeys(keys):
+            row = self.db.execute("SELECT answer FROM vision_answers WHERE key = ?", (key,)).fetchone()
+            if row:
+                fields = json.loads(row[0])
+                found[key] = VisionAnswer(**{**fields, "tags": tuple(fields.get("tags") or ()), "cached": True})
+        return found
+
+    def store(self, model: str, answers: Sequence[tuple[str, VisionAnswer]]) -> None:
+        now = datetime.now(UTC).isoformat()
+        rows = [
+            (key, model, VISION_PROMPT_VERSION, json.dumps(asdict(answer) | {"cached": False}), now)
+            for key, answer in answers
+        ]
+        if rows:
+            self.db.executemany("INSERT OR REPLACE INTO vision_answers VALUES (?, ?, ?, ?, ?)", rows)

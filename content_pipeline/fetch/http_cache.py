@@ -8,13 +8,13 @@ import dataclasses
 import hashlib
 import json
 import queue
-import sqlite3
 import threading
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
 from content_pipeline.fetch.models import FetchResult
+from content_pipeline.sqlite_file import open_sqlite
 from content_pipeline.status import FetchStatus
 
 SCHEMA = """
@@ -26,19 +26,14 @@ CREATE TABLE IF NOT EXISTS journal (
 );
 """
 WRITE_BATCH = 256  # most outcomes the writer thread commits in one transaction
-BUSY_TIMEOUT_MS = 30_000  # another run's fetch (another partition) may be writing at the same moment
 
 
 class HttpCache:
     """One SQLite file; safe to share between processes (WAL); every write is committed at once."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+        self.db = open_sqlite(path, SCHEMA)
 
     def close(self) -> None:
         self.db.close()

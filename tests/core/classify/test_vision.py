@@ -3,6 +3,8 @@
 import base64
 import io
 from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -20,9 +22,9 @@ def gemini() -> Iterator[FakeGeminiServer]:
         yield server
 
 
-def picture(width: int = 1600, height: int = 1200) -> bytes:
+def picture(width: int = 1600, height: int = 1200, blue: int = 200) -> bytes:
     out = io.BytesIO()
-    Image.new("RGB", (width, height), (30, 120, 200)).save(out, format="PNG")
+    Image.new("RGB", (width, height), (30, 120, blue)).save(out, format="PNG")
     return out.getvalue()
 
 
@@ -77,7 +79,7 @@ def test_an_image_gemini_cannot_answer_keeps_the_heuristic_category_with_the_rea
         error(500, "INTERNAL", "oops"),
     )
     rows = [image_row("photo"), image_row("photo"), image_row("photo")]
-    apply_vision(rows, [picture(), picture(), picture()], vision(gemini))
+    apply_vision(rows, [picture(blue=10), picture(blue=20), picture(blue=30)], vision(gemini))  # three pictures
     assert [r.details["visual_category"] for r in rows] == ["photo", "photo", "photo"]
     reasons = [str(r.details["visual_category_error"]) for r in rows]
     assert "no answer" in reasons[0] and "schema" in reasons[1] and "500" in reasons[2]
@@ -88,3 +90,22 @@ def test_a_rejected_key_stops_the_run_with_a_message_that_names_the_setting(gemi
     with pytest.raises(GeminiAuthError, match="GEMINI_API_KEY") as failure:
         apply_vision([image_row()], [picture()], vision(gemini))
     assert "test-key" not in str(failure.value)
+
+
+def test_a_picture_seen_before_is_answered_from_the_ai_cache_without_a_request(
+    gemini: FakeGeminiServer, tmp_path: Path
+) -> None:
+    gemini.enqueue(answer({"category": "photo", "description": "A lake.", "filename": "lake", "tags": ["lake"]}))
+    cache = tmp_path / "ai.sqlite"
+    first, second, other_model = [image_row()], [image_row()], [image_row()]
+    with closing(GeminiVision("test-key", "gemini-test", gemini.base_url, max_attempts=1, cache_path=cache)) as v:
+        apply_vision(first, [picture()], v)
+    with closing(GeminiVision("test-key", "gemini-test", gemini.base_url, max_attempts=1, cache_path=cache)) as v:
+        apply_vision(second, [picture()], v)  # the same bytes, another run
+    assert len(gemini.requests) == 1
+    assert (first[0].details["visual_cache"], second[0].details["visual_cache"]) == ("miss", "hit")
+    assert second[0].details["visual_category"] == "photo" and second[0].details["visual_tags"] == ["lake"]
+    gemini.enqueue(answer({"category": "graphic", "description": "x", "filename": "x", "tags": []}))
+    with closing(GeminiVision("test-key", "gemini-other", gemini.base_url, max_attempts=1, cache_path=cache)) as v:
+        apply_vision(other_model, [picture()], v)
+    assert len(gemini.requests) == 2 and other_model[0].details["visual_category"] == "graphic"
