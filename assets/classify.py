@@ -4,7 +4,7 @@ import dagster as dg
 
 from assets.metadata import counts, partition_metadata
 from assets.partitions import daily_partitions
-from content_pipeline.classify.stage import classify_partition, oembed_status_counts
+from content_pipeline.classify.stage import classify_partition, oembed_status_counts, vision_totals
 from resources.categorizer import CategorizerResource
 from resources.classifier import ClassifierResource
 from resources.fetcher import FetcherResource
@@ -37,4 +37,6 @@ def classify(
     metadata = partition_metadata(data, path, ["record_id", "kind", "status", "title", "language", "word_count"])
     metadata["kind_counts"] = dg.MetadataValue.json(counts(data, "kind"))
     metadata["oembed_counts"] = dg.MetadataValue.json(oembed_status_counts(data))
+    if vision is not None:
+        metadata.update(vision_totals(data))
     return dg.MaterializeResult(metadata=metadata)

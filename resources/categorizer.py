@@ -5,6 +5,7 @@ from pathlib import Path
 import dagster as dg
 
 from content_pipeline.categorize.gemini_batch import DEFAULT_POLL_INTERVAL_S, GeminiBatchProvider
+from content_pipeline.categorize.pricing import load_prices
 from content_pipeline.categorize.provider import DEFAULT_GEMINI_MODEL, CategorizeProvider, build_provider
 from content_pipeline.categorize.taxonomy import Taxonomy, load_taxonomy
 from content_pipeline.classify.vision import GeminiVision
@@ -33,7 +34,14 @@ class CategorizerResource(dg.ConfigurableResource):
         if not self.gemini_api_key:
             return None
         cache = Path(self.ai_cache_path) if self.ai_cache_path else None
-        return GeminiVision(self.gemini_api_key, self.gemini_model, self.gemini_base_url, cache_path=cache)
+        return GeminiVision(
+            self.gemini_api_key,
+            self.gemini_model,
+            self.gemini_base_url,
+            cache_path=cache,
+            prices=load_prices(self.gemini_prices_path),
+            **({"requests_per_minute": rpm} if (rpm := self.gemini_requests_per_minute) is not None else {}),
+        )
 
     def ai_cache_for(self, provider: CategorizeProvider) -> Path | None:
         """Where `provider`'s answers are cached; None when caching is off or the provider is the free local one."""

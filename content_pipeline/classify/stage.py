@@ -68,3 +68,25 @@ def oembed_status_counts(classified: pl.DataFrame) -> dict[str, int]:
         if isinstance(outcome, dict):
             counts[str(outcome.get("status"))] += 1
     return dict(counts.most_common())
+
+
+def vision_totals(classified: pl.DataFrame) -> dict[str, float | int]:
+    """Gemini Vision's figures for a partition: pictures answered, cache hits, tokens and estimated cost."""
+    answered = hits = tokens_in = tokens_out = 0
+    cost = 0.0
+    for details in classified["details"].drop_nulls():
+        seen = json.loads(details)
+        if "visual_cache" not in seen:
+            continue
+        answered += 1
+        hits += seen["visual_cache"] == "hit"
+        tokens_in += int(seen.get("visual_tokens_in") or 0)
+        tokens_out += int(seen.get("visual_tokens_out") or 0)
+        cost += float(seen.get("visual_cost_usd") or 0.0)
+    return {
+        "vision_answers": answered,
+        "vision_cache_hits": hits,
+        "vision_tokens_in": tokens_in,
+        "vision_tokens_out": tokens_out,
+        "vision_cost_usd": round(cost, 6),
+    }

@@ -8,15 +8,13 @@ answer anything else; the free-text description is capped and stored as data, ne
 from __future__ import annotations
 
 import enum
-import hashlib
 import io
-import json
 import re
+import threading
 import unicodedata
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from dataclasses import replace
 from pathlib import Path
 
 from google import genai
@@ -24,13 +22,15 @@ from google.genai import errors, types
 from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ValidationError
 
+from content_pipeline.categorize.gemini_limits import DEFAULT_REQUESTS_PER_MINUTE, RateLimiter, daily_quota_id
 from content_pipeline.categorize.gemini_provider import GeminiAuthError, _is_bad_key
+from content_pipeline.categorize.pricing import PriceTable, load_prices
 from content_pipeline.categorize.provider import DEFAULT_GEMINI_MODEL, CategorizeSystemError
 from content_pipeline.classify.models import Extraction, Kind
-from content_pipeline.sqlite_file import open_sqlite
+from content_pipeline.classify.vision_answer import VISION_PROMPT_VERSION, VisionAnswer
+from content_pipeline.classify.vision_cache import VisionCache, vision_key
 from content_pipeline.status import ClassifyStatus
 
-VISION_PROMPT_VERSION = "2"
 MAX_SIDE = 768  # images are scaled down to this before sending: enough to tell a chart from a photo, fewer tokens
 JPEG_QUALITY = 85
 MAX_DESCRIPTION_CHARS = 300
@@ -62,18 +62,6 @@ class VisionSchema(BaseModel):
     tags: list[str]
 
 
-@dataclass(frozen=True)
-class VisionAnswer:
-    """Gemini's verdict on one image, or why there is none (`error`; the heuristic category then stands)."""
-
-    category: str | None = None
-    description: str | None = None
-    filename: str | None = None  # a safe slug: lowercase ASCII letters, digits and hyphens, no extension
-    tags: tuple[str, ...] = ()
-    error: str | None = None
-    cached: bool = False  # answered from the AI cache: no request, nothing paid
-
-
 class GeminiVision:
     """One generateContent call per image with the picture inline, `max_concurrency` at a time."""
 
@@ -86,6 +74,8 @@ class GeminiVision:
         max_concurrency: int = 4,
         max_attempts: int = 3,
         cache_path: Path | None = None,
+        requests_per_minute: int = DEFAULT_REQUESTS_PER_MINUTE,
+        prices: PriceTable | None = None,
     ) -> None:
         if not api_key:
             raise GeminiAuthError("no Gemini API key: set GEMINI_API_KEY")
@@ -102,6 +92,10 @@ class GeminiVision:
             response_mime_type="application/json", response_schema=VisionSchema, temperature=0.0
         )
         self.cache = VisionCache(cache_path) if cache_path else None
+        self.price = (prices if prices is not None else load_prices()).price(model)
+        self._limiter = RateLimiter(requests_per_minute, 0, burst_requests=self.max_concurrency - 1)
+        self._stop = threading.Event()  # set when the daily quota is used up: no more requests this run
+        self._halted = ""
 
     def close(self) -> None:
         self._client.close()
@@ -120,25 +114,49 @@ class GeminiVision:
             fresh = dict(zip(asked, pool.map(self.describe_one, first.values()), strict=True))
         if self.cache is not None:
             self.cache.store(self.model, [(key, answer) for key, answer in fresh.items() if answer.category])
-        return [known.get(key) or fresh[key] for key in keys]
+        answers, paid = [], set()
+        for key in keys:
+            if key in known:
+                answers.append(known[key])
+            elif key in paid:  # the same picture twice in one run: asked once, paid once
+                answers.append(replace(fresh[key], cached=True) if fresh[key].category else fresh[key])
+            else:
+                paid.add(key)
+                answers.append(fresh[key])
+        return answers
 
     def describe_one(self, image: bytes) -> VisionAnswer:
+        if self._stop.is_set():
+            return VisionAnswer(error=self._halted)
         try:
             data = scaled_jpeg(image)
         except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
             return VisionAnswer(error=f"image not sent to Gemini: {type(exc).__name__}")
         parts = [types.Part.from_bytes(data=data, mime_type="image/jpeg"), types.Part.from_text(text=PROMPT)]
         contents = types.Content(role="user", parts=parts)
+        if not self._limiter.acquire(0, self._stop):
+            return VisionAnswer(error=self._halted)
         try:
             response = self._client.models.generate_content(model=self.model, contents=contents, config=self._config)
         except errors.APIError as exc:
             return self.api_error(exc)
         except Exception as exc:  # transport failures after the SDK's own retries: this image only
             return VisionAnswer(error=self.redact(f"Gemini request failed: {type(exc).__name__}: {exc}")[:300])
-        return parse_answer(response)
+        usage = response.usage_metadata
+        tokens_in = (usage.prompt_token_count or 0) if usage else 0
+        tokens_out = ((usage.candidates_token_count or 0) + (usage.thoughts_token_count or 0)) if usage else 0
+        cost = self.price.cost(tokens_in, tokens_out) if self.price is not None else None
+        return replace(parse_answer(response), tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=cost)
 
     def api_error(self, exc: errors.APIError) -> VisionAnswer:
         code, message = exc.code, self.redact(str(exc.message or exc.status or ""))[:200]
+        if code == 429 and (quota := daily_quota_id(exc.details)):
+            self._halted = (
+                f"not sent to Gemini Vision: the daily quota for model {self.model} is used up (quota {quota}); "
+                "rerun tomorrow to fill these in"
+            )
+            self._stop.set()
+            return VisionAnswer(error=self._halted)
         if code in (401, 403) or (code == 400 and _is_bad_key(exc)):
             raise GeminiAuthError(
                 f"Gemini rejected the API key (HTTP {code}): check GEMINI_API_KEY (a valid key, for a project with "
@@ -204,43 +222,9 @@ def apply_vision(extractions: Sequence[Extraction], bodies: Sequence[bytes], vis
         details["suggested_filename"] = answer.filename
         details["visual_tags"] = list(answer.tags)
         details["visual_cache"] = "hit" if answer.cached else "miss"
+        paid = not answer.cached  # a cache hit costs this run nothing
+        details["visual_tokens_in"], details["visual_tokens_out"] = (
+            (answer.tokens_in, answer.tokens_out) if paid else (0, 0)
+        )
+        details["visual_cost_usd"] = answer.cost_usd if paid else 0.0
         extraction.description = extraction.description or answer.description
-
-
-def vision_key(model: str, image: bytes) -> str:
-    """The AI cache key of one picture: provider, model, prompt version and a hash of the bytes."""
-    payload = json.dumps(["gemini-vision", model, VISION_PROMPT_VERSION, hashlib.sha256(image).hexdigest()])
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
-class VisionCache:
-    """Gemini Vision answers in the AI cache file (their own table), so a rerun does not pay for a picture twice."""
-
-    SCHEMA = (
-        "CREATE TABLE IF NOT EXISTS vision_answers (key TEXT PRIMARY KEY, model TEXT NOT NULL,"
-        " prompt_version TEXT NOT NULL, answer TEXT NOT NULL, stored_at TEXT NOT NULL);"
-    )
-
-    def __init__(self, path: Path) -> None:
-        self.db = open_sqlite(path, self.SCHEMA)
-
-    def close(self) -> None:
-        self.db.close()
-
-    def lookup(self, keys: Sequence[str]) -> dict[str, VisionAnswer]:
-        found: dict[str, VisionAnswer] = {}
-        for key in dict.fromkeys(keys):
-            row = self.db.execute("SELECT answer FROM vision_answers WHERE key = ?", (key,)).fetchone()
-            if row:
-                fields = json.loads(row[0])
-                found[key] = VisionAnswer(**{**fields, "tags": tuple(fields.get("tags") or ()), "cached": True})
-        return found
-
-    def store(self, model: str, answers: Sequence[tuple[str, VisionAnswer]]) -> None:
-        now = datetime.now(UTC).isoformat()
-        rows = [
-            (key, model, VISION_PROMPT_VERSION, json.dumps(asdict(answer) | {"cached": False}), now)
-            for key, answer in answers
-        ]
-        if rows:
-            self.db.executemany("INSERT OR REPLACE INTO vision_answers VALUES (?, ?, ?, ?, ?)", rows)

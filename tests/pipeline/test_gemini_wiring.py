@@ -55,6 +55,11 @@ def test_a_gemini_key_switches_categorize_to_gemini_and_the_key_is_never_stored(
         assert (seen["visual_category"], seen["visual_category_method"]) == ("graphic", "gemini:gemini-test-model")
         assert seen["heuristic_visual_category"] and description == "A chart."
         assert (seen["suggested_filename"], seen["visual_tags"]) == ("sales-chart", ["chart"])
+    event = instance.get_latest_materialization_event(dg.AssetKey("classify"))
+    assert event is not None and event.asset_materialization is not None
+    shown = {key: value.value for key, value in event.asset_materialization.metadata.items()}
+    assert (shown["vision_answers"], shown["vision_cache_hits"]) == (len(images), 0)
+    assert shown["vision_tokens_in"] == 120 * len(images)
     stored = [*tmp_path.rglob("*"), *Path(instance.root_directory).rglob("*")]  # warehouse, outputs, run history
     for path in stored:
         if path.is_file():

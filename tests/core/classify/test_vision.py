@@ -10,10 +10,11 @@ import pytest
 from PIL import Image
 
 from content_pipeline.categorize.gemini_provider import GeminiAuthError
+from content_pipeline.categorize.pricing import load_prices
 from content_pipeline.classify.models import Extraction, Kind
 from content_pipeline.classify.vision import GeminiVision, apply_vision
 from content_pipeline.status import ClassifyStatus
-from tests.fakes.gemini_server import FakeGeminiServer, answer, error, safety_blocked
+from tests.fakes.gemini_server import FakeGeminiServer, answer, daily_quota_exhausted, error, safety_blocked
 
 
 @pytest.fixture
@@ -109,3 +110,34 @@ def test_a_picture_seen_before_is_answered_from_the_ai_cache_without_a_request(
     with closing(GeminiVision("test-key", "gemini-other", gemini.base_url, max_attempts=1, cache_path=cache)) as v:
         apply_vision(other_model, [picture()], v)
     assert len(gemini.requests) == 2 and other_model[0].details["visual_category"] == "graphic"
+
+
+def test_each_picture_records_its_tokens_and_cost_from_the_price_table(gemini: FakeGeminiServer) -> None:
+    gemini.enqueue(answer({"category": "photo", "description": "d", "filename": "f", "tags": []}, output_tokens=30))
+    rows = [image_row()]
+    model = "gemini-2.5-flash"
+    with closing(GeminiVision("test-key", model, gemini.base_url, max_attempts=1)) as v:
+        apply_vision(rows, [picture()], v)
+    price = load_prices().price(model)
+    assert price is not None
+    details = rows[0].details
+    assert (details["visual_tokens_in"], details["visual_tokens_out"]) == (120, 30)
+    assert details["visual_cost_usd"] == pytest.approx(price.cost(120, 30)) and details["visual_cost_usd"] > 0
+
+
+def test_a_used_up_daily_quota_stops_vision_requests_for_the_rest_of_the_run(gemini: FakeGeminiServer) -> None:
+    gemini.enqueue(daily_quota_exhausted())
+    rows = [image_row("photo") for _ in range(4)]
+    apply_vision(rows, [picture(blue=b) for b in (1, 2, 3, 4)], vision(gemini))
+    assert len(gemini.requests) == 1  # nothing more was sent after the quota ran out
+    assert all("daily quota" in str(r.details["visual_category_error"]) for r in rows)
+    assert [r.details["visual_category"] for r in rows] == ["photo"] * 4  # the heuristic verdict stands
+
+
+def test_the_same_picture_twice_in_one_run_is_asked_and_paid_once(gemini: FakeGeminiServer) -> None:
+    gemini.enqueue(answer({"category": "photo", "description": "d", "filename": "f", "tags": []}))
+    rows = [image_row(), image_row()]
+    apply_vision(rows, [picture(), picture()], vision(gemini))
+    assert len(gemini.requests) == 1
+    assert [r.details["visual_category"] for r in rows] == ["photo", "photo"]
+    assert [r.details["visual_tokens_in"] for r in rows] == [120, 0]
