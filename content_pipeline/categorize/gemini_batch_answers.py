@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from google.genai import types
 from pydantic import BaseModel, ValidationError
 
-from content_pipeline.categorize.gemini_provider import MAX_ENTITIES, MAX_TAGS
-from content_pipeline.categorize.models import Categorization, Entity
+from content_pipeline.categorize.gemini_provider import from_answer
+from content_pipeline.categorize.models import Categorization
 from content_pipeline.status import CategorizeStatus
 
 # Copied from gemini_provider._BLOCKED_FINISH (private there): finish reasons that mean the answer was withheld.
@@ -94,28 +94,6 @@ def _interpret_response(
         reason = f"answer does not match the schema: {where}: {first['msg']} (got {str(first.get('input'))[:80]!r})"
         return Categorization(record_id, status=_ERROR, reason=reason)
     return from_answer(record_id, answer)
-
-
-def from_answer(record_id: str, answer: BaseModel) -> Categorization:
-    """An ok Categorization from a validated answer (same normalization as GeminiProvider._from_answer)."""
-    data = answer.model_dump(mode="json")
-    tags: list[str] = []
-    for raw in data["tags"]:
-        tag = " ".join(str(raw).split())
-        if tag and tag.casefold() not in {t.casefold() for t in tags}:
-            tags.append(tag)
-    entities = [
-        Entity(name=e["name"].strip(), type=e["type"], prominence=min(10, max(1, int(e["prominence"]))))
-        for e in data["entities"][:MAX_ENTITIES]
-        if e["name"].strip()
-    ]
-    return Categorization(
-        record_id,
-        category=data["category"],
-        tags=tags[:MAX_TAGS],
-        summary=" ".join(data["summary"].split()) or None,
-        entities=entities,
-    )
 
 
 def _text(candidate: types.Candidate) -> str:

@@ -358,24 +358,7 @@ class GeminiProvider:
         return _Attempt(self._from_answer(doc, parsed))
 
     def _from_answer(self, doc: Document, answer: BaseModel) -> Categorization:
-        data = answer.model_dump(mode="json")
-        tags: list[str] = []
-        for raw in data["tags"]:
-            tag = " ".join(str(raw).split())
-            if tag and tag.casefold() not in {t.casefold() for t in tags}:
-                tags.append(tag)
-        entities = [
-            Entity(name=e["name"].strip(), type=e["type"], prominence=min(10, max(1, int(e["prominence"]))))
-            for e in data["entities"][:MAX_ENTITIES]
-            if e["name"].strip()
-        ]
-        return self._result(
-            doc,
-            category=data["category"],
-            tags=tags[:MAX_TAGS],
-            summary=" ".join(data["summary"].split()) or None,
-            entities=entities,
-        )
+        return from_answer(doc.record_id, answer)
 
     def _api_error(self, doc: Document, exc: errors.APIError) -> _Attempt:
         code, status = exc.code, exc.status or ""
@@ -442,3 +425,25 @@ def _server_delay(exc: errors.APIError) -> float | None:
             if match:
                 return float(match.group(1))
     return None
+
+
+def from_answer(record_id: str, answer: BaseModel) -> Categorization:
+    """An ok Categorization from a validated answer; the online and the batch provider share it."""
+    data = answer.model_dump(mode="json")
+    tags: list[str] = []
+    for raw in data["tags"]:
+        tag = " ".join(str(raw).split())
+        if tag and tag.casefold() not in {t.casefold() for t in tags}:
+            tags.append(tag)
+    entities = [
+        Entity(name=e["name"].strip(), type=e["type"], prominence=min(10, max(1, int(e["prominence"]))))
+        for e in data["entities"][:MAX_ENTITIES]
+        if e["name"].strip()
+    ]
+    return Categorization(
+        record_id,
+        category=data["category"],
+        tags=tags[:MAX_TAGS],
+        summary=" ".join(data["summary"].split()) or None,
+        entities=entities,
+    )
