@@ -7,7 +7,6 @@ out record_id and URL, so the same content under another URL or on another day i
 
 import hashlib
 import json
-import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -25,7 +24,6 @@ CREATE TABLE IF NOT EXISTS answers (
 );
 """
 LOOKUP_BATCH = 500  # keys per SELECT, under SQLite's limit on bound parameters
-DEFAULT_PROMPT_VERSION = "1"
 ANSWER_FIELDS = (
     "category",
     "confidence",
@@ -40,11 +38,8 @@ ANSWER_FIELDS = (
 
 
 def prompt_version_of(provider: CategorizeProvider) -> str:
-    """The provider's `prompt_version` attribute, else its module's PROMPT_VERSION, else "1"."""
-    version = getattr(provider, "prompt_version", None)
-    if version is None:
-        version = getattr(sys.modules.get(type(provider).__module__), "PROMPT_VERSION", DEFAULT_PROMPT_VERSION)
-    return str(version)
+    """The provider's prompt version (every provider names one): part of the cache key."""
+    return str(provider.prompt_version)
 
 
 def content_hash(doc: Document) -> str:

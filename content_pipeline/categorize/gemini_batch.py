@@ -13,6 +13,7 @@ from google.genai import errors, types
 from content_pipeline.categorize.gemini_batch_answers import interpret, match_responses, request_metadata
 from content_pipeline.categorize.gemini_provider import (
     DEFAULT_MAX_TEXT_CHARS,
+    PROMPT_VERSION,
     GeminiAuthError,
     answer_schema,
     system_prompt,
@@ -50,6 +51,7 @@ class GeminiBatchProvider:
     """Categorizes with Gemini structured output through the Batch API: one job per `categorize` call."""
 
     name = "gemini"
+    prompt_version = PROMPT_VERSION  # the same prompt and schema as online: the same answers in the AI cache
 
     def __init__(
         self,

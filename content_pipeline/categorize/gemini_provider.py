@@ -138,6 +138,7 @@ class GeminiProvider:
     """Categorizes with Gemini structured output; one request per document, `max_concurrency` at a time."""
 
     name = "gemini"
+    prompt_version = PROMPT_VERSION
 
     def __init__(
         self,

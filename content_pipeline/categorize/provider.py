@@ -26,6 +26,7 @@ class CategorizeProvider(Protocol):
 
     name: str  # "local" or "gemini"
     model: str
+    prompt_version: str  # bump when the prompt, schema or scoring changes: part of the AI cache key
 
     def categorize(self, docs: Sequence[Document]) -> list[Categorization]: ...
 

@@ -108,20 +108,23 @@ class GeminiVision:
         Pictures answered before (same model, prompt version and bytes) come from the cache without a request."""
         keys = [vision_key(self.model, image) for image in images]
         known = self.cache.lookup(keys) if self.cache is not None else {}
-        asked = list(dict.fromkeys(key for key in keys if key not in known))
-        first = {key: images[keys.index(key)] for key in asked}
+        first: dict[str, bytes] = {}  # one picture per key the cache does not hold
+        for key, image in zip(keys, images, strict=True):
+            if key not in known:
+                first.setdefault(key, image)
         with ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="gemini-vision") as pool:
-            fresh = dict(zip(asked, pool.map(self.describe_one, first.values()), strict=True))
+            fresh = dict(zip(first, pool.map(self.describe_one, first.values()), strict=True))
         if self.cache is not None:
             self.cache.store(self.model, [(key, answer) for key, answer in fresh.items() if answer.category])
-        answers, paid = [], set()
+        answers: list[VisionAnswer] = []
+        answered: set[str] = set()
         for key in keys:
             if key in known:
                 answers.append(known[key])
-            elif key in paid:  # the same picture twice in one run: asked once, paid once
-                answers.append(replace(fresh[key], cached=True) if fresh[key].category else fresh[key])
+            elif key in answered:  # the same picture twice in one run: asked once, paid once
+                answers.append(unpaid_copy(fresh[key]))
             else:
-                paid.add(key)
+                answered.add(key)
                 answers.append(fresh[key])
         return answers
 
@@ -170,6 +173,12 @@ class GeminiVision:
 
     def redact(self, text: str) -> str:
         return text.replace(self._secret, "[redacted]")
+
+
+def unpaid_copy(answer: VisionAnswer) -> VisionAnswer:
+    """The answer for a repeat of a picture already asked in this run: a hit when it succeeded, and free."""
+    cost = None if answer.cost_usd is None else 0.0
+    return replace(answer, cached=answer.category is not None, tokens_in=0, tokens_out=0, cost_usd=cost)
 
 
 def parse_answer(response: types.GenerateContentResponse) -> VisionAnswer:
