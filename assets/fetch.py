@@ -7,6 +7,7 @@ from assets.partitions import daily_partitions
 from content_pipeline.fetch.stage import fetch_partition
 from content_pipeline.fetch.stats import fetch_stats
 from resources.fetcher import FetcherResource
+from resources.inbox import InboxResource
 from resources.warehouse import WarehouseResource
 
 NETWORK_RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
@@ -20,15 +21,16 @@ NETWORK_RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONE
     retry_policy=NETWORK_RETRY,
 )
 def fetch(
-    context: dg.AssetExecutionContext, fetcher: FetcherResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext, fetcher: FetcherResource, inbox: InboxResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    """Status, headers and body of every fetchable URL; rows that were not fetchable are `skipped`.
+    """Status, headers and body of every fetchable URL and image file; rows that were not fetchable are `skipped`.
 
     Finished fetches are journaled as they complete, so a retry of a crashed run fetches only the rest.
     """
     day = context.partition_key
     with fetcher.open() as http:
-        data = fetch_partition(warehouse.read("ingest", day), http, day, fetcher.ignore_robots_for)
+        ingested = warehouse.read("ingest", day)
+        data = fetch_partition(ingested, http, day, fetcher.ignore_robots_for, inbox.image_roots())
         path = warehouse.write("fetch", day, data)
         if http.cache is not None:
             http.cache.close_partition(day)

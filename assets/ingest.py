@@ -1,4 +1,4 @@
-"""ingest: the day's URL rows from the CSV inbox, each with a status."""
+"""ingest: the day's items from the CSV inbox, image folders and the Google Sheet, each with a status."""
 
 from datetime import date
 
@@ -6,20 +6,27 @@ import dagster as dg
 
 from assets.metadata import counts, partition_metadata
 from assets.partitions import daily_partitions
+from content_pipeline.ingest.combine import ingest_frame
 from resources.inbox import InboxResource
+from resources.sheets import SheetsResource
 from resources.warehouse import WarehouseResource
 
 
-@dg.asset(partitions_def=daily_partitions, group_name="content", kinds={"csv", "parquet"})
+@dg.asset(partitions_def=daily_partitions, group_name="content", kinds={"csv", "parquet", "googlesheets"})
 def ingest(
-    context: dg.AssetExecutionContext, inbox: InboxResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext, inbox: InboxResource, sheets: SheetsResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    """One row per URL dropped into the inbox for this day (invalid and duplicate URLs kept, with a status)."""
+    """One row per URL or image file that arrived this day (invalid and duplicate items kept, with a status)."""
     day = context.partition_key
-    data = inbox.read(date.fromisoformat(day))
+    on = date.fromisoformat(day)
+    sheet = sheets.read_day(on) if sheets.enabled else None
+    data = ingest_frame(inbox.csv_rows(on), inbox.image_rows(on), sheet.records if sheet else [])
     for problem in data.filter(data["status"] == "bad_file")["reason"].to_list():
         context.log.warning(problem)
     path = warehouse.write("ingest", day, data)
     metadata = partition_metadata(data, path, ["record_id", "url", "status", "reason", "source_file"])
     metadata["files"] = dg.MetadataValue.json(counts(data, "source_file"))
+    metadata["sources"] = dg.MetadataValue.json(counts(data, "source"))
+    if sheet is not None:
+        metadata["sheet_rows_stamped"] = dg.MetadataValue.int(sheet.stamped)
     return dg.MaterializeResult(metadata=metadata)

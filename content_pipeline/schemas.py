@@ -5,6 +5,7 @@ import polars as pl
 INGEST_SCHEMA: dict[str, pl.DataType] = {
     "record_id": pl.String(),
     "url": pl.String(),
+    "path": pl.String(),  # absolute path of a file found in an image folder (its url is the file:// URI)
     "input_url": pl.String(),
     "source": pl.String(),
     "source_file": pl.String(),

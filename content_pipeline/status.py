@@ -25,6 +25,8 @@ class FetchStatus(StrEnum):
     BLOCKED = "blocked"
     ROBOTS = "robots"
     INVALID_URL = "invalid_url"
+    FILE_ERROR = "file_error"  # a file from an image folder is gone, unreadable or outside its folder
+    UNSUPPORTED_FILE = "unsupported_file"  # a file from an image folder whose bytes are not an image
     ERROR = "error"
 
 

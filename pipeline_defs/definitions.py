@@ -2,28 +2,17 @@
 
 import dagster as dg
 
-from assets.categorize import categorize
-from assets.classify import classify
-from assets.export import export
-from assets.fetch import fetch
-from assets.ingest import ingest
 from content_pipeline.categorize.gemini_batch import DEFAULT_POLL_INTERVAL_S
+from pipeline_defs.jobs import STAGE_ASSETS, pipeline_job
+from pipeline_defs.sensors import build_sheet_rows_sensor
 from pipeline_defs.settings import Settings
 from resources.categorizer import CategorizerResource
 from resources.classifier import ClassifierResource
 from resources.exporter import ExportResource
 from resources.fetcher import FetcherResource
 from resources.inbox import InboxResource
+from resources.sheets import SheetsResource
 from resources.warehouse import WarehouseResource
-
-STAGE_ASSETS = [ingest, fetch, classify, categorize, export]
-
-# In process: a partition's five stages share one process instead of paying a subprocess start each.
-pipeline_job = dg.define_asset_job(
-    "pipeline_job",
-    selection=dg.AssetSelection.assets(*STAGE_ASSETS),
-    executor_def=dg.in_process_executor,
-)
 
 
 def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
@@ -43,7 +32,7 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
         **({"gemini_model": settings.gemini_model} if settings.gemini_model else {}),
     )
     return {
-        "inbox": InboxResource(path=str(settings.inbox)),
+        "inbox": InboxResource(path=str(settings.inbox), image_folders=[str(p) for p in settings.image_folders]),
         "warehouse": WarehouseResource(root=str(settings.warehouse), catalog_path=str(settings.catalog)),
         "fetcher": FetcherResource(
             allow_private=list(settings.fetch_allow_private),
@@ -56,14 +45,44 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             oembed_providers_path=str(settings.oembed_providers) if settings.oembed_providers else None,
         ),
         "categorizer": categorizer,
-        "exporter": ExportResource(output_dir=str(settings.output)),
+        "exporter": ExportResource(
+            output_dir=str(settings.output),
+            images_dir=str(settings.images_output) if settings.images_output else None,
+            images_mode="move" if settings.images_mode == "move" else "copy",
+        ),
+        "sheets": sheets_resource(settings),
     }
+
+
+def sheets_resource(settings: Settings) -> SheetsResource:
+    """Google Sheets when a spreadsheet is configured (the key only through dg.EnvVar); off otherwise."""
+    if not settings.sheets_spreadsheet_id:
+        return SheetsResource()
+    optional: dict[str, object] = {
+        "results_worksheet": settings.sheets_results_worksheet,
+        "id_column": settings.sheets_id_column,
+        "requests_per_minute": settings.sheets_requests_per_minute,
+        "max_attempts": settings.sheets_max_attempts,
+        "timeout_s": settings.sheets_timeout_s,
+    }
+    return SheetsResource(
+        spreadsheet_id=settings.sheets_spreadsheet_id,
+        credentials_json=dg.EnvVar("CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON")
+        if settings.sheets_credentials_json
+        else None,  # type: ignore[arg-type]
+        credentials_file=str(settings.sheets_credentials_file) if settings.sheets_credentials_file else None,
+        input_worksheet=settings.sheets_input_worksheet,
+        write_back=settings.sheets_write_back,
+        endpoint=settings.sheets_endpoint,
+        **{k: v for k, v in optional.items() if v is not None},  # type: ignore[arg-type]
+    )
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
         assets=STAGE_ASSETS,
         jobs=[pipeline_job],
+        sensors=[build_sheet_rows_sensor(running=bool(settings.sheets_spreadsheet_id))],
         resources=build_resources(settings),
         executor=dg.in_process_executor,  # also for runs launched from the UI
     )

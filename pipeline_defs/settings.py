@@ -42,6 +42,20 @@ class Settings:
     gemini_prices: Path | None = None
     gemini_batch: bool = False
     gemini_batch_poll_s: float | None = None
+    image_folders: tuple[Path, ...] = ()  # folders of images to ingest, besides <inbox>/images
+    images_output: Path | None = None  # where images are filed by category; None: <output>/images
+    images_mode: str = "copy"  # copy or move the files from image folders
+    sheets_spreadsheet_id: str | None = None  # None: Google Sheets is off
+    sheets_credentials_file: Path | None = None
+    sheets_credentials_json: bool = False  # the key itself is read through dg.EnvVar, never stored here
+    sheets_input_worksheet: str = ""
+    sheets_results_worksheet: str | None = None
+    sheets_id_column: str | None = None
+    sheets_write_back: bool = True
+    sheets_requests_per_minute: float | None = None
+    sheets_max_attempts: int | None = None
+    sheets_timeout_s: float | None = None
+    sheets_endpoint: str | None = None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -66,6 +80,12 @@ class Settings:
                 return kind(value)
             except ValueError:
                 raise ValueError(f"{name}={value!r} is not a {kind.__name__}") from None
+
+        def choice(name: str, allowed: tuple[str, ...]) -> str:
+            value = env.get(name, "").strip().lower() or allowed[0]
+            if value not in allowed:
+                raise ValueError(f"{name}={value!r} is not one of {', '.join(allowed)}")
+            return value
 
         def listed(name: str) -> tuple[str, ...]:
             return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
@@ -95,6 +115,20 @@ class Settings:
             gemini_prices=optional("CONTENT_PIPELINE_GEMINI_PRICES"),
             gemini_batch=switch("CONTENT_PIPELINE_GEMINI_BATCH", False),
             gemini_batch_poll_s=number("CONTENT_PIPELINE_GEMINI_BATCH_POLL_S", float),
+            image_folders=tuple(Path(p).expanduser().resolve() for p in listed("CONTENT_PIPELINE_IMAGE_FOLDERS")),
+            images_output=optional("CONTENT_PIPELINE_IMAGES_OUTPUT"),
+            images_mode=choice("CONTENT_PIPELINE_IMAGES_MODE", ("copy", "move")),
+            sheets_spreadsheet_id=env.get("CONTENT_PIPELINE_SHEETS_SPREADSHEET_ID", "").strip() or None,
+            sheets_credentials_file=optional("CONTENT_PIPELINE_SHEETS_CREDENTIALS_FILE"),
+            sheets_credentials_json=bool(env.get("CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON")),
+            sheets_input_worksheet=env.get("CONTENT_PIPELINE_SHEETS_INPUT", "").strip(),
+            sheets_results_worksheet=env.get("CONTENT_PIPELINE_SHEETS_RESULTS", "").strip() or None,
+            sheets_id_column=env.get("CONTENT_PIPELINE_SHEETS_ID_COLUMN", "").strip() or None,
+            sheets_write_back=switch("CONTENT_PIPELINE_SHEETS_WRITE_BACK", True),
+            sheets_requests_per_minute=number("CONTENT_PIPELINE_SHEETS_REQUESTS_PER_MINUTE", float),
+            sheets_max_attempts=number("CONTENT_PIPELINE_SHEETS_MAX_ATTEMPTS", int),
+            sheets_timeout_s=number("CONTENT_PIPELINE_SHEETS_TIMEOUT_S", float),
+            sheets_endpoint=env.get("CONTENT_PIPELINE_SHEETS_ENDPOINT", "").strip() or None,
         )
 
     def allowing(self, *hosts: str) -> "Settings":

@@ -1,16 +1,28 @@
-"""The inbox folder that users drop CSV files of URLs into."""
+"""The inbox: a folder users drop CSV files of URLs into, its `images` folder, and more image folders."""
 
 from datetime import date
 from pathlib import Path
 
 import dagster as dg
-import polars as pl
+from pydantic import Field
 
-from content_pipeline.ingest.csv_inbox import read_inbox
+from content_pipeline.ingest.csv_inbox import inbox_rows
+from content_pipeline.ingest.image_folder import image_folder_rows
+
+INBOX_IMAGES = "images"  # <inbox>/images is an image folder whenever it exists
 
 
 class InboxResource(dg.ConfigurableResource):
     path: str
+    image_folders: list[str] = Field(default_factory=list)  # more image folders; a missing one is a bad row
 
-    def read(self, day: date) -> pl.DataFrame:
-        return read_inbox(Path(self.path), day)
+    def image_roots(self) -> list[Path]:
+        """Every image folder in use: <inbox>/images when it exists, then the configured ones."""
+        own = Path(self.path) / INBOX_IMAGES
+        return ([own] if own.is_dir() else []) + [Path(p) for p in self.image_folders]
+
+    def csv_rows(self, day: date) -> list[dict[str, object]]:
+        return inbox_rows(Path(self.path), day)
+
+    def image_rows(self, day: date) -> list[dict[str, object]]:
+        return image_folder_rows(self.image_roots(), day)

@@ -20,7 +20,6 @@ from content_pipeline.categorize.gemini_limits import (
     DEFAULT_REQUESTS_PER_MINUTE,
     DEFAULT_TOKENS_PER_MINUTE,
     Budget,
-    RateLimiter,
     daily_quota_id,
     estimate_tokens,
 )
@@ -28,6 +27,7 @@ from content_pipeline.categorize.models import Categorization, Document, Entity
 from content_pipeline.categorize.pricing import PriceTable, load_prices
 from content_pipeline.categorize.provider import DEFAULT_GEMINI_MODEL, NO_TEXT_REASON, CategorizeSystemError, has_text
 from content_pipeline.categorize.taxonomy import Taxonomy
+from content_pipeline.rate_limit import RateLimiter
 from content_pipeline.status import CategorizeStatus
 
 log = logging.getLogger(__name__)

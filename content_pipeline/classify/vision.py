@@ -22,13 +22,14 @@ from google.genai import errors, types
 from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ValidationError
 
-from content_pipeline.categorize.gemini_limits import DEFAULT_REQUESTS_PER_MINUTE, RateLimiter, daily_quota_id
+from content_pipeline.categorize.gemini_limits import DEFAULT_REQUESTS_PER_MINUTE, daily_quota_id
 from content_pipeline.categorize.gemini_provider import GeminiAuthError, _is_bad_key
 from content_pipeline.categorize.pricing import PriceTable, load_prices
 from content_pipeline.categorize.provider import DEFAULT_GEMINI_MODEL, CategorizeSystemError
 from content_pipeline.classify.models import Extraction, Kind
 from content_pipeline.classify.vision_answer import VISION_PROMPT_VERSION, VisionAnswer
 from content_pipeline.classify.vision_cache import VisionCache, vision_key
+from content_pipeline.rate_limit import RateLimiter
 from content_pipeline.status import ClassifyStatus
 
 MAX_SIDE = 768  # images are scaled down to this before sending: enough to tell a chart from a photo, fewer tokens

@@ -6,7 +6,17 @@ import polars as pl
 
 STAGES = ("ingest", "fetch", "classify", "categorize")
 
-INGEST_COLUMNS = ["record_id", "url", "input_url", "source", "source_file", "source_row", "added_on", "duplicate_of"]
+INGEST_COLUMNS = [
+    "record_id",
+    "url",
+    "path",
+    "input_url",
+    "source",
+    "source_file",
+    "source_row",
+    "added_on",
+    "duplicate_of",
+]
 FETCH_COLUMNS = ["final_url", "http_status", "content_type", "bytes"]
 CLASSIFY_COLUMNS = [
     "kind", "processor", "title", "author", "published", "site_name", "language", "description",
@@ -28,6 +38,8 @@ def build_records(
     ingest: pl.DataFrame, fetch: pl.DataFrame, classify: pl.DataFrame, categorize: pl.DataFrame
 ) -> pl.DataFrame:
     """One row per ingested record with every stage's outcome, an overall `status` and its `reason`."""
+    if "path" not in ingest.columns:  # partitions ingested before image folders existed
+        ingest = ingest.with_columns(path=pl.lit(None, pl.String()))
     joined = (
         stage_columns(ingest, "ingest", [*INGEST_COLUMNS, "extra"])
         .join(stage_columns(fetch, "fetch", FETCH_COLUMNS), on="record_id", how="left")

@@ -3,11 +3,13 @@
 from collections.abc import Sequence
 from dataclasses import asdict
 from fnmatch import fnmatch
+from pathlib import Path
 
 import polars as pl
 
 from content_pipeline.fetch.content_facts import describe_content
 from content_pipeline.fetch.http_fetcher import HttpFetcher
+from content_pipeline.fetch.local_files import LocalFileRequest, read_local_files
 from content_pipeline.fetch.models import FetchRequest, FetchResult
 from content_pipeline.schemas import FETCH_SCHEMA, frame
 from content_pipeline.status import FetchStatus, IngestStatus
@@ -18,19 +20,28 @@ def fetch_partition(
     fetcher: HttpFetcher,
     partition: str | None = None,
     ignore_robots_for: Sequence[str] = (),
+    image_roots: Sequence[Path] = (),
 ) -> pl.DataFrame:
     """One fetch row per ingested row: fetched when its ingest status is ok, `skipped` with the reason otherwise.
 
     `partition` names the journal that lets a rerun of a crashed run keep what it finished; `ignore_robots_for`
-    holds file-name patterns of sources whose URLs are fetched without consulting robots.txt.
+    holds file-name patterns of sources whose URLs are fetched without consulting robots.txt. Files from image
+    folders are read from disk, and only from inside `image_roots`.
     """
-    rows = ingested.select("record_id", "url", "status", "reason", "source_file").to_dicts()
+    if "path" not in ingested.columns:  # partitions ingested before image folders existed
+        ingested = ingested.with_columns(path=pl.lit(None, pl.String()))
+    rows = ingested.select("record_id", "url", "path", "status", "reason", "source_file").to_dicts()
+    wanted = [r for r in rows if r["status"] == IngestStatus.OK]
     requests = [
         FetchRequest(r["record_id"], r["url"], respect_robots=not exempt(r["source_file"], ignore_robots_for))
-        for r in rows
-        if r["status"] == IngestStatus.OK
+        for r in wanted
+        if not r["path"]
     ]
+    files = [LocalFileRequest(r["record_id"], r["path"]) for r in wanted if r["path"]]
     fetched = {res.record_id: res for res in fetcher.fetch_all(requests, partition)}
+    if files:
+        max_bytes = fetcher.settings.max_body_bytes
+        fetched |= {res.record_id: res for res in read_local_files(files, image_roots, max_bytes)}
     out: list[dict[str, object]] = []
     for row in rows:
         result = fetched.get(row["record_id"])

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import polars as pl
 
+from content_pipeline.ingest.combine import ingest_frame
 from content_pipeline.ingest.partition_rule import DATE_COLUMNS, date_from_name, drop_day, parse_day
-from content_pipeline.schemas import INGEST_SCHEMA, frame
 from content_pipeline.status import IngestStatus
 from content_pipeline.urls import check_url, stable_id
 
@@ -85,6 +85,11 @@ def unique_names(header: list[str]) -> list[str]:
 
 def read_inbox(inbox: Path, day: date) -> pl.DataFrame:
     """All rows of all inbox files that belong to `day`, each with a status; bad files become one row each."""
+    return ingest_frame(inbox_rows(inbox, day))
+
+
+def inbox_rows(inbox: Path, day: date) -> list[dict[str, object]]:
+    """The rows of `read_inbox`, before duplicates across sources are marked."""
     rows: list[dict[str, object]] = []
     for path in list_inbox_files(inbox):
         name_day = date_from_name(path.name)
@@ -97,8 +102,7 @@ def read_inbox(inbox: Path, day: date) -> pl.DataFrame:
                 rows.append(bad_file_row(path, day, str(exc)))
             continue
         rows.extend(rows_for_day(path, table, day, name_day))
-    mark_duplicates(rows)
-    return frame(rows, INGEST_SCHEMA)
+    return rows
 
 
 def bad_file_row(path: Path, day: date, reason: str) -> dict[str, object]:
@@ -156,18 +160,3 @@ def extra_columns(header: list[str], cells: list[str], url_index: int) -> dict[s
     if len(cells) > len(header):
         extra["_overflow"] = ",".join(cells[len(header) :])
     return extra
-
-
-def mark_duplicates(rows: list[dict[str, object]]) -> None:
-    """Give every row a unique record id; later copies of a URL become `duplicate` rows pointing at the first."""
-    first_by_url: dict[object, str] = {}
-    for row in rows:
-        if row["status"] == IngestStatus.OK.value:
-            first = first_by_url.get(row["url"])
-            if first is None:
-                first_by_url[row["url"]] = str(row["record_id"])
-                continue
-            row["status"], row["duplicate_of"] = IngestStatus.DUPLICATE.value, first
-            row["reason"] = f"same URL as record {first}"
-        if row["record_id"] is None or row["status"] == IngestStatus.DUPLICATE.value:
-            row["record_id"] = stable_id("row", str(row["source_file"]), str(row["source_row"]), str(row["input_url"]))

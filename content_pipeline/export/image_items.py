@@ -1,0 +1,76 @@
+"""Which records are images to file, what to file them under, and the filing outcome as columns of the records."""
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import polars as pl
+
+from content_pipeline.export.image_filing import SOURCE_KEPT, FilingResult, FilingStatus, ImageToFile
+
+EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}
+FILING_COLUMNS = {"filed_status": pl.String(), "filed_path": pl.String(), "filed_reason": pl.String()}
+# files from image folders always (failures too); images fetched from URLs once classified as images
+WANTS_FILING = (pl.col("source") == "folder") | (pl.col("kind") == "image")
+
+
+def filing_ids(records: pl.DataFrame) -> list[str]:
+    """The record ids of the images to file."""
+    return records.filter(WANTS_FILING)["record_id"].to_list()
+
+
+def original_name(record: Mapping[str, Any]) -> str:
+    if record.get("path"):
+        return Path(str(record["path"])).name
+    return PurePosixPath(unquote(urlsplit(str(record.get("final_url") or record.get("url") or "")).path)).name
+
+
+def first_failure(record: Mapping[str, Any]) -> str | None:
+    """The first stage that failed for this record, with its reason (categorize does not matter for filing)."""
+    for stage in ("ingest", "fetch", "classify"):
+        status = record.get(f"{stage}_status")
+        if status and status != "ok":
+            reason = record.get(f"{stage}_reason") or ""
+            return f"{stage} {status}" + (f": {reason}" if reason else "")
+    return None
+
+
+def image_items(records: pl.DataFrame, bodies: Mapping[str, bytes | None]) -> list[ImageToFile]:
+    """What to file for every record that wants filing; `bodies` holds the fetched bytes by record id."""
+    items = []
+    for record in records.filter(WANTS_FILING).to_dicts():
+        details = json.loads(record["details"]) if record.get("details") else {}
+        source = Path(record["path"]) if record.get("path") else None
+        if source is not None and not source.is_file():
+            source = None  # moved away already (move mode): the fetched bytes are the copy of record
+        items.append(
+            ImageToFile(
+                record_id=record["record_id"],
+                category=details.get("visual_category") if record.get("classify_status") == "ok" else None,
+                suggested_name=details.get("suggested_filename"),
+                original_name=original_name(record),
+                source_path=source,
+                body=bodies.get(record["record_id"]),
+                extension=EXTENSIONS.get(str(record.get("content_type") or "")),
+                failure=first_failure(record),
+            )
+        )
+    return items
+
+
+def as_state(result: FilingResult) -> tuple[str, str | None, str]:
+    """Where an image is now, the same on a rerun: filed now or filed by an earlier run are both `filed`."""
+    if result.status in (FilingStatus.FILED, FilingStatus.ALREADY_FILED):
+        kept = next((note for note in result.reason.split("; ") if note.startswith(SOURCE_KEPT)), "")
+        return FilingStatus.FILED.value, result.path, kept
+    return result.status, result.path, result.reason
+
+
+def with_filing(records: pl.DataFrame, results: Sequence[FilingResult]) -> pl.DataFrame:
+    """The records with where each image is filed (null for records that are not images)."""
+    by_id = {r.record_id: as_state(r) for r in results}
+    states = [by_id.get(record_id, (None, None, None)) for record_id in records["record_id"]]
+    columns = {name: [state[i] for state in states] for i, name in enumerate(FILING_COLUMNS)}
+    return records.hstack(pl.DataFrame(columns, schema=FILING_COLUMNS))

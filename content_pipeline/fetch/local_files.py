@@ -1,0 +1,102 @@
+""" "Fetch" image files from disk: the same columns as an HTTP fetch, with the failures of a file as values.
+
+A path is read only when it resolves inside one of the configured image folders (a tampered partition cannot make
+the pipeline read other files). As for HTTP, `body` is kept only on success: a failed file is filed later from its
+source path, never from these bytes.
+"""
+
+import mimetypes
+import os
+import stat
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from content_pipeline.fetch.content_facts import sniff_media_type
+from content_pipeline.fetch.models import FetchResult
+from content_pipeline.status import FetchStatus
+
+OUTSIDE_ROOTS = "outside the configured image folders"
+READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+
+
+@dataclass(frozen=True)
+class LocalFileRequest:
+    record_id: str
+    path: str  # absolute path of the file, as the ingest stage recorded it
+
+
+def read_local_files(requests: Sequence[LocalFileRequest], roots: Sequence[Path], max_bytes: int) -> list[FetchResult]:
+    """One fetch result per requested file, in order; nothing outside `roots` is opened."""
+    resolved_roots = [root.resolve() for root in roots]
+    return [read_local_file(request, resolved_roots, max_bytes) for request in requests]
+
+
+def read_local_file(request: LocalFileRequest, roots: Sequence[Path], max_bytes: int) -> FetchResult:
+    """Read one file (at most `max_bytes`) and check that its bytes are an image."""
+    started = time.perf_counter()
+    requested = Path(request.path)
+    result = FetchResult(request.record_id, file_uri(requested), FetchStatus.OK, fetched_at=datetime.now(UTC))
+    name = requested.name or request.path
+    result.declared_type = mimetypes.guess_type(name)[0]
+    try:
+        resolved = requested.resolve()
+    except (OSError, RuntimeError) as exc:  # a link loop
+        result.status, result.reason = FetchStatus.FILE_ERROR, f"{name}: cannot resolve the path ({exc})"
+        return result
+    if not requested.is_absolute() or not any(resolved.is_relative_to(root) for root in roots):
+        result.status, result.reason = FetchStatus.FILE_ERROR, f"{name}: {OUTSIDE_ROOTS}"
+        return result
+    result.final_url, result.attempts = resolved.as_uri(), 1
+    try:
+        body = read_bounded(resolved, max_bytes)
+    except FileTooLargeError as exc:
+        result.status, result.reason, result.bytes = FetchStatus.TOO_LARGE, f"{name}: {exc}", exc.size
+        return result
+    except OSError as exc:
+        result.status, result.reason = FetchStatus.FILE_ERROR, f"{name}: {exc.strerror or exc}"
+        return result
+    finally:
+        result.elapsed_ms = (time.perf_counter() - started) * 1000
+    result.bytes = len(body)
+    sniffed = sniff_media_type(body)
+    result.content_type = sniffed  # never the extension's guess: an image is what its bytes show
+    if sniffed is None or not sniffed.startswith("image/"):
+        result.status = FetchStatus.UNSUPPORTED_FILE
+        result.reason = f"{name}: the bytes are {sniffed or 'unknown'}, not an image" if body else f"{name}: empty file"
+        return result
+    result.body = body
+    return result
+
+
+class FileTooLargeError(Exception):
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"{size} bytes, over the limit of {limit}")
+        self.size = size
+
+
+def read_bounded(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes; FileTooLargeError when it has more than `max_bytes` (checked before and while reading)."""
+    descriptor = os.open(path, READ_FLAGS)
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):  # a folder, a pipe or a device with an image's name
+            raise OSError(0, "not a regular file")
+        if info.st_size > max_bytes:
+            raise FileTooLargeError(info.st_size, max_bytes)
+        handle = os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+    with handle:
+        body = handle.read(max_bytes + 1)
+    if len(body) > max_bytes:  # it grew after the size check
+        raise FileTooLargeError(len(body), max_bytes)
+    return body
+
+
+def file_uri(path: Path) -> str:
+    """The file:// URI of an absolute path (the raw text for a relative one, which is refused anyway)."""
+    return path.as_uri() if path.is_absolute() else str(path)

@@ -1,0 +1,1 @@
+"""Google Sheets as a source of links and a destination for results (gspread, under quotas)."""

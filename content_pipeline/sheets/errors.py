@@ -1,0 +1,5 @@
+"""Failures of the Sheets connection as a whole: each message says what to do."""
+
+
+class SheetsError(RuntimeError):
+    """The spreadsheet cannot be used (credentials, sharing, configuration, quota); the run must stop."""
