@@ -1,6 +1,7 @@
 """Images: format, size, EXIF capture time and camera, perceptual hash, and a heuristic visual category."""
 
 import io
+import re
 from typing import Any
 
 import imagehash
@@ -105,7 +106,7 @@ class ImageProcessor:
                 kind=self.kind,
                 processor=self.name,
                 status=ClassifyStatus.ERROR,
-                reason=f"corrupt or unreadable image ({size}): {type(error).__name__}: {error}",
+                reason=f"corrupt or unreadable image ({size}): {unreadable_because(error)}",
                 details={"content_type": page.content_type, "bytes": len(page.body)},
             )
         details: dict[str, Any] = {
@@ -125,3 +126,10 @@ class ImageProcessor:
             published=details.get("exif_datetime"),
             details=details,
         )
+
+
+def unreadable_because(error: Exception) -> str:
+    """Pillow's complaint without the object addresses it puts in some messages (a rerun gives the same text)."""
+    if isinstance(error, UnidentifiedImageError):
+        return "Pillow cannot identify the format from the bytes"
+    return f"{type(error).__name__}: {re.sub(r' at 0x[0-9a-f]+', '', str(error))}"
