@@ -29,8 +29,12 @@ def summarize(
     )
     lines += count_lines("kind", records.filter(pl.col("kind").is_not_null()), "kind")
     lines += count_lines("category", records.filter(pl.col("category").is_not_null()), "category")
+    if "filed_status" in records.columns and records["filed_status"].is_not_null().any():
+        lines += count_lines("images filed", records.drop_nulls("filed_status"), "filed_status")
     lines.append("written:")
     lines += [f"  {path}" for path in written]
+    if "filed_path" in records.columns and records["filed_path"].is_not_null().any():
+        lines.append(f"  images    {settings.images_output or settings.output / 'images'}")
     lines.append(f"  warehouse {settings.warehouse}")
     lines.append(f"  catalog   {settings.catalog}")
     lines.append('query it:  uv run content-pipeline sql "select category, count(*) from categorize group by 1"')
