@@ -23,8 +23,7 @@ def export(
     records = build_records(*(warehouse.read(stage, day) for stage in STAGES))
     bodies: dict[str, bytes | None] = {}
     if wanted := filing_ids(records):
-        fetched = warehouse.read("fetch", day, ["record_id", "body"])
-        bodies = dict(fetched.filter(fetched["record_id"].is_in(wanted)).iter_rows())
+        bodies = dict(warehouse.read("fetch", day, ["record_id", "body"], record_ids=wanted).iter_rows())
     filed = exporter.file_images(image_items(records, bodies))
     records = with_filing(records, filed)
     written = exporter.write(records, day)

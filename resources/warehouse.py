@@ -28,8 +28,10 @@ class WarehouseResource(dg.ConfigurableResource):
             dg.get_dagster_logger().warning(problem)
         return path
 
-    def read(self, asset: str, key: str, columns: list[str] | None = None) -> pl.DataFrame:
-        return self.store.read(asset, key, columns)
+    def read(
+        self, asset: str, key: str, columns: list[str] | None = None, record_ids: list[str] | None = None
+    ) -> pl.DataFrame:
+        return self.store.read(asset, key, columns, record_ids)
 
     def refresh_catalog(self) -> str:
         """Recreate the catalog's views; returns a problem ('' when none) instead of failing a run."""

@@ -3,7 +3,7 @@
 import os
 import re
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -54,14 +54,20 @@ class PartitionStore:
             temporary.unlink(missing_ok=True)
         return target
 
-    def read(self, asset: str, key: str, columns: Iterable[str] | None = None) -> pl.DataFrame:
-        """One partition as a frame; MissingPartitionError names the asset and day when it is not there."""
+    def read(
+        self, asset: str, key: str, columns: Iterable[str] | None = None, record_ids: Sequence[str] | None = None
+    ) -> pl.DataFrame:
+        """One partition as a frame (only `record_ids`' rows when given, read without loading the others);
+        MissingPartitionError names the asset and day when it is not there."""
         target = self.path(asset, key)
         if not target.is_file():
             raise MissingPartitionError(f"no '{asset}' partition for {key}: materialize {asset} for {key} first")
         select = ", ".join(quote_identifier(c) for c in columns) if columns else "*"
+        query = f"SELECT {select} FROM read_parquet('{sql_path(target)}', hive_partitioning = false)"
         with duckdb.connect() as con:
-            return con.sql(f"SELECT {select} FROM read_parquet('{sql_path(target)}', hive_partitioning = false)").pl()
+            if record_ids is None:
+                return con.sql(query).pl()
+            return con.sql(f"{query} WHERE record_id IN (SELECT unnest($1))", params=[list(record_ids)]).pl()
 
     def assets_with_data(self) -> list[str]:
         if not self.root.is_dir():

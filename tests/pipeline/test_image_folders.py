@@ -104,3 +104,21 @@ def test_move_mode_empties_the_image_folder_only_into_verified_copies(
     assert left == ["notes.txt"]
     files = filed_files(settings.output / "images")
     assert sorted(v for k, v in files.items() if not k.endswith(".reason.txt")) == sorted(contents.values())
+
+
+def test_images_fetched_from_urls_are_filed_too(
+    settings: Settings, instance: dg.DagsterInstance, sample_site: str
+) -> None:
+    settings.inbox.mkdir(parents=True)
+    images = ["harbour-dusk.jpg", "port-volumes-chart.png"]
+    urls = "\n".join(f"{sample_site}/images/{name}" for name in images)
+    (settings.inbox / f"pictures-{DAY}.csv").write_text(f"url\n{urls}\n{sample_site}/news/nothing-here.jpg\n")
+    assert run_partition(settings, DAY, instance).success
+    files = filed_files(settings.output / "images")
+    site = Path(__file__).parents[2] / "content_pipeline" / "sample_site" / "pages" / "images"
+    assert files == {
+        "photo/harbour-dusk.jpg": (site / images[0]).read_bytes(),
+        "graphic/port-volumes-chart.png": (site / images[1]).read_bytes(),
+    }
+    export = PartitionStore(settings.warehouse).read("export", DAY)
+    assert export.filter(export["url"].str.ends_with("nothing-here.jpg"))["filed_status"].to_list() == [None]

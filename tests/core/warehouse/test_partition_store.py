@@ -21,6 +21,17 @@ def test_a_rerun_replaces_the_partition_whole(tmp_path: Path) -> None:
     assert [p.name for p in (tmp_path / "ingest" / "date=2026-11-24").iterdir()] == ["part.parquet"]
 
 
+def test_a_few_records_and_columns_can_be_read_without_the_rest(tmp_path: Path) -> None:
+    store = PartitionStore(tmp_path)
+    store.write("ingest", "2026-11-24", rows("a", "b", "c", "d'); drop table x; --"))
+    some = store.read("ingest", "2026-11-24", ["record_id", "status"], record_ids=["c", "a", "d'); drop table x; --"])
+    assert sorted(some["record_id"].to_list()) == ["a", "c", "d'); drop table x; --"] and some.columns == [
+        "record_id",
+        "status",
+    ]
+    assert store.read("ingest", "2026-11-24", record_ids=[]).is_empty()
+
+
 def test_an_empty_partition_keeps_its_column_types(tmp_path: Path) -> None:
     store = PartitionStore(tmp_path)
     store.write("ingest", "2026-11-24", rows())
