@@ -191,6 +191,7 @@ class GeminiProvider:
         )
         self._budget = Budget(max_cost_usd)
         self._halted: tuple[CategorizeStatus, str] | None = None  # sticky for this provider (one run)
+        self.retry_after_s: float | None = None  # set when a quota asked to wait longer than a request may: retry then
         self._halt_lock = threading.Lock()
         self._secret = api_key
         self._schema = answer_schema(taxonomy)
@@ -253,7 +254,7 @@ class GeminiProvider:
             if outcome.result is not None:
                 return self._spent(outcome.result, spend)
             if outcome.halt is not None:
-                self._halt(*outcome.halt, stop)
+                self._halt(*outcome.halt, stop, outcome.delay_s)
                 return self._spent(self._stopped(doc), spend)
             last = outcome.retry_reason
             if outcome.delay_s is not None and outcome.delay_s > self.max_retry_delay_s:
@@ -305,12 +306,15 @@ class GeminiProvider:
             self._limiter.settle(estimate, used_tokens)
             self._budget.settle(estimate_usd, used_usd)
 
-    def _halt(self, status: CategorizeStatus, reason: str, stop: threading.Event) -> None:
+    def _halt(
+        self, status: CategorizeStatus, reason: str, stop: threading.Event, retry_after_s: float | None = None
+    ) -> None:
         """Stop calling Gemini for the rest of the run; the first reason wins."""
         with self._halt_lock:
             if self._halted is None:
                 log.warning("Gemini calls stopped: %s", reason)
                 self._halted = (status, reason)
+                self.retry_after_s = retry_after_s
         stop.set()
 
     def _stopped(self, doc: Document) -> Categorization:
@@ -377,13 +381,18 @@ class GeminiProvider:
         delay = _server_delay(exc)
         if code == 429:
             quota = daily_quota_id(exc.details)
-            if quota is not None or (delay is not None and delay > self.max_retry_delay_s):
-                why = f"quota {quota}" if quota else f"the server asks to wait {delay:.0f} s"
+            if quota is not None:
                 reason = (
-                    f"not categorized: the Gemini daily quota for model {self.model} is used up ({why}); "
+                    f"not categorized: the Gemini daily quota for model {self.model} is used up (quota {quota}); "
                     "rerun this partition tomorrow to fill these in"
                 )
                 return _Attempt(halt=(CategorizeStatus.QUOTA_EXHAUSTED, reason))
+            if delay is not None and delay > self.max_retry_delay_s:
+                reason = (
+                    f"not categorized: Gemini's quota for model {self.model} asks to wait {delay:.0f} s, longer than "
+                    f"a request waits ({self.max_retry_delay_s:.0f} s); a retry of this step after that fills these in"
+                )
+                return _Attempt(halt=(CategorizeStatus.QUOTA_EXHAUSTED, reason), delay_s=delay)
         if code in _RETRYABLE_CODES:
             return _Attempt(retry_reason=f"Gemini HTTP {code} {status}: {message}", delay_s=delay)
         reason = f"Gemini HTTP {code} {status}: {message}"
