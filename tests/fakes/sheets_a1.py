@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from content_pipeline.sheets.cells import column_letter as column_letters
+
 MAX_COLUMNS = 18_278  # column ZZZ: the widest grid Sheets allows
 _ENDPOINT = re.compile(r"^\$?([A-Za-z]{0,3})\$?([0-9]{0,7})$")
 _PLAIN_TITLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -33,16 +35,6 @@ class A1Range:
     @property
     def whole_sheet(self) -> bool:
         return self.start_row is None and self.end_row is None and self.start_col is None and self.end_col is None
-
-
-def column_letters(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
 
 
 def column_index(letters: str) -> int:

@@ -6,6 +6,7 @@ import pytest
 
 from content_pipeline.sample_site.server import serve_sample_site
 from pipeline_defs.settings import Settings
+from tests.fakes.sheets_server import sheets_server as sheets_server  # the fixture
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 import json
 import os
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,12 +16,6 @@ from pipeline_defs.settings import Settings
 from tests.fakes.sheets_server import FakeSheetsServer, service_account_info
 
 SPREADSHEET = "team-links"
-
-
-@pytest.fixture
-def sheets_server() -> Iterator[FakeSheetsServer]:
-    with FakeSheetsServer() as server:
-        yield server
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Fixtures of the Sheets tests: a local server speaking the Sheets v4 API, and a bounded gspread client for it."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
@@ -8,14 +8,9 @@ from content_pipeline.sheets.connect import connect
 from content_pipeline.sheets.settings import SheetsSettings
 from content_pipeline.sheets.workbook import Workbook
 from tests.fakes.sheets_server import FakeSheetsServer, rewriting_session
+from tests.fakes.sheets_server import sheets_server as sheets_server  # the fixture
 
 SPREADSHEET = "sheet-1"
-
-
-@pytest.fixture
-def sheets_server() -> Iterator[FakeSheetsServer]:
-    with FakeSheetsServer() as server:
-        yield server
 
 
 @pytest.fixture
