@@ -1,4 +1,4 @@
-"""Materialization metadata a person reads at a glance: row count, schema, counts by status, a preview."""
+"""Materialization metadata a person reads at a glance: row count, schema, counts by status, a preview, cost."""
 
 from pathlib import Path
 from typing import Any
@@ -6,8 +6,11 @@ from typing import Any
 import dagster as dg
 import polars as pl
 
+from content_pipeline.categorize.stats import categorize_stats
+
 PREVIEW_ROWS = 10
-PREVIEW_CELL_CHARS = 60
+PREVIEW_CELL_CHARS = 80
+TOKEN_COLUMNS = ("tokens_in", "tokens_out")
 
 
 def counts(data: pl.DataFrame, column: str) -> dict[str, int]:
@@ -21,6 +24,8 @@ def counts(data: pl.DataFrame, column: str) -> dict[str, int]:
 def markdown_preview(data: pl.DataFrame, columns: list[str]) -> str:
     """The first rows of `columns` as a markdown table, cells shortened to one readable line."""
     head = data.select([c for c in columns if c in data.columns]).head(PREVIEW_ROWS)
+    if not head.columns:
+        return "(none of the preview columns is in the partition)"
     lines = ["| " + " | ".join(head.columns) + " |", "|" + "---|" * len(head.columns)]
     for row in head.iter_rows():
         cells = [short(value) for value in row]
@@ -29,13 +34,37 @@ def markdown_preview(data: pl.DataFrame, columns: list[str]) -> str:
 
 
 def short(value: object) -> str:
+    """One line of at most PREVIEW_CELL_CHARS characters that cannot break the table or become markup."""
     text = "" if value is None else str(value)
-    text = " ".join(text.split()).replace("|", "\\|")
-    return text if len(text) <= PREVIEW_CELL_CHARS else text[: PREVIEW_CELL_CHARS - 1] + "…"
+    text = " ".join(text.split())  # newlines and tabs too
+    text = text if len(text) <= PREVIEW_CELL_CHARS else text[: PREVIEW_CELL_CHARS - 1] + "…"
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
 
 
 def column_schema(data: pl.DataFrame) -> dg.TableSchema:
     return dg.TableSchema(columns=[dg.TableColumn(name, str(dtype)) for name, dtype in data.schema.items()])
+
+
+def cost_metadata(data: pl.DataFrame) -> dict[str, float | int]:
+    """Tokens and estimated cost over a partition (and AI cache hits when known); {} without those columns.
+
+    Same keys as categorize's `categorize_stats`, so categorize and export read alike.
+    """
+    if not any(c in data.columns for c in (*TOKEN_COLUMNS, "cost_usd")):
+        return {}
+    renamed = data.rename({"ai_cache": "cache"}) if "ai_cache" in data.columns and "cache" not in data.columns else data
+    if all(c in renamed.columns for c in (*TOKEN_COLUMNS, "cost_usd", "cache")):
+        return categorize_stats(renamed)
+    shown: dict[str, float | int] = {c: int(data[c].sum() or 0) for c in TOKEN_COLUMNS if c in data.columns}
+    if "cost_usd" in data.columns:
+        shown["cost_usd"] = round(float(data["cost_usd"].fill_null(0.0).sum()), 6)
+    return shown
+
+
+def report_metadata(report: Path) -> dict[str, Any]:
+    """Where the partition's HTML report is: its path, and a file:// link to open it on this machine."""
+    resolved = report.resolve()
+    return {"report": dg.MetadataValue.path(str(resolved)), "report_url": dg.MetadataValue.url(resolved.as_uri())}
 
 
 def partition_metadata(data: pl.DataFrame, path: Path, preview_columns: list[str]) -> dict[str, Any]:

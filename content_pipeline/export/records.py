@@ -4,6 +4,8 @@ import json
 
 import polars as pl
 
+from content_pipeline.schemas import CATEGORIZE_SCHEMA, CLASSIFY_SCHEMA, FETCH_SCHEMA, INGEST_SCHEMA
+
 STAGES = ("ingest", "fetch", "classify", "categorize")
 
 INGEST_COLUMNS = [
@@ -22,7 +24,19 @@ CLASSIFY_COLUMNS = [
     "kind", "processor", "title", "author", "published", "site_name", "language", "description",
     "word_count", "thumbnail", "text", "details",
 ]  # fmt: skip
-CATEGORIZE_COLUMNS = ["category", "confidence", "tags", "summary", "entities", "entities_note", "provider", "model"]
+CATEGORIZE_COLUMNS = [
+    "category", "confidence", "tags", "summary", "entities", "entities_note", "provider", "model",
+    "tokens_in", "tokens_out", "cost_usd", "ai_cache",
+]  # fmt: skip
+# categorize's `cache` (hit or miss of the AI cache) says which cache it means once beside fetch's columns
+CATEGORIZE_RENAMES = {"cache": "ai_cache"}
+SCHEMAS = {"ingest": INGEST_SCHEMA, "fetch": FETCH_SCHEMA, "classify": CLASSIFY_SCHEMA, "categorize": CATEGORIZE_SCHEMA}
+
+
+def with_missing_columns(data: pl.DataFrame, stage: str) -> pl.DataFrame:
+    """`data` with the stage's columns it lacks as typed nulls: partitions written before a column existed."""
+    missing = {name: dtype for name, dtype in SCHEMAS[stage].items() if name not in data.columns}
+    return data.with_columns(pl.lit(None, dtype).alias(name) for name, dtype in missing.items())
 
 
 def stage_columns(data: pl.DataFrame, stage: str, columns: list[str]) -> pl.DataFrame:
@@ -38,8 +52,10 @@ def build_records(
     ingest: pl.DataFrame, fetch: pl.DataFrame, classify: pl.DataFrame, categorize: pl.DataFrame
 ) -> pl.DataFrame:
     """One row per ingested record with every stage's outcome, an overall `status` and its `reason`."""
-    if "path" not in ingest.columns:  # partitions ingested before image folders existed
-        ingest = ingest.with_columns(path=pl.lit(None, pl.String()))
+    ingest = with_missing_columns(ingest, "ingest")
+    fetch = with_missing_columns(fetch, "fetch")
+    classify = with_missing_columns(classify, "classify")
+    categorize = with_missing_columns(categorize, "categorize").rename(CATEGORIZE_RENAMES)
     joined = (
         stage_columns(ingest, "ingest", [*INGEST_COLUMNS, "extra"])
         .join(stage_columns(fetch, "fetch", FETCH_COLUMNS), on="record_id", how="left")

@@ -42,7 +42,16 @@ def stages() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     )
     categorize = frame(
         [
-            {"record_id": "a", "status": "ok", "category": "Sports", "tags": ["x", "y"]},
+            {
+                "record_id": "a",
+                "status": "ok",
+                "category": "Sports",
+                "tags": ["x", "y"],
+                "tokens_in": 120,
+                "tokens_out": 30,
+                "cost_usd": 0.00042,
+                "cache": "miss",
+            },
             {"record_id": "b", "status": "skipped"},
             {"record_id": "c", "status": "skipped"},
         ],
@@ -72,3 +81,23 @@ def test_files_hold_every_record_with_user_columns_and_csv_is_safe_for_spreadshe
     assert "text" not in rows[0]
     parquet = pl.read_parquet(paths["parquet"])
     assert parquet["text"][0] == "long text" and parquet["owner"][1] == '=HYPERLINK("http://evil")'
+
+
+def test_records_carry_the_ai_tokens_cost_and_cache_of_categorize_into_the_files(tmp_path: Path) -> None:
+    records = build_records(*stages())
+    first = records.row(0, named=True)
+    assert (first["tokens_in"], first["tokens_out"], first["cost_usd"]) == (120, 30, 0.00042)
+    assert records["ai_cache"].to_list() == ["miss", None, None]
+    assert "cache" not in records.columns  # fetch also has a cache: the AI one is named for what it is
+    paths = write_exports(records, tmp_path, "2026-11-24")
+    with paths["csv"].open(encoding="utf-8") as handle:
+        row = next(csv.DictReader(handle))
+    assert (row["tokens_in"], row["tokens_out"], row["cost_usd"], row["ai_cache"]) == ("120", "30", "0.00042", "miss")
+
+
+def test_partitions_written_before_a_column_existed_still_export() -> None:
+    ingest, fetch, classify, categorize = stages()
+    records = build_records(ingest.drop("path"), fetch, classify, categorize.drop("cost_usd", "cache"))
+    assert records["path"].to_list() == [None] * 3
+    assert records["cost_usd"].dtype == pl.Float64() and records["cost_usd"].to_list() == [None] * 3
+    assert records["ai_cache"].to_list() == [None] * 3

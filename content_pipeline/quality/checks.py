@@ -1,0 +1,307 @@
+"""Quality checks of one stage's partition: ids unique, statuses known, failure rate bounded, categories inside the
+taxonomy, schema unchanged, rows that need a rerun. Each check gives a CheckOutcome a person can read."""
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+import polars as pl
+
+from content_pipeline.export.image_items import FILING_COLUMNS
+from content_pipeline.export.records import SCHEMAS, STAGES, build_records
+from content_pipeline.status import KNOWN_STATUSES, CategorizeStatus, ClassifyStatus, FetchStatus
+
+DEFAULT_MAX_FAILURE_RATE = 0.5
+MAX_EXAMPLES = 5  # values named in a description or in metadata
+TOP_REASONS = 3
+REASON_CHARS = 80
+
+UNIQUE_RECORD_ID = "unique_record_id"
+KNOWN_STATUSES_CHECK = "known_statuses"
+FAILURE_RATE = "failure_rate"
+CATEGORIES_IN_TAXONOMY = "categories_in_taxonomy"
+SCHEMA_UNCHANGED = "schema_unchanged"
+NEEDS_RERUN = "needs_rerun"
+
+COMMON = (UNIQUE_RECORD_ID, KNOWN_STATUSES_CHECK, SCHEMA_UNCHANGED)
+STAGE_CHECKS: dict[str, tuple[str, ...]] = {
+    "ingest": COMMON,
+    "fetch": (*COMMON, FAILURE_RATE),
+    "classify": (*COMMON, FAILURE_RATE),
+    "categorize": (*COMMON, FAILURE_RATE, CATEGORIES_IN_TAXONOMY, NEEDS_RERUN),
+    "export": COMMON,
+}
+NOT_BLOCKING = frozenset({NEEDS_RERUN})  # a warning: the partition may flow on
+CHECK_DESCRIPTIONS = {
+    UNIQUE_RECORD_ID: "Every row has a record_id and no two rows share one.",
+    KNOWN_STATUSES_CHECK: "Every status is one the stage can produce (export: ok or <stage>:<status>).",
+    SCHEMA_UNCHANGED: "The columns and their types are the stage's schema.",
+    FAILURE_RATE: "The share of attempted rows that failed stays within the configured bound.",
+    CATEGORIES_IN_TAXONOMY: "Every category is a name of the taxonomy.",
+    NEEDS_RERUN: "No row was left unasked because the quota or the cost budget ran out (else: rerun the partition).",
+}
+
+# failure_rate: rows with these statuses were not tried by the stage and do not count
+NOT_ATTEMPTED: dict[str, frozenset[str]] = {
+    "fetch": frozenset({FetchStatus.SKIPPED}),
+    "classify": frozenset({ClassifyStatus.SKIPPED}),
+    "categorize": frozenset(
+        {
+            CategorizeStatus.SKIPPED,
+            CategorizeStatus.NO_TEXT,
+            CategorizeStatus.QUOTA_EXHAUSTED,
+            CategorizeStatus.BUDGET_REACHED,
+        }
+    ),
+}
+# ...and among the attempted rows, these failed (fetch: everything but ok)
+FAILED: dict[str, Callable[[pl.Expr], pl.Expr]] = {
+    "fetch": lambda status: status.is_null() | (status != FetchStatus.OK.value),
+    "classify": lambda status: status == ClassifyStatus.ERROR.value,
+    "categorize": lambda status: status == CategorizeStatus.ERROR.value,
+}
+RERUN_STATUSES = (CategorizeStatus.QUOTA_EXHAUSTED.value, CategorizeStatus.BUDGET_REACHED.value)
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    name: str
+    passed: bool
+    blocking: bool  # a failed blocking check must stop downstream stages
+    description: str  # what a user reads
+    metadata: dict[str, object] = field(default_factory=dict)  # small: counts, at most 5 examples, the bound used
+
+
+def check_names(stage: str) -> tuple[str, ...]:
+    """The checks that `stage_checks` runs for `stage`, in order; ValueError for an unknown stage."""
+    if stage not in STAGE_CHECKS:
+        raise ValueError(f"no checks for stage {stage!r}; known stages: {', '.join(STAGE_CHECKS)}")
+    return STAGE_CHECKS[stage]
+
+
+def is_blocking(name: str) -> bool:
+    return name not in NOT_BLOCKING
+
+
+@cache
+def _export_schema() -> dict[str, pl.DataType]:
+    empty = [pl.DataFrame(schema=schema) for schema in SCHEMAS.values()]
+    records = build_records(*empty)
+    return dict(records.hstack(pl.DataFrame(schema=FILING_COLUMNS)).schema)
+
+
+def expected_schema(stage: str) -> dict[str, pl.DataType]:
+    """The columns and types of a stage's partition; export's are what build_records and filing produce."""
+    check_names(stage)
+    return dict(_export_schema()) if stage == "export" else dict(SCHEMAS[stage])
+
+
+def stage_checks(
+    stage: str,
+    data: pl.DataFrame,
+    *,
+    max_failure_rate: float = DEFAULT_MAX_FAILURE_RATE,
+    taxonomy_names: Collection[str] | None = None,
+) -> list[CheckOutcome]:
+    """Every check of `stage` over one partition, in the order of `check_names(stage)`."""
+    names = check_names(stage)
+    if not 0.0 <= max_failure_rate <= 1.0:
+        raise ValueError(f"max_failure_rate must be between 0 and 1, got {max_failure_rate}")
+    if CATEGORIES_IN_TAXONOMY in names and taxonomy_names is None:
+        raise ValueError(f"the {stage} checks need taxonomy_names to check categories against")
+    runners: dict[str, Callable[[], CheckOutcome]] = {
+        UNIQUE_RECORD_ID: lambda: unique_record_id(data),
+        KNOWN_STATUSES_CHECK: lambda: known_statuses(stage, data),
+        SCHEMA_UNCHANGED: lambda: schema_unchanged(stage, data),
+        FAILURE_RATE: lambda: failure_rate(stage, data, max_failure_rate),
+        CATEGORIES_IN_TAXONOMY: lambda: categories_in_taxonomy(data, taxonomy_names or ()),
+        NEEDS_RERUN: lambda: needs_rerun(data),
+    }
+    return [runners[name]() for name in names]
+
+
+def _outcome(name: str, passed: bool, description: str, **metadata: object) -> CheckOutcome:
+    return CheckOutcome(name, passed, is_blocking(name), description, metadata)
+
+
+def _missing(name: str, column: str) -> CheckOutcome:
+    return _outcome(name, False, f"the partition has no {column!r} column", missing_column=column)
+
+
+def _label(value: str | None) -> str:
+    return "(none)" if value is None else value
+
+
+def _listed(counts: Sequence[tuple[str | None, int]]) -> str:
+    """`a (2), b (1)`: at most MAX_EXAMPLES, then how many more."""
+    shown = ", ".join(f"{_label(value)} ({n})" for value, n in counts[:MAX_EXAMPLES])
+    more = len(counts) - MAX_EXAMPLES
+    return shown + (f" and {more} more" if more > 0 else "")
+
+
+def _value_counts(values: pl.Series) -> list[tuple[str | None, int]]:
+    """(value, rows), most frequent first."""
+    frame = values.cast(pl.String).rename("value").to_frame().group_by("value").len()
+    frame = frame.sort(["len", "value"], descending=[True, False], nulls_last=True)
+    return list(frame.iter_rows())
+
+
+def _examples(counts: Sequence[tuple[str | None, int]]) -> dict[str, int]:
+    return {_label(value): n for value, n in counts[:MAX_EXAMPLES]}
+
+
+def unique_record_id(data: pl.DataFrame) -> CheckOutcome:
+    if "record_id" not in data.columns:
+        return _missing(UNIQUE_RECORD_ID, "record_id")
+    ids = data["record_id"]
+    nulls = ids.null_count()
+    repeated = [(value, n) for value, n in _value_counts(ids.drop_nulls()) if n > 1]
+    problems = []
+    if repeated:
+        rows = sum(n for _, n in repeated)
+        problems.append(f"{rows} rows share {len(repeated)} record_id(s): {_listed(repeated)}")
+    if nulls:
+        problems.append(f"{nulls} row(s) have no record_id")
+    described = "; ".join(problems) or f"all {len(data)} record_ids are unique"
+    return _outcome(
+        UNIQUE_RECORD_ID,
+        not problems,
+        described,
+        duplicated_ids=len(repeated),
+        examples=_examples(repeated),
+        null_ids=nulls,
+    )
+
+
+def _is_known(stage: str, status: str | None) -> bool:
+    if status is None:
+        return False
+    if stage != "export":
+        return status in KNOWN_STATUSES[stage]
+    if status == "ok":
+        return True
+    where, _, what = status.partition(":")
+    return where in STAGES and what != "ok" and what in KNOWN_STATUSES[where]
+
+
+def known_statuses(stage: str, data: pl.DataFrame) -> CheckOutcome:
+    if "status" not in data.columns:
+        return _missing(KNOWN_STATUSES_CHECK, "status")
+    unknown = [(value, n) for value, n in _value_counts(data["status"]) if not _is_known(stage, value)]
+    if not unknown:
+        return _outcome(KNOWN_STATUSES_CHECK, True, f"all {len(data)} statuses are known", unknown_rows=0)
+    rows = sum(n for _, n in unknown)
+    described = f"{rows} row(s) have a status {stage} does not know: {_listed(unknown)}"
+    return _outcome(KNOWN_STATUSES_CHECK, False, described, unknown_rows=rows, examples=_examples(unknown))
+
+
+def _same_type(actual: pl.DataType, expected: pl.DataType) -> bool:
+    """Equal types; a UTC timestamp read back through DuckDB says Etc/UTC, which is the same zone."""
+    if isinstance(actual, pl.Datetime) and isinstance(expected, pl.Datetime) and actual.time_zone == "Etc/UTC":
+        return actual.time_unit == expected.time_unit and expected.time_zone in ("UTC", "Etc/UTC")
+    return actual == expected
+
+
+def schema_unchanged(stage: str, data: pl.DataFrame) -> CheckOutcome:
+    expected, actual = expected_schema(stage), dict(data.schema)
+    missing = [name for name in expected if name not in actual]
+    added = [name for name in actual if name not in expected]
+    changed = [
+        f"{name}: {actual[name]} instead of {expected[name]}"
+        for name in expected
+        if name in actual and not _same_type(actual[name], expected[name])
+    ]
+    problems = []
+    if missing:
+        problems.append(f"missing column(s): {', '.join(missing[:MAX_EXAMPLES])}")
+    if added:
+        problems.append(f"unexpected column(s): {', '.join(added[:MAX_EXAMPLES])}")
+    if changed:
+        problems.append(f"changed type(s): {'; '.join(changed[:MAX_EXAMPLES])}")
+    described = "; ".join(problems) or f"the {len(expected)} columns and their types are as expected"
+    metadata = {
+        "missing": missing[:MAX_EXAMPLES],
+        "unexpected": added[:MAX_EXAMPLES],
+        "changed": changed[:MAX_EXAMPLES],
+    }
+    return _outcome(SCHEMA_UNCHANGED, not problems, described, **metadata)
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= REASON_CHARS else text[: REASON_CHARS - 1] + "…"
+
+
+def _top_reasons(failed: pl.DataFrame) -> list[tuple[str, int, str]]:
+    """(status, rows, most frequent reason) of the most frequent failing statuses."""
+    reasons = failed["reason"] if "reason" in failed.columns else pl.Series("reason", [None] * len(failed))
+    frame = pl.DataFrame({"status": failed["status"], "reason": reasons.cast(pl.String)})
+    top = []
+    for status, n in _value_counts(frame["status"])[:TOP_REASONS]:
+        rows = frame.filter(pl.col("status").is_null() if status is None else pl.col("status") == status)
+        reason = next((value for value, _ in _value_counts(rows["reason"].drop_nulls()) if value and value.strip()), "")
+        top.append((_label(status), n, _short(reason)))
+    return top
+
+
+def failure_rate(stage: str, data: pl.DataFrame, max_failure_rate: float) -> CheckOutcome:
+    if "status" not in data.columns:
+        return _missing(FAILURE_RATE, "status")
+    status = pl.col("status")
+    attempted = data.filter(status.is_null() | ~status.is_in([str(s) for s in NOT_ATTEMPTED[stage]]))
+    failed = attempted.filter(FAILED[stage](status))
+    bound = f"{max_failure_rate:.1%}"
+    if attempted.is_empty():
+        described = f"no row was attempted ({len(data)} not tried): nothing to measure against the bound of {bound}"
+        return _outcome(FAILURE_RATE, True, described, attempted=0, failed=0, max_failure_rate=max_failure_rate)
+    rate = len(failed) / len(attempted)
+    passed = rate <= max_failure_rate
+    top = _top_reasons(failed)
+    described = (
+        f"{len(failed)} of {len(attempted)} attempted rows failed ({rate:.1%}), "
+        + (f"within the bound of {bound}" if passed else f"above the bound of {bound}")
+        + (
+            "; top reasons: " + ", ".join(f"{s} ({n}" + (f", e.g. {r!r})" if r else ")") for s, n, r in top)
+            if top
+            else ""
+        )
+    )
+    return _outcome(
+        FAILURE_RATE,
+        passed,
+        described,
+        attempted=len(attempted),
+        failed=len(failed),
+        failure_rate=round(rate, 4),
+        max_failure_rate=max_failure_rate,
+        top_reasons={status: {"rows": n, "example": reason} for status, n, reason in top},
+    )
+
+
+def categories_in_taxonomy(data: pl.DataFrame, taxonomy_names: Collection[str]) -> CheckOutcome:
+    if "category" not in data.columns:
+        return _missing(CATEGORIES_IN_TAXONOMY, "category")
+    names = set(taxonomy_names)
+    outside = [(value, n) for value, n in _value_counts(data["category"].drop_nulls()) if value not in names]
+    if not outside:
+        categorized = data["category"].is_not_null().sum()
+        return _outcome(
+            CATEGORIES_IN_TAXONOMY, True, f"all {categorized} categories are taxonomy names", outside_rows=0
+        )
+    rows = sum(n for _, n in outside)
+    described = f"{rows} row(s) have a category outside the taxonomy: {_listed(outside)}"
+    return _outcome(CATEGORIES_IN_TAXONOMY, False, described, outside_rows=rows, examples=_examples(outside))
+
+
+def needs_rerun(data: pl.DataFrame) -> CheckOutcome:
+    if "status" not in data.columns:
+        return _missing(NEEDS_RERUN, "status")
+    waiting = [(value, n) for value, n in _value_counts(data["status"]) if value in RERUN_STATUSES]
+    rows = sum(n for _, n in waiting)
+    if not rows:
+        return _outcome(NEEDS_RERUN, True, "no row is waiting for a rerun", rows=0)
+    described = (
+        f"{rows} row(s) were not categorized: {_listed(waiting)}; rerun this partition when the quota resets "
+        "(quota_exhausted) or with a larger cost budget (budget_reached)"
+    )
+    return _outcome(NEEDS_RERUN, False, described, rows=rows, by_status=_examples(waiting))
