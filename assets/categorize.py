@@ -5,6 +5,7 @@ import dagster as dg
 from assets.fetch import NETWORK_RETRY
 from assets.metadata import counts, partition_metadata
 from assets.partitions import daily_partitions
+from assets.ranges import BACKFILL_POLICY, Day, materialize_days
 from content_pipeline.categorize.ai_cache import open_cache
 from content_pipeline.categorize.cached_provider import with_cache
 from content_pipeline.categorize.stage import categorize_partition
@@ -12,34 +13,81 @@ from content_pipeline.categorize.stats import categorize_stats
 from resources.categorizer import CategorizerResource
 from resources.warehouse import WarehouseResource
 
+AI_PROVIDER_POOL = "ai_provider"  # every step that asks the AI provider (Gemini's quotas are per project)
+QUOTA_RETRIES = 3  # step retries after a quota that asked to wait longer than one request may
+QUOTA_MAX_WAIT_S = 15 * 60.0  # a quota that asks for more is left to a later rerun (its rows say so)
+
 
 @dg.asset(
     partitions_def=daily_partitions,
+    backfill_policy=BACKFILL_POLICY,
     group_name="content",
     deps=["classify"],
     kinds={"parquet"},
     retry_policy=NETWORK_RETRY,
+    pool=AI_PROVIDER_POOL,
 )
 def categorize(
     context: dg.AssetExecutionContext, categorizer: CategorizerResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     """The provider's answer per record: the local model by default, Gemini when GEMINI_API_KEY is set.
 
-    Answers already in the AI cache (same provider, model, prompt, taxonomy and content) are not asked again.
+    Answers already in the AI cache (same provider, model, prompt, taxonomy and content) are not asked again. When
+    Gemini stops on a quota that asks to wait (not a used-up daily quota), the day is written as it is and the step
+    is retried after the server's delay; the retry asks only for what the cache does not hold.
     """
-    day = context.partition_key
     taxonomy = categorizer.taxonomy()
     provider = categorizer.provider(taxonomy)
     with open_cache(categorizer.ai_cache_for(provider)) as cache:
-        data = categorize_partition(warehouse.read("classify", day), with_cache(provider, cache, taxonomy.version))
-    path = warehouse.write("categorize", day, data)
-    metadata = partition_metadata(data, path, ["record_id", "status", "category", "confidence", "tags", "reason"])
-    metadata["category_counts"] = dg.MetadataValue.json(counts(data, "category"))
-    metadata["provider"] = provider.name
-    metadata["model"] = provider.model
-    metadata["taxonomy_version"] = taxonomy.version
-    metadata["ai_cache"] = "on" if cache is not None else "off"
-    metadata.update(categorize_stats(data))  # tokens, cost_usd and cache hits/misses of this run
-    if note := getattr(provider, "cost_note", ""):
-        metadata["cost_note"] = note  # e.g. a model missing from the price table: its cost is unknown
-    return dg.MaterializeResult(metadata=metadata)
+        asking = with_cache(provider, cache, taxonomy.version)
+
+        def one_day(day: str) -> Day:
+            data = categorize_partition(warehouse.read("classify", day), asking)
+            path = warehouse.write("categorize", day, data, refresh=False)
+            retry_after_quota(context, asking, day)
+            metadata = partition_metadata(
+                data, path, ["record_id", "status", "category", "confidence", "tags", "reason"]
+            )
+            metadata["category_counts"] = dg.MetadataValue.json(counts(data, "category"))
+            metadata["provider"] = provider.name
+            metadata["model"] = provider.model
+            metadata["taxonomy_version"] = taxonomy.version
+            metadata["ai_cache"] = "on" if cache is not None else "off"
+            metadata.update(categorize_stats(data))  # tokens, cost_usd and cache hits/misses of this run
+            if note := getattr(provider, "cost_note", ""):
+                metadata["cost_note"] = note  # e.g. a model missing from the price table: its cost is unknown
+            return Day(data, metadata)
+
+        return materialize_days(context, warehouse, "categorize", one_day, needs=["classify"])
+
+
+def quota_wait_s(provider: object) -> float | None:
+    """The delay a quota asked for when the provider (or the one it wraps) stopped on it; None otherwise.
+
+    None too for a used-up daily quota: its rows say to rerun tomorrow."""
+    seen: object | None = provider
+    while seen is not None:
+        delay = getattr(seen, "retry_after_s", None)
+        if isinstance(delay, int | float):
+            return float(delay)
+        seen = getattr(seen, "inner", None)  # CachedProvider wraps the provider that talks to the service
+    return None
+
+
+def retry_after_quota(context: dg.AssetExecutionContext, provider: object, day: str) -> None:
+    """After `day` is written: retry the step after the server's delay if the provider stopped on a quota."""
+    wait = quota_wait_s(provider)
+    if wait is None:
+        return
+    if wait > QUOTA_MAX_WAIT_S or context.retry_number >= QUOTA_RETRIES:
+        context.log.warning(
+            f"categorize {day}: the provider's quota asks to wait {wait:.0f} s; not retrying again (retry "
+            f"{context.retry_number} of {QUOTA_RETRIES}, at most {QUOTA_MAX_WAIT_S:.0f} s): the rows not categorized "
+            "say so, rerun the partition later to fill them in"
+        )
+        return
+    context.log.warning(
+        f"categorize {day}: the provider's quota asks to wait {wait:.0f} s; retrying the step after that "
+        f"(retry {context.retry_number + 1} of {QUOTA_RETRIES}); the AI cache keeps the answers already paid for"
+    )
+    raise dg.RetryRequested(max_retries=QUOTA_RETRIES, seconds_to_wait=wait)

@@ -2,8 +2,10 @@
 
 import dagster as dg
 
+from assets.fetch import OUTBOUND_HTTP_POOL
 from assets.metadata import counts, partition_metadata
 from assets.partitions import daily_partitions
+from assets.ranges import BACKFILL_POLICY, Day, materialize_days
 from content_pipeline.classify.stage import classify_partition, oembed_status_counts, vision_totals
 from resources.categorizer import CategorizerResource
 from resources.classifier import ClassifierResource
@@ -11,7 +13,14 @@ from resources.fetcher import FetcherResource
 from resources.warehouse import WarehouseResource
 
 
-@dg.asset(partitions_def=daily_partitions, group_name="content", deps=["fetch"], kinds={"parquet"})
+@dg.asset(
+    partitions_def=daily_partitions,
+    backfill_policy=BACKFILL_POLICY,
+    group_name="content",
+    deps=["fetch"],
+    kinds={"parquet"},
+    pool=OUTBOUND_HTTP_POOL,  # oEmbed lookups
+)
 def classify(
     context: dg.AssetExecutionContext,
     classifier: ClassifierResource,
@@ -24,19 +33,23 @@ def classify(
     Video, audio and social records are completed from their oEmbed, fetched with the fetch stage's settings;
     with a Gemini key, images get Gemini Vision's visual category.
     """
-    day = context.partition_key
     oembed = classifier.oembed_client(fetcher.settings())
     vision = categorizer.vision()
-    try:
+
+    def one_day(day: str) -> Day:
         fetched = warehouse.read("fetch", day)
         data = classify_partition(fetched, classifier.rules, classifier.worker_count, oembed, vision)
+        del fetched  # the day's bodies go before the partition is written and hashed
+        path = warehouse.write("classify", day, data, refresh=False)
+        metadata = partition_metadata(data, path, ["record_id", "kind", "status", "title", "language", "word_count"])
+        metadata["kind_counts"] = dg.MetadataValue.json(counts(data, "kind"))
+        metadata["oembed_counts"] = dg.MetadataValue.json(oembed_status_counts(data))
+        if vision is not None:
+            metadata.update(vision_totals(data))
+        return Day(data, metadata)
+
+    try:
+        return materialize_days(context, warehouse, "classify", one_day, needs=["fetch"])
     finally:
         if vision is not None:
             vision.close()
-    path = warehouse.write("classify", day, data)
-    metadata = partition_metadata(data, path, ["record_id", "kind", "status", "title", "language", "word_count"])
-    metadata["kind_counts"] = dg.MetadataValue.json(counts(data, "kind"))
-    metadata["oembed_counts"] = dg.MetadataValue.json(oembed_status_counts(data))
-    if vision is not None:
-        metadata.update(vision_totals(data))
-    return dg.MaterializeResult(metadata=metadata)

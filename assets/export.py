@@ -5,6 +5,7 @@ import dagster as dg
 
 from assets.metadata import counts, partition_metadata
 from assets.partitions import daily_partitions
+from assets.ranges import BACKFILL_POLICY, Day, materialize_days
 from content_pipeline.export.image_items import filing_ids, image_items, with_filing
 from content_pipeline.export.records import STAGES, build_records
 from resources.exporter import ExportResource
@@ -13,33 +14,40 @@ from resources.warehouse import WarehouseResource
 
 
 @dg.asset(
-    partitions_def=daily_partitions, group_name="content", deps=["categorize"], kinds={"csv", "parquet", "googlesheets"}
+    partitions_def=daily_partitions,
+    backfill_policy=BACKFILL_POLICY,
+    group_name="content",
+    deps=["categorize"],
+    kinds={"csv", "parquet", "googlesheets"},
 )
 def export(
     context: dg.AssetExecutionContext, exporter: ExportResource, sheets: SheetsResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     """One row per record with every stage's outcome; files under the output folder; rows in the results sheet."""
-    day = context.partition_key
-    records = build_records(*(warehouse.read(stage, day) for stage in STAGES))
-    bodies: dict[str, bytes | None] = {}
-    if wanted := filing_ids(records):
-        bodies = dict(warehouse.read("fetch", day, ["record_id", "body"], record_ids=wanted).iter_rows())
-    filed = exporter.file_images(image_items(records, bodies))
-    records = with_filing(records, filed)
-    written = exporter.write(records, day)
-    path = warehouse.write("export", day, records)
-    metadata = partition_metadata(records, path, ["record_id", "status", "kind", "category", "title", "reason"])
-    metadata.update({f"{fmt}_file": dg.MetadataValue.path(str(p)) for fmt, p in written.items()})
-    metadata["kind_counts"] = dg.MetadataValue.json(counts(records, "kind"))
-    metadata["category_counts"] = dg.MetadataValue.json(counts(records, "category"))
-    metadata["catalog"] = dg.MetadataValue.path(warehouse.catalog_path)
-    if filed:
-        metadata["images_filed"] = dg.MetadataValue.json(counts(records.drop_nulls("filed_status"), "filed_status"))
-        metadata["images_new_files"] = dg.MetadataValue.int(sum(r.status == "filed" for r in filed))
-        metadata["images_folder"] = dg.MetadataValue.path(str(exporter.images_root))
-    if sheets.enabled and sheets.write_back:
-        report = sheets.write_results(records.to_dicts())
-        metadata["sheet_results"] = dg.MetadataValue.json(
-            {k: v for k, v in vars(report).items() if k != "worksheet"} | {"worksheet": report.worksheet}
-        )
-    return dg.MaterializeResult(metadata=metadata)
+
+    def one_day(day: str) -> Day:
+        records = build_records(*(warehouse.read(stage, day) for stage in STAGES))
+        bodies: dict[str, bytes | None] = {}
+        if wanted := filing_ids(records):
+            bodies = dict(warehouse.read("fetch", day, ["record_id", "body"], record_ids=wanted).iter_rows())
+        filed = exporter.file_images(image_items(records, bodies))
+        records = with_filing(records, filed)
+        written = exporter.write(records, day)
+        path = warehouse.write("export", day, records, refresh=False)
+        metadata = partition_metadata(records, path, ["record_id", "status", "kind", "category", "title", "reason"])
+        metadata.update({f"{fmt}_file": dg.MetadataValue.path(str(p)) for fmt, p in written.items()})
+        metadata["kind_counts"] = dg.MetadataValue.json(counts(records, "kind"))
+        metadata["category_counts"] = dg.MetadataValue.json(counts(records, "category"))
+        metadata["catalog"] = dg.MetadataValue.path(warehouse.catalog_path)
+        if filed:
+            metadata["images_filed"] = dg.MetadataValue.json(counts(records.drop_nulls("filed_status"), "filed_status"))
+            metadata["images_new_files"] = dg.MetadataValue.int(sum(r.status == "filed" for r in filed))
+            metadata["images_folder"] = dg.MetadataValue.path(str(exporter.images_root))
+        if sheets.enabled and sheets.write_back:
+            report = sheets.write_results(records.to_dicts())
+            metadata["sheet_results"] = dg.MetadataValue.json(
+                {k: v for k, v in vars(report).items() if k != "worksheet"} | {"worksheet": report.worksheet}
+            )
+        return Day(records, metadata)
+
+    return materialize_days(context, warehouse, "export", one_day, needs=list(STAGES))

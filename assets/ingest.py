@@ -6,27 +6,36 @@ import dagster as dg
 
 from assets.metadata import counts, partition_metadata
 from assets.partitions import daily_partitions
+from assets.ranges import BACKFILL_POLICY, Day, materialize_days
 from content_pipeline.ingest.combine import ingest_frame
 from resources.inbox import InboxResource
 from resources.sheets import SheetsResource
 from resources.warehouse import WarehouseResource
 
 
-@dg.asset(partitions_def=daily_partitions, group_name="content", kinds={"csv", "parquet", "googlesheets"})
+@dg.asset(
+    partitions_def=daily_partitions,
+    backfill_policy=BACKFILL_POLICY,
+    group_name="content",
+    kinds={"csv", "parquet", "googlesheets"},
+)
 def ingest(
     context: dg.AssetExecutionContext, inbox: InboxResource, sheets: SheetsResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     """One row per URL or image file that arrived this day (invalid and duplicate items kept, with a status)."""
-    day = context.partition_key
-    on = date.fromisoformat(day)
-    sheet = sheets.read_day(on) if sheets.enabled else None
-    data = ingest_frame(inbox.csv_rows(on), inbox.image_rows(on), sheet.records if sheet else [])
-    for problem in data.filter(data["status"] == "bad_file")["reason"].to_list():
-        context.log.warning(problem)
-    path = warehouse.write("ingest", day, data)
-    metadata = partition_metadata(data, path, ["record_id", "url", "status", "reason", "source_file"])
-    metadata["files"] = dg.MetadataValue.json(counts(data, "source_file"))
-    metadata["sources"] = dg.MetadataValue.json(counts(data, "source"))
-    if sheet is not None:
-        metadata["sheet_rows_stamped"] = dg.MetadataValue.int(sheet.stamped)
-    return dg.MaterializeResult(metadata=metadata)
+
+    def one_day(day: str) -> Day:
+        on = date.fromisoformat(day)
+        sheet = sheets.read_day(on) if sheets.enabled else None
+        data = ingest_frame(inbox.csv_rows(on), inbox.image_rows(on), sheet.records if sheet else [])
+        for problem in data.filter(data["status"] == "bad_file")["reason"].to_list():
+            context.log.warning(problem)
+        path = warehouse.write("ingest", day, data, refresh=False)
+        metadata = partition_metadata(data, path, ["record_id", "url", "status", "reason", "source_file"])
+        metadata["files"] = dg.MetadataValue.json(counts(data, "source_file"))
+        metadata["sources"] = dg.MetadataValue.json(counts(data, "source"))
+        if sheet is not None:
+            metadata["sheet_rows_stamped"] = dg.MetadataValue.int(sheet.stamped)
+        return Day(data, metadata)
+
+    return materialize_days(context, warehouse, "ingest", one_day)

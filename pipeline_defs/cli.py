@@ -1,4 +1,4 @@
-"""`content-pipeline`: run the demo, run a day's partition, or query the catalog with SQL."""
+"""`content-pipeline`: run the demo, run a day's partition, backfill a range of days, or query the catalog with SQL."""
 
 import argparse
 import contextlib
@@ -6,15 +6,17 @@ import csv
 import socket
 import sys
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 
 from content_pipeline.fetch.stats import fetch_stats
 from content_pipeline.sample_site.server import sample_urls, serve_sample_site
 from content_pipeline.warehouse.partition_store import PartitionStore
-from pipeline_defs.runner import project_instance, run_partition
+from pipeline_defs.runner import project_instance, run_partition, run_range
 from pipeline_defs.settings import Settings
 from pipeline_defs.summary import summarize
 
@@ -37,13 +39,17 @@ def write_demo_inbox(inbox: Path, day: str, base_url: str) -> Path:
     return target
 
 
+def report_failures(result: dg.ExecuteInProcessResult, label: str = "") -> None:
+    for event in result.all_node_events:
+        if event.is_step_failure:
+            error = event.step_failure_data.error
+            print(f"{label}{event.step_key} failed: {error.message if error else 'unknown error'}", file=sys.stderr)
+
+
 def run_and_report(settings: Settings, day: str) -> int:
     result = run_partition(settings, day, project_instance(), log_level="WARNING")
     if not result.success:
-        for event in result.all_node_events:
-            if event.is_step_failure:
-                error = event.step_failure_data.error
-                print(f"{event.step_key} failed: {error.message if error else 'unknown error'}", file=sys.stderr)
+        report_failures(result)
         return 1
     store = PartitionStore(settings.warehouse)
     written = [str(settings.output / day / name) for name in ("records.csv", "records.parquet")]
@@ -73,6 +79,43 @@ def port_is_free(host: str, port: int) -> bool:
 
 def run(args: argparse.Namespace) -> int:
     return run_and_report(Settings.from_env(), args.date)
+
+
+def backfill(args: argparse.Namespace) -> int:
+    """Run every day from --from to --to through the whole chain, in as few runs as the backfill policy allows."""
+    settings = Settings.from_env()
+    started = time.perf_counter()
+    try:
+        results = run_range(settings, args.start, args.end, project_instance(), max_days_per_run=args.days_per_run)
+    except ValueError as exc:
+        print(f"backfill: {exc}", file=sys.stderr)
+        return 2
+    wall_s = time.perf_counter() - started
+    failed = [r for r in results if not r.success]
+    for result in failed:
+        report_failures(result, f"run {result.run_id[:8]}: ")
+    days = sorted({day for r in results for day in materialized_days(r, "export")})
+    print(f"runs launched: {len(results)} ({len(failed)} failed)")
+    print(f"wall time: {wall_s:.1f} s ({wall_s / max(1, len(days)):.1f} s per day exported)")
+    print(day_counts_table(PartitionStore(settings.warehouse), days))
+    return 1 if failed else 0
+
+
+def materialized_days(result: dg.ExecuteInProcessResult, asset: str) -> list[str]:
+    """The partitions of `asset` that the run recorded a materialization for."""
+    events = result.get_asset_materialization_events()
+    materializations = [e.step_materialization_data.materialization for e in events]
+    return [m.partition for m in materializations if m.asset_key == dg.AssetKey(asset) and m.partition]
+
+
+def day_counts_table(store: PartitionStore, days: list[str]) -> str:
+    """Records per day, and how many came through every stage ('ok') or stopped at one."""
+    lines = ["day          records       ok   not ok"]
+    for day in days:
+        statuses = store.read("export", day, ["status"])["status"]
+        ok = int((statuses == "ok").sum())
+        lines.append(f"{day}  {len(statuses):>7}  {ok:>7}  {len(statuses) - ok:>7}")
+    return "\n".join(lines)
 
 
 def sample_site(args: argparse.Namespace) -> int:
@@ -105,6 +148,13 @@ def main(argv: list[str] | None = None) -> int:
     run_parser = commands.add_parser("run", help="run the pipeline for one day of the inbox")
     run_parser.add_argument("--date", default=today(), help="partition day, YYYY-MM-DD (default: today, UTC)")
     run_parser.set_defaults(handler=run)
+    backfill_parser = commands.add_parser("backfill", help="run the pipeline for every day of a range of days")
+    backfill_parser.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")
+    backfill_parser.add_argument("--to", dest="end", required=True, help="last day, YYYY-MM-DD (included)")
+    backfill_parser.add_argument(
+        "--days-per-run", type=int, default=None, help="days per run (default: the stages' backfill policy)"
+    )
+    backfill_parser.set_defaults(handler=backfill)
     site_parser = commands.add_parser("sample-site", help="serve the bundled sample site on 127.0.0.1 until Ctrl-C")
     site_parser.add_argument("--port", type=int, default=DEMO_PORT)
     site_parser.set_defaults(handler=sample_site)

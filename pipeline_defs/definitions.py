@@ -1,10 +1,19 @@
-"""The Definitions: assets, the job, and resources built from the environment (see settings.py)."""
+"""The Definitions: assets, the job, schedule and sensors, and resources built from the environment (settings.py)."""
+
+from collections.abc import Mapping, Sequence
 
 import dagster as dg
 
 from content_pipeline.categorize.gemini_batch import DEFAULT_POLL_INTERVAL_S
+from content_pipeline.versions import VersionInputs, provider_kind, stage_code_versions
 from pipeline_defs.jobs import STAGE_ASSETS, pipeline_job
-from pipeline_defs.sensors import build_sheet_rows_sensor
+from pipeline_defs.schedules import build_daily_close_schedule
+from pipeline_defs.sensors import (
+    build_automation_sensor,
+    build_inbox_files_sensor,
+    build_run_failure_alert_sensor,
+    build_sheet_rows_sensor,
+)
 from pipeline_defs.settings import Settings
 from resources.categorizer import CategorizerResource
 from resources.classifier import ClassifierResource
@@ -78,11 +87,56 @@ def sheets_resource(settings: Settings) -> SheetsResource:
     )
 
 
+def code_versions(settings: Settings) -> dict[str, str]:
+    """Each stage's code version from the files, provider and model in use (content_pipeline/versions.py)."""
+    return stage_code_versions(
+        VersionInputs(
+            rules_path=settings.dispatch_rules,
+            taxonomy_path=settings.taxonomy,
+            provider=provider_kind(settings.gemini_enabled, settings.gemini_batch),
+            gemini_model=settings.gemini_model,
+            oembed=settings.oembed_enabled,
+            oembed_providers_path=settings.oembed_providers,
+        )
+    )
+
+
+# Eager below ingest: a stage of today's partition that updates outside a whole-pipeline run (say ingest alone,
+# materialized from the UI) brings the stages below it up to date. Runs of pipeline_job update a stage together
+# with its parents, which eager ignores, so the sensors' and the schedule's runs are never run twice. Plain eager
+# ignores failed asset checks, so a stage also waits until its parent's blocking checks have passed.
+AUTOMATED_STAGES = frozenset({"fetch", "classify", "categorize", "export"})
+AUTOMATION_LABEL = "eager, once the parent's blocking checks passed"
+
+
+def downstream_condition() -> dg.AutomationCondition:
+    return (dg.AutomationCondition.eager() & dg.AutomationCondition.all_deps_blocking_checks_passed()).with_label(
+        AUTOMATION_LABEL
+    )
+
+
+def versioned_assets(versions: Mapping[str, str]) -> Sequence[dg.AssetsDefinition]:
+    """The stage assets with their code versions and automation conditions set."""
+
+    def apply(spec: dg.AssetSpec) -> dg.AssetSpec:
+        name = spec.key.to_user_string()
+        condition = downstream_condition() if name in AUTOMATED_STAGES else spec.automation_condition
+        return spec.replace_attributes(code_version=versions[name], automation_condition=condition)
+
+    return dg.map_asset_specs(apply, STAGE_ASSETS)
+
+
 def build_definitions(settings: Settings) -> dg.Definitions:
     return dg.Definitions(
-        assets=STAGE_ASSETS,
+        assets=versioned_assets(code_versions(settings)),
         jobs=[pipeline_job],
-        sensors=[build_sheet_rows_sensor(running=bool(settings.sheets_spreadsheet_id))],
+        schedules=[build_daily_close_schedule(settings.timezone)],
+        sensors=[
+            build_sheet_rows_sensor(running=bool(settings.sheets_spreadsheet_id)),
+            build_inbox_files_sensor(),
+            build_run_failure_alert_sensor(webhook=settings.alert_webhook, dagster_url=settings.dagster_url),
+            build_automation_sensor(),
+        ],
         resources=build_resources(settings),
         executor=dg.in_process_executor,  # also for runs launched from the UI
     )

@@ -4,6 +4,8 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,6 +58,9 @@ class Settings:
     sheets_max_attempts: int | None = None
     sheets_timeout_s: float | None = None
     sheets_endpoint: str | None = None
+    timezone: str = "UTC"  # the daily close schedule's time zone (an IANA name)
+    alert_webhook: bool = False  # the URL itself is read from the environment when an alert is sent, never stored
+    dagster_url: str | None = None  # the UI's address, for links in alerts (e.g. http://127.0.0.1:3000)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
@@ -89,6 +94,23 @@ class Settings:
 
         def listed(name: str) -> tuple[str, ...]:
             return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
+
+        def zone(name: str, default: str) -> str:
+            value = env.get(name, "").strip() or default
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"{name}={value!r} is not a time zone (an IANA name such as Europe/Berlin)") from None
+            return value
+
+        def web_url(name: str, secret: bool) -> str | None:
+            value = env.get(name, "").strip()
+            if not value:
+                return None
+            if urlsplit(value).scheme not in {"http", "https"} or not urlsplit(value).netloc:
+                shown = "" if secret else f"={value!r}"  # a webhook URL often holds a token: never echo it
+                raise ValueError(f"{name}{shown} is not an http:// or https:// URL")
+            return value
 
         return cls(
             home=home,
@@ -129,6 +151,9 @@ class Settings:
             sheets_max_attempts=number("CONTENT_PIPELINE_SHEETS_MAX_ATTEMPTS", int),
             sheets_timeout_s=number("CONTENT_PIPELINE_SHEETS_TIMEOUT_S", float),
             sheets_endpoint=env.get("CONTENT_PIPELINE_SHEETS_ENDPOINT", "").strip() or None,
+            timezone=zone("CONTENT_PIPELINE_TIMEZONE", "UTC"),
+            alert_webhook=web_url("CONTENT_PIPELINE_ALERT_WEBHOOK", secret=True) is not None,
+            dagster_url=(web_url("CONTENT_PIPELINE_DAGSTER_URL", secret=False) or "").rstrip("/") or None,
         )
 
     def allowing(self, *hosts: str) -> "Settings":

@@ -1,5 +1,6 @@
 """The parquet warehouse: one file per asset partition, and the DuckDB catalog of views over them."""
 
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import dagster as dg
@@ -20,18 +21,34 @@ class WarehouseResource(dg.ConfigurableResource):
     def store(self) -> PartitionStore:
         return PartitionStore(Path(self.root))
 
-    def write(self, asset: str, key: str, data: pl.DataFrame) -> Path:
-        """Write one partition, then make sure the catalog has a view over all of the asset's partitions."""
+    def write(self, asset: str, key: str, data: pl.DataFrame, refresh: bool = True) -> Path:
+        """Write one partition, then make sure the catalog has a view over all of the asset's partitions.
+
+        `refresh=False` leaves the catalog to one `refresh_catalog_or_warn()` after the last day of a range run: a
+        refresh reads every partition's footer, so one per written day would grow with the history."""
         path = self.store.write(asset, key, data)
-        problem = self.refresh_catalog()
-        if problem:
-            dg.get_dagster_logger().warning(problem)
+        if refresh:
+            self.refresh_catalog_or_warn()
         return path
 
     def read(
         self, asset: str, key: str, columns: list[str] | None = None, record_ids: list[str] | None = None
     ) -> pl.DataFrame:
         return self.store.read(asset, key, columns, record_ids)
+
+    def require(self, asset: str, keys: Sequence[str]) -> None:
+        """Fail before a range run starts when `asset` lacks any of the days `keys` (all of them named)."""
+        self.store.require(asset, keys)
+
+    def read_range(
+        self, asset: str, keys: Sequence[str], columns: list[str] | None = None
+    ) -> Iterator[tuple[str, pl.DataFrame]]:
+        """(day, partition) for each of `keys`, one day in memory at a time."""
+        return self.store.read_range(asset, keys, columns)
+
+    def refresh_catalog_or_warn(self) -> None:
+        if problem := self.refresh_catalog():
+            dg.get_dagster_logger().warning(problem)
 
     def refresh_catalog(self) -> str:
         """Recreate the catalog's views; returns a problem ('' when none) instead of failing a run."""

@@ -3,12 +3,14 @@
 import os
 import re
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
 import duckdb
 import polars as pl
+
+from content_pipeline.warehouse.content_hash import stage_content_version
 
 PARTITION_FILE = "part.parquet"
 SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -68,6 +70,32 @@ class PartitionStore:
             if record_ids is None:
                 return con.sql(query).pl()
             return con.sql(f"{query} WHERE record_id IN (SELECT unnest($1))", params=[list(record_ids)]).pl()
+
+    def missing(self, asset: str, keys: Iterable[str]) -> list[str]:
+        """The partitions among `keys` that `asset` does not have, in the order given."""
+        return [key for key in keys if not self.exists(asset, key)]
+
+    def require(self, asset: str, keys: Sequence[str]) -> None:
+        """MissingPartitionError naming every missing day of `keys` at once, before a range run starts on them."""
+        if gaps := self.missing(asset, keys):
+            shown = ", ".join(gaps[:10]) + (f" and {len(gaps) - 10} more" if len(gaps) > 10 else "")
+            raise MissingPartitionError(
+                f"no '{asset}' partition for {shown}: materialize {asset} for {'them' if len(gaps) > 1 else 'it'} first"
+            )
+
+    def read_range(
+        self, asset: str, keys: Sequence[str], columns: Iterable[str] | None = None
+    ) -> Iterator[tuple[str, pl.DataFrame]]:
+        """(key, partition) for each of `keys` in order, each read when the iteration reaches it (never all at once).
+
+        Every key is checked at the call, so a range with a gap fails before any day is read or processed."""
+        self.require(asset, keys)
+        wanted = list(columns) if columns is not None else None
+        return ((key, self.read(asset, key, wanted)) for key in keys)
+
+    def content_version(self, asset: str, key: str) -> str:
+        """The stored partition's content version (see content_hash): equal for two runs that stored the same rows."""
+        return stage_content_version(asset, self.read(asset, key))
 
     def assets_with_data(self) -> list[str]:
         if not self.root.is_dir():

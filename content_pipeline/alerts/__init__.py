@@ -1,0 +1,1 @@
+"""Alerts about the pipeline's runs (a webhook for failed runs)."""

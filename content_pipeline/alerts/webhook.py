@@ -1,0 +1,98 @@
+"""Run-failure alerts: a small JSON document POSTed to a webhook. A failed POST is a value, never an exception.
+
+The payload holds the job, run id, partition, error and (optionally) a link to the run in the UI. Secret values
+from the environment are replaced by `[redacted]` wherever they appear, and the webhook URL itself (it often holds
+a token) never appears in the payload or in an outcome's text.
+"""
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import httpx
+
+WEBHOOK_TIMEOUT_S = 10.0
+MAX_ERROR_CHARS = 2000
+MIN_SECRET_CHARS = 8  # shorter values (flags like "1") are not worth redacting and would mangle the text
+REDACTED = "[redacted]"
+# The variables whose values must never leave the machine in an alert.
+SECRET_ENV_VARS = ("GEMINI_API_KEY", "CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON", "CONTENT_PIPELINE_ALERT_WEBHOOK")
+
+
+@dataclass(frozen=True)
+class FailedRun:
+    job: str
+    run_id: str
+    partition: str | None
+    error: str
+    will_retry: bool = False  # run retries will start the run again (a crashed run)
+
+
+@dataclass(frozen=True)
+class PostOutcome:
+    ok: bool
+    detail: str  # what happened, fit for a log line (never the URL)
+
+
+def secret_values(env: Mapping[str, str], names: Iterable[str] = SECRET_ENV_VARS) -> list[str]:
+    """The secret values set in `env`, longest first; a JSON secret (a service-account key) adds its string fields."""
+    found: set[str] = set()
+    for name in names:
+        value = env.get(name, "").strip()
+        if not value:
+            continue
+        found.add(value)
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(parsed, dict):
+            found.update(v.strip() for v in parsed.values() if isinstance(v, str))
+            # a private key also shows up line by line in tracebacks
+            found.update(line.strip() for v in parsed.values() if isinstance(v, str) for line in v.splitlines())
+    return sorted((s for s in found if len(s) >= MIN_SECRET_CHARS), key=len, reverse=True)
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def alert_payload(run: FailedRun, secrets: Iterable[str] = (), dagster_url: str | None = None) -> dict[str, object]:
+    """The JSON document for one failed run; `text` is a one-line summary for chat webhooks (Slack and the like)."""
+    secrets = list(secrets)
+    error = redact(run.error, secrets)
+    if len(error) > MAX_ERROR_CHARS:
+        error = error[: MAX_ERROR_CHARS - 1] + "…"
+    where = f" for partition {run.partition}" if run.partition else ""
+    first_line = error.splitlines()[0] if error else "no error message"
+    payload: dict[str, object] = {
+        "text": f"content-pipeline: {run.job} failed{where}: {first_line}",
+        "job": run.job,
+        "run_id": run.run_id,
+        "partition": run.partition,
+        "error": error,
+        "will_retry": run.will_retry,
+    }
+    if dagster_url:
+        payload["dagster_url"] = f"{dagster_url.rstrip('/')}/runs/{run.run_id}"
+    return payload
+
+
+def post_alert(
+    url: str,
+    payload: Mapping[str, object],
+    timeout_s: float = WEBHOOK_TIMEOUT_S,
+    transport: httpx.BaseTransport | None = None,
+) -> PostOutcome:
+    """POST the payload as JSON; any failure (unreachable, timeout, non-2xx) comes back as an outcome."""
+    try:
+        with httpx.Client(timeout=timeout_s, follow_redirects=False, transport=transport) as client:
+            response = client.post(url, json=dict(payload))
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        detail = redact(f"{type(exc).__name__}: {exc}", [url])
+        return PostOutcome(False, f"the alert webhook could not be reached ({detail})")
+    if not response.is_success:
+        return PostOutcome(False, f"the alert webhook answered HTTP {response.status_code}")
+    return PostOutcome(True, f"the alert webhook answered HTTP {response.status_code}")

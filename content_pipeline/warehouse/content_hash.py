@@ -1,0 +1,71 @@
+"""A partition's content version: a hash of what it holds, the same whenever a rerun stores the same content.
+
+Columns that record how a run went rather than what it found (timings, a 304 instead of a 200, cache hits and what
+this run paid) are left out, so an identical rerun keeps its version and a changed row gets another. Row order does
+not count. The row hashes come from polars (`DataFrame.hash_rows`), which is stable within a polars version: after
+an upgrade of polars a partition may get a new version once, which only makes downstream partitions look stale.
+"""
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from functools import partial
+
+import polars as pl
+
+# Per stage: columns that differ between two runs over the same content.
+VOLATILE_COLUMNS: Mapping[str, tuple[str, ...]] = {
+    # when and how fast it was fetched, 200 or a 304 revalidation, retries, reused from the HTTP cache or journal
+    "fetch": ("fetched_at", "elapsed_ms", "http_status", "attempts", "cache"),
+    # what this run paid: an answer from the AI cache has no tokens or cost in this run
+    "categorize": ("tokens_in", "tokens_out", "cost_usd", "cache"),
+    "export": ("http_status", "tokens_in", "tokens_out", "cost_usd", "ai_cache"),  # fetch's and categorize's
+}
+# Per JSON column (any stage): keys that differ between two runs over the same content (Gemini Vision's accounting).
+VOLATILE_JSON_KEYS: Mapping[str, tuple[str, ...]] = {
+    "details": ("visual_cache", "visual_tokens_in", "visual_tokens_out", "visual_cost_usd"),
+}
+VERSION_CHARS = 32  # of the sha256 hex digest
+ROW_HASH_SEED = 0
+
+
+def content_version(data: pl.DataFrame, exclude: Iterable[str] = ()) -> str:
+    """A hex digest over the column names, types and rows of `data` (without `exclude`), independent of row order."""
+    kept = data.drop([c for c in exclude if c in data.columns])
+    kept = kept.select(sorted(kept.columns)).with_columns(
+        pl.col(column).map_elements(partial(without_keys, keys=keys), return_dtype=pl.String())
+        for column, keys in VOLATILE_JSON_KEYS.items()
+        if kept.schema.get(column) == pl.String()
+    )
+    digest = hashlib.sha256()
+    digest.update(json.dumps([[name, str(dtype)] for name, dtype in kept.schema.items()]).encode())
+    digest.update(len(kept).to_bytes(8, "little"))
+    if len(kept) and kept.width:
+        digest.update(kept.hash_rows(seed=ROW_HASH_SEED).sort().to_numpy().tobytes())
+    return digest.hexdigest()[:VERSION_CHARS]
+
+
+def stage_content_version(stage: str, data: pl.DataFrame) -> str:
+    """`content_version` of a stage's partition, without the stage's volatile columns."""
+    return content_version(data, VOLATILE_COLUMNS.get(stage, ()))
+
+
+def combined_version(versions: Mapping[str, str]) -> str:
+    """One version for several partitions (key -> version): the version itself when there is only one."""
+    if len(versions) == 1:
+        return next(iter(versions.values()))
+    lines = "\n".join(f"{key}={version}" for key, version in sorted(versions.items()))
+    return hashlib.sha256(lines.encode()).hexdigest()[:VERSION_CHARS]
+
+
+def without_keys(text: str | None, keys: tuple[str, ...]) -> str | None:
+    """A JSON object's text without `keys` (re-encoded with sorted keys when one was there); other text as is."""
+    if text is None or not any(key in text for key in keys):
+        return text
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(value, dict):
+        return text
+    return json.dumps({k: v for k, v in value.items() if k not in keys}, sort_keys=True)
