@@ -1,7 +1,9 @@
 """categorize: taxonomy category, tags, summary and entities of every classified record."""
 
 import dagster as dg
+import polars as pl
 
+from assets.checks import check_specs
 from assets.fetch import NETWORK_RETRY
 from assets.metadata import counts, partition_metadata
 from assets.partitions import daily_partitions
@@ -10,7 +12,9 @@ from content_pipeline.categorize.ai_cache import open_cache
 from content_pipeline.categorize.cached_provider import with_cache
 from content_pipeline.categorize.stage import categorize_partition
 from content_pipeline.categorize.stats import categorize_stats
+from content_pipeline.quality.checks import CheckOutcome, stage_checks
 from resources.categorizer import CategorizerResource
+from resources.quality import QualityResource
 from resources.warehouse import WarehouseResource
 
 AI_PROVIDER_POOL = "ai_provider"  # every step that asks the AI provider (Gemini's quotas are per project)
@@ -26,9 +30,13 @@ QUOTA_MAX_WAIT_S = 15 * 60.0  # a quota that asks for more is left to a later re
     kinds={"parquet"},
     retry_policy=NETWORK_RETRY,
     pool=AI_PROVIDER_POOL,
+    check_specs=check_specs("categorize"),
 )
 def categorize(
-    context: dg.AssetExecutionContext, categorizer: CategorizerResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    categorizer: CategorizerResource,
+    quality: QualityResource,
+    warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
     """The provider's answer per record: the local model by default, Gemini when GEMINI_API_KEY is set.
 
@@ -58,7 +66,11 @@ def categorize(
                 metadata["cost_note"] = note  # e.g. a model missing from the price table: its cost is unknown
             return Day(data, metadata)
 
-        return materialize_days(context, warehouse, "categorize", one_day, needs=["classify"])
+        def checks(data: pl.DataFrame) -> list[CheckOutcome]:
+            bound = quality.max_failure_rate
+            return stage_checks("categorize", data, max_failure_rate=bound, taxonomy_names=taxonomy.names)
+
+        return materialize_days(context, warehouse, "categorize", one_day, needs=["classify"], checks=checks)
 
 
 def quota_wait_s(provider: object) -> float | None:

@@ -2,14 +2,17 @@
 
 import dagster as dg
 
+from assets.checks import check_specs
 from assets.fetch import OUTBOUND_HTTP_POOL
 from assets.metadata import counts, partition_metadata
 from assets.partitions import daily_partitions
 from assets.ranges import BACKFILL_POLICY, Day, materialize_days
 from content_pipeline.classify.stage import classify_partition, oembed_status_counts, vision_totals
+from content_pipeline.quality.checks import stage_checks
 from resources.categorizer import CategorizerResource
 from resources.classifier import ClassifierResource
 from resources.fetcher import FetcherResource
+from resources.quality import QualityResource
 from resources.warehouse import WarehouseResource
 
 
@@ -20,12 +23,14 @@ from resources.warehouse import WarehouseResource
     deps=["fetch"],
     kinds={"parquet"},
     pool=OUTBOUND_HTTP_POOL,  # oEmbed lookups
+    check_specs=check_specs("classify"),
 )
 def classify(
     context: dg.AssetExecutionContext,
     classifier: ClassifierResource,
     fetcher: FetcherResource,
     categorizer: CategorizerResource,
+    quality: QualityResource,
     warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
     """Kind (article, video, audio, social, image, other), processor and extracted facts per record.
@@ -49,7 +54,14 @@ def classify(
         return Day(data, metadata)
 
     try:
-        return materialize_days(context, warehouse, "classify", one_day, needs=["fetch"])
+        return materialize_days(
+            context,
+            warehouse,
+            "classify",
+            one_day,
+            needs=["fetch"],
+            checks=lambda data: stage_checks("classify", data, max_failure_rate=quality.max_failure_rate),
+        )
     finally:
         if vision is not None:
             vision.close()

@@ -1,14 +1,18 @@
 """fetch: the HTTP outcome of every ingested record."""
 
 import dagster as dg
+import polars as pl
 
+from assets.checks import check_specs
 from assets.metadata import partition_metadata
 from assets.partitions import daily_partitions
 from assets.ranges import BACKFILL_POLICY, Day, materialize_days
 from content_pipeline.fetch.stage import fetch_partition
 from content_pipeline.fetch.stats import fetch_stats
+from content_pipeline.quality.checks import CheckOutcome, stage_checks
 from resources.fetcher import FetcherResource
 from resources.inbox import InboxResource
+from resources.quality import QualityResource
 from resources.warehouse import WarehouseResource
 
 NETWORK_RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
@@ -23,9 +27,14 @@ OUTBOUND_HTTP_POOL = "outbound_http"  # every step that sends requests to websit
     kinds={"parquet"},
     retry_policy=NETWORK_RETRY,
     pool=OUTBOUND_HTTP_POOL,
+    check_specs=check_specs("fetch"),
 )
 def fetch(
-    context: dg.AssetExecutionContext, fetcher: FetcherResource, inbox: InboxResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    fetcher: FetcherResource,
+    inbox: InboxResource,
+    quality: QualityResource,
+    warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
     """Status, headers and body of every fetchable URL and image file; rows that were not fetchable are `skipped`.
 
@@ -45,4 +54,7 @@ def fetch(
             metadata.update(fetch_stats(data))
             return Day(data, metadata)
 
-        return materialize_days(context, warehouse, "fetch", one_day, needs=["ingest"])
+        def checks(data: pl.DataFrame) -> list[CheckOutcome]:
+            return stage_checks("fetch", data, max_failure_rate=quality.max_failure_rate)
+
+        return materialize_days(context, warehouse, "fetch", one_day, needs=["ingest"], checks=checks)

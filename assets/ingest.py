@@ -4,10 +4,12 @@ from datetime import date
 
 import dagster as dg
 
+from assets.checks import check_specs
 from assets.metadata import counts, partition_metadata
 from assets.partitions import daily_partitions
 from assets.ranges import BACKFILL_POLICY, Day, materialize_days
 from content_pipeline.ingest.combine import ingest_frame
+from content_pipeline.quality.checks import stage_checks
 from resources.inbox import InboxResource
 from resources.sheets import SheetsResource
 from resources.warehouse import WarehouseResource
@@ -18,6 +20,7 @@ from resources.warehouse import WarehouseResource
     backfill_policy=BACKFILL_POLICY,
     group_name="content",
     kinds={"csv", "parquet", "googlesheets"},
+    check_specs=check_specs("ingest"),
 )
 def ingest(
     context: dg.AssetExecutionContext, inbox: InboxResource, sheets: SheetsResource, warehouse: WarehouseResource
@@ -38,4 +41,4 @@ def ingest(
             metadata["sheet_rows_stamped"] = dg.MetadataValue.int(sheet.stamped)
         return Day(data, metadata)
 
-    return materialize_days(context, warehouse, "ingest", one_day)
+    return materialize_days(context, warehouse, "ingest", one_day, checks=lambda data: stage_checks("ingest", data))

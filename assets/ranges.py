@@ -19,6 +19,8 @@ from typing import Any, NamedTuple
 import dagster as dg
 import polars as pl
 
+from assets.checks import check_results
+from content_pipeline.quality.checks import CheckOutcome
 from content_pipeline.warehouse.content_hash import combined_version, stage_content_version
 from resources.warehouse import WarehouseResource
 
@@ -49,26 +51,33 @@ def materialize_days(
     asset: str,
     one_day: Callable[[str], Day],
     needs: Sequence[str] = (),
+    checks: Callable[[pl.DataFrame], list[CheckOutcome]] | None = None,
 ) -> dg.MaterializeResult:
     """Run `one_day` for every day of the run in order and record one materialization per day.
 
     `needs` names the upstream stages whose partitions must all exist before the first day starts. `one_day` writes
-    its partition with `refresh=False`: the catalog is refreshed once, after the last day.
+    its partition with `refresh=False`: the catalog is refreshed once, after the last day. `checks` gives the
+    data-quality outcomes of a day's frame; a failed blocking one stops the stages below in this run.
     """
     days = list(context.partition_keys)
     for upstream in needs:
         warehouse.require(upstream, days)
     versions: dict[str, str] = {}
+    outcomes: dict[str, list[CheckOutcome]] = {}
     for number, day in enumerate(days, start=1):
         written = one_day(day)
         versions[day] = stage_content_version(asset, written.data)
         metadata = {**written.metadata, CONTENT_VERSION_KEY: versions[day]}
         rows = len(written.data)
+        if checks is not None:
+            outcomes[day] = checks(written.data)
         del written  # the day's frame is released before the next day is read
         context.add_asset_metadata(metadata, partition_key=day)
         if len(days) > 1:
             context.log.info(f"{asset} {day}: {rows} rows ({number}/{len(days)} days)")
     warehouse.refresh_catalog_or_warn()
     return dg.MaterializeResult(
-        metadata={DAYS_IN_RUN_KEY: len(days)}, data_version=dg.DataVersion(combined_version(versions))
+        metadata={DAYS_IN_RUN_KEY: len(days)},
+        data_version=dg.DataVersion(combined_version(versions)),
+        check_results=check_results(asset, outcomes) if checks is not None else None,
     )

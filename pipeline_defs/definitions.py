@@ -20,6 +20,7 @@ from resources.classifier import ClassifierResource
 from resources.exporter import ExportResource
 from resources.fetcher import FetcherResource
 from resources.inbox import InboxResource
+from resources.quality import QualityResource
 from resources.sheets import SheetsResource
 from resources.warehouse import WarehouseResource
 
@@ -60,6 +61,9 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             images_mode="move" if settings.images_mode == "move" else "copy",
         ),
         "sheets": sheets_resource(settings),
+        "quality": QualityResource(
+            **({"max_failure_rate": settings.max_failure_rate} if settings.max_failure_rate is not None else {})
+        ),
     }
 
 

@@ -58,6 +58,7 @@ class Settings:
     sheets_max_attempts: int | None = None
     sheets_timeout_s: float | None = None
     sheets_endpoint: str | None = None
+    max_failure_rate: float | None = None  # share of attempted rows a stage may fail before its check stops the run
     timezone: str = "UTC"  # the daily close schedule's time zone (an IANA name)
     alert_webhook: bool = False  # the URL itself is read from the environment when an alert is sent, never stored
     dagster_url: str | None = None  # the UI's address, for links in alerts (e.g. http://127.0.0.1:3000)
@@ -85,6 +86,12 @@ class Settings:
                 return kind(value)
             except ValueError:
                 raise ValueError(f"{name}={value!r} is not a {kind.__name__}") from None
+
+        def fraction(name: str) -> float | None:
+            value = number(name, float)
+            if value is not None and not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name}={value!r} is not between 0 and 1 (the share of attempted rows, 0.5 = half)")
+            return value
 
         def choice(name: str, allowed: tuple[str, ...]) -> str:
             value = env.get(name, "").strip().lower() or allowed[0]
@@ -151,6 +158,7 @@ class Settings:
             sheets_max_attempts=number("CONTENT_PIPELINE_SHEETS_MAX_ATTEMPTS", int),
             sheets_timeout_s=number("CONTENT_PIPELINE_SHEETS_TIMEOUT_S", float),
             sheets_endpoint=env.get("CONTENT_PIPELINE_SHEETS_ENDPOINT", "").strip() or None,
+            max_failure_rate=fraction("CONTENT_PIPELINE_MAX_FAILURE_RATE"),
             timezone=zone("CONTENT_PIPELINE_TIMEZONE", "UTC"),
             alert_webhook=web_url("CONTENT_PIPELINE_ALERT_WEBHOOK", secret=True) is not None,
             dagster_url=(web_url("CONTENT_PIPELINE_DAGSTER_URL", secret=False) or "").rstrip("/") or None,
