@@ -13,10 +13,11 @@ import pytest
 
 from assets.partitions import daily_partitions
 from content_pipeline.categorize.taxonomy import DEFAULT_TAXONOMY_PATH
-from pipeline_defs.definitions import AUTOMATION_LABEL, build_definitions, build_resources
+from pipeline_defs.definitions import AUTOMATION_LABEL, build_definitions
 from pipeline_defs.runner import run_partition
 from pipeline_defs.settings import Settings
 from tests.core.test_alert_webhook import RecordingWebhook, recording_webhook
+from tests.pipeline.sensor_ticks import sensor_tick
 
 DAY = (datetime.now(UTC) - timedelta(days=5)).date()  # a day that has a partition whenever the tests run
 
@@ -69,15 +70,7 @@ def test_schedules_and_sensors_start_as_documented(tmp_path: Path) -> None:
 def inbox_tick(
     defs: dg.Definitions, settings: Settings, instance: dg.DagsterInstance, cursor: str | None
 ) -> tuple[list[dg.RunRequest], str]:
-    sensor = defs.resolve_sensor_def("inbox_files_sensor")
-    context = dg.build_sensor_context(
-        instance=instance,
-        cursor=cursor,
-        resources={"inbox": build_resources(settings)["inbox"]},
-        repository_def=defs.get_repository_def(),
-    )
-    result = sensor.evaluate_tick(context)
-    return list(result.run_requests or []), str(result.cursor)
+    return sensor_tick(settings, instance, "inbox_files_sensor", "inbox", cursor)
 
 
 def drop(inbox: Path, name: str, text: str) -> None:

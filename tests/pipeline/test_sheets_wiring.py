@@ -10,10 +10,10 @@ import pytest
 
 from content_pipeline.sample_site.server import sample_urls
 from content_pipeline.warehouse.partition_store import PartitionStore
-from pipeline_defs.definitions import build_definitions, build_resources
 from pipeline_defs.runner import run_partition
 from pipeline_defs.settings import Settings
 from tests.fakes.sheets_server import FakeSheetsServer, service_account_info
+from tests.pipeline.sensor_ticks import sensor_tick
 
 SPREADSHEET = "team-links"
 
@@ -38,16 +38,7 @@ def sheet_settings(
 
 
 def tick(settings: Settings, instance: dg.DagsterInstance, cursor: str | None) -> tuple[list[dg.RunRequest], str]:
-    defs = build_definitions(settings)
-    sensor = defs.resolve_sensor_def("sheet_rows_sensor")
-    context = dg.build_sensor_context(
-        instance=instance,
-        cursor=cursor,
-        resources={"sheets": build_resources(settings)["sheets"]},
-        repository_def=defs.get_repository_def(),
-    )
-    result = sensor.evaluate_tick(context)
-    return list(result.run_requests or []), str(result.cursor)
+    return sensor_tick(settings, instance, "sheet_rows_sensor", "sheets", cursor)
 
 
 def test_new_rows_start_one_run_whose_results_are_written_back_and_a_rerun_updates_them(
