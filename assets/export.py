@@ -10,7 +10,7 @@ from assets.metadata import cost_metadata, counts, partition_metadata, report_me
 from assets.partitions import daily_partitions
 from assets.ranges import BACKFILL_POLICY, Day, materialize_days
 from content_pipeline.export.image_items import filing_ids, image_items, with_filing
-from content_pipeline.export.records import STAGES, build_records
+from content_pipeline.export.records import READ_COLUMNS, STAGES, build_records
 from content_pipeline.export.report import write_report
 from content_pipeline.quality.checks import stage_checks
 from resources.exporter import ExportResource
@@ -32,7 +32,7 @@ def export(
     """One row per record with every stage's outcome; files under the output folder; rows in the results sheet."""
 
     def one_day(day: str) -> Day:
-        records = build_records(*(warehouse.read(stage, day) for stage in STAGES))
+        records = build_records(*(warehouse.read(stage, day, READ_COLUMNS.get(stage)) for stage in STAGES))
         bodies: dict[str, bytes | None] = {}
         if wanted := filing_ids(records):
             bodies = dict(warehouse.read("fetch", day, ["record_id", "body"], record_ids=wanted).iter_rows())

@@ -20,6 +20,8 @@ INGEST_COLUMNS = [
     "duplicate_of",
 ]
 FETCH_COLUMNS = ["final_url", "http_status", "content_type", "bytes"]
+# what the export reads of each stage's partition (None: all of it); never the fetched bodies
+READ_COLUMNS: dict[str, list[str] | None] = {"fetch": ["record_id", "status", "reason", *FETCH_COLUMNS]}
 CLASSIFY_COLUMNS = [
     "kind", "processor", "title", "author", "published", "site_name", "language", "description",
     "word_count", "thumbnail", "text", "details",
