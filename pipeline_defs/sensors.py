@@ -9,8 +9,8 @@ import dagster as dg
 from assets.partitions import daily_partitions
 from content_pipeline.alerts.webhook import FailedRun, alert_payload, post_alert, secret_values
 from content_pipeline.ingest.inbox_snapshot import plan_inbox_runs
+from content_pipeline.run_plan import plan_runs
 from content_pipeline.sheets.errors import SheetsError
-from content_pipeline.sheets.run_plan import plan_runs
 from pipeline_defs.jobs import pipeline_job
 from resources.inbox import InboxResource
 from resources.sheets import SheetsResource

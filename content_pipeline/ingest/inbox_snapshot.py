@@ -15,7 +15,7 @@ from pathlib import Path
 
 from content_pipeline.ingest.csv_inbox import InboxFileError, decode_csv, list_inbox_files, parse_csv
 from content_pipeline.ingest.partition_rule import DATE_COLUMNS, date_from_name, drop_day, parse_day
-from content_pipeline.sheets.run_plan import MAX_RUNS_PER_TICK, PlannedRun, plan_runs
+from content_pipeline.run_plan import MAX_RUNS_PER_TICK, PlannedRun, plan_runs
 
 DIGEST_CHARS = 16
 HASH_CHUNK_BYTES = 1 << 20

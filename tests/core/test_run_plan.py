@@ -1,6 +1,6 @@
 """Which days a sheet sensor runs: new or changed rows only, each set of rows once, newest first."""
 
-from content_pipeline.sheets.run_plan import load_cursor, plan_runs
+from content_pipeline.run_plan import load_cursor, plan_runs
 
 
 def test_a_first_tick_runs_every_day_with_rows_and_the_next_tick_runs_nothing() -> None:

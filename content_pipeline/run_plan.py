@@ -1,4 +1,4 @@
-"""Which partitions a sheet sensor should run: the days whose rows changed since the cursor it last saved."""
+"""Which partitions a sensor should run: the days whose rows changed since the cursor it last saved (sheet, inbox)."""
 
 import json
 from dataclasses import dataclass
