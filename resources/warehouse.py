@@ -4,10 +4,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import polars as pl
-from dagster_duckdb import DuckDBResource
 
+from content_pipeline.warehouse.catalog import CatalogBusyError, open_catalog
 from content_pipeline.warehouse.partition_store import PartitionStore
 
 
@@ -52,10 +51,8 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def refresh_catalog(self) -> str:
         """Recreate the catalog's views; returns a problem ('' when none) instead of failing a run."""
-        Path(self.catalog_path).parent.mkdir(parents=True, exist_ok=True)
-        catalog = DuckDBResource(database=self.catalog_path)
         try:
-            self.store.refresh_catalog(catalog.get_connection)
-        except duckdb.IOException as exc:  # another process holds the catalog file; its views are globs anyway
-            return f"catalog {self.catalog_path} not refreshed ({exc}); views that exist still see every partition"
+            self.store.refresh_catalog(lambda: open_catalog(Path(self.catalog_path)))
+        except CatalogBusyError as exc:  # another process holds the catalog file; its views are globs anyway
+            return str(exc)
         return ""

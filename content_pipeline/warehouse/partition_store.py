@@ -65,7 +65,7 @@ class PartitionStore:
         if not target.is_file():
             raise MissingPartitionError(f"no '{asset}' partition for {key}: materialize {asset} for {key} first")
         select = ", ".join(quote_identifier(c) for c in columns) if columns else "*"
-        query = f"SELECT {select} FROM read_parquet('{sql_path(target)}', hive_partitioning = false)"
+        query = f"SELECT {select} FROM read_parquet('{sql_path(glob_literal(target))}', hive_partitioning = false)"
         with duckdb.connect() as con:
             if record_ids is None:
                 return con.sql(query).pl()
@@ -109,7 +109,7 @@ class PartitionStore:
         assets = self.assets_with_data()
         with connect() as con:
             for asset in assets:
-                pattern = sql_path(self.root.resolve() / asset / "*" / PARTITION_FILE)
+                pattern = sql_path(f"{glob_literal(self.root.resolve() / asset)}/*/{PARTITION_FILE}")
                 con.execute(
                     f"CREATE OR REPLACE VIEW {quote_identifier(asset)} AS SELECT * FROM "
                     f"read_parquet('{pattern}', hive_partitioning = true, union_by_name = true)"
@@ -117,9 +117,14 @@ class PartitionStore:
         return assets
 
 
-def sql_path(path: Path) -> str:
+def sql_path(path: Path | str) -> str:
     """A path as a single-quoted SQL string body."""
     return str(path).replace("'", "''")
+
+
+def glob_literal(path: Path) -> str:
+    """A path DuckDB's file globbing matches literally: `[`, `*` and `?` in folder names (`x [1]`) are escaped."""
+    return "".join(f"[{char}]" if char in "[*?" else char for char in str(path))
 
 
 def quote_identifier(name: str) -> str:

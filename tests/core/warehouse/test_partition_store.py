@@ -99,3 +99,15 @@ def test_a_range_is_read_day_by_day_in_order(tmp_path: Path) -> None:
     )
     rest = [(day, len(data), data["added_on"].unique().to_list()) for day, data in read]
     assert rest == [(days[1], 2, [date(2026, 11, 23)]), (days[2], 3, [date(2026, 11, 24)])]
+
+
+@pytest.mark.parametrize("folder", ["home [1]", "star*mark", "x[ab]y"])
+def test_a_warehouse_under_a_folder_with_glob_characters_is_read_and_cataloged(tmp_path: Path, folder: str) -> None:
+    (tmp_path / "home 1").mkdir()  # what `[1]` would match as a pattern: must not be read instead
+    store = PartitionStore(tmp_path / folder / "warehouse")
+    store.write("ingest", "2026-11-24", rows("a", "b"))
+    assert store.read("ingest", "2026-11-24")["record_id"].to_list() == ["a", "b"]
+    catalog = str(tmp_path / folder / "catalog.duckdb")
+    assert store.refresh_catalog(lambda: duckdb.connect(catalog)) == ["ingest"]
+    with duckdb.connect(catalog, read_only=True) as con:
+        assert con.sql("select count(*) from ingest").fetchall() == [(2,)]
