@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 import httpx
 
+from content_pipeline.redaction import MIN_SECRET_CHARS, Redactor
+
 WEBHOOK_TIMEOUT_S = 10.0
 MAX_ERROR_CHARS = 2000
-MIN_SECRET_CHARS = 8  # shorter values (flags like "1") are not worth redacting and would mangle the text
-REDACTED = "[redacted]"
 # The variables whose values must never leave the machine in an alert.
 SECRET_ENV_VARS = ("GEMINI_API_KEY", "CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON", "CONTENT_PIPELINE_ALERT_WEBHOOK")
 
@@ -54,9 +54,7 @@ def secret_values(env: Mapping[str, str], names: Iterable[str] = SECRET_ENV_VARS
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, REDACTED)
-    return text
+    return Redactor(secrets)(text)
 
 
 def alert_payload(run: FailedRun, secrets: Iterable[str] = (), dagster_url: str | None = None) -> dict[str, object]:

@@ -22,6 +22,7 @@ from content_pipeline.categorize.gemini_provider import (
 from content_pipeline.categorize.models import Categorization, Document
 from content_pipeline.categorize.provider import DEFAULT_GEMINI_MODEL, NO_TEXT_REASON, CategorizeSystemError, has_text
 from content_pipeline.categorize.taxonomy import Taxonomy
+from content_pipeline.redaction import Redactor
 from content_pipeline.status import CategorizeStatus
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ class GeminiBatchProvider:
         self.max_wait_s = max(0.0, max_wait_s)
         self.display_name = display_name
         self._sleep = sleep
-        self._secret = api_key  # only to redact it from messages; never logged or put on a row
+        self._redact = Redactor([api_key])  # the key never reaches a row, a log line or the AI cache
         self._schema = answer_schema(taxonomy)
         self._config = types.GenerateContentConfig(
             system_instruction=system_prompt(taxonomy),
@@ -106,7 +107,7 @@ class GeminiBatchProvider:
             answers = self._run_job([docs[i] for i in asked])
             for i, answer in zip(asked, answers, strict=True):
                 results[i] = answer
-        return [r for r in results if r is not None]
+        return [r.scrubbed(self._redact) for r in results if r is not None]
 
     def _run_job(self, docs: Sequence[Document]) -> list[Categorization]:
         """Submit, poll and collect one job; a job-level failure becomes an error on every record."""
@@ -193,8 +194,8 @@ class GeminiBatchProvider:
                 reason = f"Gemini batch job {name} ({state}) returned no response for this record"
                 out.append(Categorization(doc.record_id, status=CategorizeStatus.ERROR.value, reason=reason))
             else:
-                result = interpret(doc.record_id, item, self._schema)
-                result.reason = self._redact(result.reason)[:500]
+                result = interpret(doc.record_id, item, self._schema).scrubbed(self._redact)
+                result.reason = result.reason[:500]
                 out.append(result)
         return out
 
@@ -215,11 +216,9 @@ class GeminiBatchProvider:
         return self._redact(f"HTTP {exc.code} {exc.status or ''}: {exc.message or ''}".strip())[:300]
 
     def _all_failed(self, docs: Sequence[Document], reason: str) -> list[Categorization]:
+        reason = self._redact(reason)
         log.warning("%s (%d records marked error)", reason, len(docs))
         return [Categorization(d.record_id, status=CategorizeStatus.ERROR.value, reason=reason) for d in docs]
-
-    def _redact(self, text: str) -> str:
-        return text.replace(self._secret, "[redacted]") if self._secret else text
 
 
 def _state(job: types.BatchJob) -> str:

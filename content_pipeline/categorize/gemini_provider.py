@@ -28,6 +28,7 @@ from content_pipeline.categorize.pricing import PriceTable, load_prices
 from content_pipeline.categorize.provider import DEFAULT_GEMINI_MODEL, NO_TEXT_REASON, CategorizeSystemError, has_text
 from content_pipeline.categorize.taxonomy import Taxonomy
 from content_pipeline.rate_limit import RateLimiter
+from content_pipeline.redaction import Redactor
 from content_pipeline.status import CategorizeStatus
 
 log = logging.getLogger(__name__)
@@ -193,7 +194,7 @@ class GeminiProvider:
         self._halted: tuple[CategorizeStatus, str] | None = None  # sticky for this provider (one run)
         self.retry_after_s: float | None = None  # set when a quota asked to wait longer than a request may: retry then
         self._halt_lock = threading.Lock()
-        self._secret = api_key
+        self._redact = Redactor([api_key])  # the key never reaches a row, a log line or the AI cache
         self._schema = answer_schema(taxonomy)
         self._system = system_prompt(taxonomy)
         self._config = types.GenerateContentConfig(
@@ -231,12 +232,12 @@ class GeminiProvider:
 
     def _categorize_one(self, doc: Document, stop: threading.Event) -> Categorization:
         try:
-            return self._attempts(doc, stop)
+            return self._attempts(doc, stop).scrubbed(self._redact)
         except CategorizeSystemError:
             raise
         except Exception as exc:  # one unexpected failure is a value on its row
-            log.warning("categorizing %s failed", doc.record_id, exc_info=True)
-            reason = self._redact(f"unexpected error: {type(exc).__name__}: {exc}")[:300]
+            reason = self._redact.cut(f"unexpected error: {type(exc).__name__}: {exc}", 300)
+            log.warning("categorizing %s failed: %s", doc.record_id, reason)
             return self._result(doc, status=CategorizeStatus.ERROR.value, reason=reason)
 
     def _attempts(self, doc: Document, stop: threading.Event) -> Categorization:
@@ -289,7 +290,7 @@ class GeminiProvider:
             used_tokens, used_usd = 0, 0.0  # a rejected request is not billed
             return self._api_error(doc, exc)
         except _TRANSPORT_ERRORS as exc:
-            return _Attempt(retry_reason=f"network error: {type(exc).__name__}: {exc}")
+            return _Attempt(retry_reason=self._redact.cut(f"network error: {type(exc).__name__}: {exc}", 300))
         else:
             usage = response.usage_metadata
             prompt = (usage.prompt_token_count or 0) if usage is not None else 0
@@ -358,7 +359,7 @@ class GeminiProvider:
                 where = ".".join(str(p) for p in first["loc"])
                 return _Attempt(
                     retry_reason=f"answer does not match the schema: {where}: {first['msg']} "
-                    f"(got {str(first.get('input'))[:80]!r})"
+                    f"(got {self._redact.cut(str(first.get('input')), 80)!r})"
                 )
         return _Attempt(self._from_answer(doc, parsed))
 
@@ -367,7 +368,7 @@ class GeminiProvider:
 
     def _api_error(self, doc: Document, exc: errors.APIError) -> _Attempt:
         code, status = exc.code, exc.status or ""
-        message = self._redact(str(exc.message or status))[:200]
+        message = self._redact.cut(str(exc.message or status), 200)
         if code in (401, 403) or (code == 400 and _is_bad_key(exc)):
             raise GeminiAuthError(
                 f"Gemini rejected the API key (HTTP {code} {status}): check GEMINI_API_KEY (a valid key, for a "
@@ -405,8 +406,6 @@ class GeminiProvider:
         delay = min(self.max_backoff_s, self.backoff_base_s * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
         return max(delay, server_delay or 0.0)
 
-    def _redact(self, text: str) -> str:
-        return text.replace(self._secret, "[redacted]") if self._secret else text
 
 
 def _name(value: object) -> str:

@@ -1,6 +1,7 @@
 """What the categorize stage sends to a provider and what a provider answers."""
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -39,3 +40,14 @@ class Categorization:
     tokens_out: int = 0
     cost_usd: float | None = None  # estimated from the model's price table; None when the model has no price
     cache: str | None = None  # "hit" when the answer came from the AI cache, "miss" when it was asked for now
+
+    def scrubbed(self, redact: Callable[[str], str]) -> "Categorization":
+        """The same answer with `redact` applied to every text a provider or the page could have filled."""
+        return replace(
+            self,
+            reason=redact(self.reason),
+            category=redact(self.category) if self.category is not None else None,
+            tags=[redact(tag) for tag in self.tags],
+            summary=redact(self.summary) if self.summary is not None else None,
+            entities=[replace(e, name=redact(e.name)) for e in self.entities] if self.entities is not None else None,
+        )

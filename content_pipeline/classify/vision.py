@@ -30,6 +30,7 @@ from content_pipeline.classify.models import Extraction, Kind
 from content_pipeline.classify.vision_answer import VISION_PROMPT_VERSION, VisionAnswer
 from content_pipeline.classify.vision_cache import VisionCache, vision_key
 from content_pipeline.rate_limit import RateLimiter
+from content_pipeline.redaction import Redactor
 from content_pipeline.status import ClassifyStatus
 
 MAX_SIDE = 768  # images are scaled down to this before sending: enough to tell a chart from a photo, fewer tokens
@@ -83,7 +84,7 @@ class GeminiVision:
         self.model = model
         self.method = f"gemini:{model}"
         self.max_concurrency = max(1, max_concurrency)
-        self._secret = api_key
+        self.redact = Redactor([api_key])  # the key never reaches a row, a log line or the vision cache
         retry = types.HttpRetryOptions(attempts=max(1, max_attempts), http_status_codes=[408, 429, 500, 502, 503, 504])
         self._client = genai.Client(
             api_key=api_key,
@@ -114,7 +115,8 @@ class GeminiVision:
             if key not in known:
                 first.setdefault(key, image)
         with ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="gemini-vision") as pool:
-            fresh = dict(zip(first, pool.map(self.describe_one, first.values()), strict=True))
+            answers_of_first = pool.map(lambda image: scrubbed(self.describe_one(image), self.redact), first.values())
+            fresh = dict(zip(first, answers_of_first, strict=True))
         if self.cache is not None:
             self.cache.store(self.model, [(key, answer) for key, answer in fresh.items() if answer.category])
         answers: list[VisionAnswer] = []
@@ -145,7 +147,7 @@ class GeminiVision:
         except errors.APIError as exc:
             return self.api_error(exc)
         except Exception as exc:  # transport failures after the SDK's own retries: this image only
-            return VisionAnswer(error=self.redact(f"Gemini request failed: {type(exc).__name__}: {exc}")[:300])
+            return VisionAnswer(error=self.redact.cut(f"Gemini request failed: {type(exc).__name__}: {exc}", 300))
         usage = response.usage_metadata
         tokens_in = (usage.prompt_token_count or 0) if usage else 0
         tokens_out = ((usage.candidates_token_count or 0) + (usage.thoughts_token_count or 0)) if usage else 0
@@ -153,7 +155,7 @@ class GeminiVision:
         return replace(parse_answer(response), tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=cost)
 
     def api_error(self, exc: errors.APIError) -> VisionAnswer:
-        code, message = exc.code, self.redact(str(exc.message or exc.status or ""))[:200]
+        code, message = exc.code, self.redact.cut(str(exc.message or exc.status or ""), 200)
         if code == 429 and (quota := daily_quota_id(exc.details)):
             self._halted = (
                 f"not sent to Gemini Vision: the daily quota for model {self.model} is used up (quota {quota}); "
@@ -172,8 +174,22 @@ class GeminiVision:
             ) from None
         return VisionAnswer(error=f"Gemini HTTP {code}: {message}")
 
-    def redact(self, text: str) -> str:
-        return text.replace(self._secret, "[redacted]")
+
+
+def scrubbed(answer: VisionAnswer, redact: Redactor) -> VisionAnswer:
+    """The answer with `redact` applied to every text Gemini or the picture could have filled."""
+
+    def clean(text: str | None) -> str | None:
+        return redact(text) if text is not None else None
+
+    filename = clean(answer.filename)
+    return replace(
+        answer,
+        description=clean(answer.description),
+        filename=safe_filename(filename) if filename else None,  # "[redacted]" itself is no file name
+        tags=tuple(redact(tag) for tag in answer.tags),
+        error=clean(answer.error),
+    )
 
 
 def unpaid_copy(answer: VisionAnswer) -> VisionAnswer:

@@ -7,14 +7,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from content_pipeline.alerts.webhook import (
-    MAX_ERROR_CHARS,
-    REDACTED,
-    FailedRun,
-    alert_payload,
-    post_alert,
-    secret_values,
-)
+from content_pipeline.alerts.webhook import MAX_ERROR_CHARS, FailedRun, alert_payload, post_alert, secret_values
+from content_pipeline.redaction import REDACTED
 
 
 @dataclass

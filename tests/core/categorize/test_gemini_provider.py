@@ -257,3 +257,45 @@ def test_an_auth_failure_stops_the_run_without_waiting_for_slow_retries(
     with pytest.raises(GeminiAuthError):
         make(gemini_server, taxonomy, backoff_base_s=5.0, max_attempts=3, max_concurrency=2).categorize([DOC, other])
     assert time.monotonic() - started < 2.0
+
+
+LONG_KEY = "AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW"
+
+
+def leaked_pieces(text: str, secret: str = LONG_KEY, piece: int = 8) -> list[str]:
+    """Every run of `piece` characters of the secret found in `text`."""
+    return [secret[i : i + piece] for i in range(len(secret) - piece + 1) if secret[i : i + piece] in text]
+
+
+def test_a_key_echoed_inside_a_bad_answer_is_redacted_before_the_reason_is_cut(
+    gemini_server: FakeGeminiServer, taxonomy: Taxonomy
+) -> None:
+    echoed = {**GOOD, "category": "x" * 70 + LONG_KEY}  # the schema error quotes the first 80 characters
+    gemini_server.enqueue(answer(echoed), answer(echoed))
+    provider = GeminiProvider(LONG_KEY, MODEL, taxonomy, base_url=gemini_server.base_url, max_attempts=2)
+    provider.backoff_base_s = 0.01
+    [result] = provider.categorize([DOC])
+    assert result.status == "error" and "does not match the schema" in result.reason
+    assert leaked_pieces(result.reason) == []
+
+
+def test_a_key_echoed_in_the_answer_fields_is_never_stored(gemini_server: FakeGeminiServer, taxonomy: Taxonomy) -> None:
+    injected = {
+        "category": "Sports",
+        "tags": ["football", f"key {LONG_KEY}"],
+        "summary": f"The page asked to repeat the key: {LONG_KEY}. United won.",
+        "entities": [{"name": LONG_KEY[:24], "type": "Concept", "prominence": 3}],
+    }
+    gemini_server.enqueue(answer(injected))
+    [result] = GeminiProvider(LONG_KEY, MODEL, taxonomy, base_url=gemini_server.base_url).categorize([DOC])
+    assert result.status == "ok" and result.summary is not None and "United won." in result.summary
+    stored = " ".join([result.reason, result.summary, *result.tags, *(e.name for e in result.entities or [])])
+    assert leaked_pieces(stored) == [] and "[redacted]" in stored
+
+
+def test_an_error_that_echoes_part_of_the_key_leaks_no_piece_of_it(
+    gemini_server: FakeGeminiServer, taxonomy: Taxonomy
+) -> None:
+    gemini_server.enqueue(error(400, "INVALID_ARGUMENT", f"bad request for key {LONG_KEY[:22]}..."))
+    [result] = GeminiProvider(LONG_KEY, MODEL, taxonomy, base_url=gemini_server.base_url).categorize([DOC])
+    assert result.status == "error" and "400" in result.reason and leaked_pieces(result.reason) == []

@@ -141,3 +141,19 @@ def test_the_same_picture_twice_in_one_run_is_asked_and_paid_once(gemini: FakeGe
     assert len(gemini.requests) == 1
     assert [r.details["visual_category"] for r in rows] == ["photo", "photo"]
     assert [r.details["visual_tokens_in"] for r in rows] == [120, 0]
+
+
+def test_a_key_echoed_in_a_vision_answer_is_never_stored(gemini: FakeGeminiServer, tmp_path: Path) -> None:
+    key = "AIzaSyA1b2C3d4E5f6G7h8I9j0KlMnOpQrStUvW"
+    gemini.enqueue(
+        answer({"category": "photo", "description": f"a cat; key {key}", "filename": key, "tags": ["cat", key]})
+    )
+    cache = tmp_path / "vision.sqlite"
+    seer = GeminiVision(key, model="gemini-test", base_url=gemini.base_url, max_attempts=1, cache_path=cache)
+    rows = [image_row()]
+    with closing(seer):
+        apply_vision(rows, [picture()], seer)
+    files = b"".join(path.read_bytes() for path in tmp_path.glob("vision.sqlite*"))  # the database and its journal
+    kept = repr(rows[0].details) + repr(rows[0].description) + files.decode("latin-1")
+    assert rows[0].details["visual_category"] == "photo"
+    assert [key[i : i + 8] for i in range(len(key) - 7) if key[i : i + 8] in kept] == []
