@@ -407,7 +407,6 @@ class GeminiProvider:
         return max(delay, server_delay or 0.0)
 
 
-
 def _name(value: object) -> str:
     return str(getattr(value, "name", value))
 

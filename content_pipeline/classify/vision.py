@@ -175,7 +175,6 @@ class GeminiVision:
         return VisionAnswer(error=f"Gemini HTTP {code}: {message}")
 
 
-
 def scrubbed(answer: VisionAnswer, redact: Redactor) -> VisionAnswer:
     """The answer with `redact` applied to every text Gemini or the picture could have filled."""
 

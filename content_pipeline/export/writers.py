@@ -8,9 +8,9 @@ from pathlib import Path
 import polars as pl
 
 from content_pipeline.export.records import expand_extra
+from content_pipeline.formula_guard import neutralize_text_columns
 
 CSV_LEFT_OUT = ("text", "details")  # long or machine-oriented: in the parquet file, not the CSV
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
@@ -25,17 +25,10 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
     return target
 
 
-def neutralize_formulas(data: pl.DataFrame) -> pl.DataFrame:
-    """Prefix text cells that a spreadsheet would run as a formula with a quote (values from the web are data)."""
-    pattern = "^[" + "".join(FORMULA_PREFIXES).replace("-", "\\-") + "]"
-    text = pl.col(pl.String)
-    return data.with_columns(pl.when(text.str.contains(pattern)).then("'" + text).otherwise(text).name.keep())
-
-
 def for_csv(records: pl.DataFrame) -> pl.DataFrame:
     flat = expand_extra(records).drop(*CSV_LEFT_OUT, strict=False)
     flat = flat.with_columns(pl.col(pl.List(pl.String)).list.join("; "))
-    return neutralize_formulas(flat)
+    return neutralize_text_columns(flat)  # values and the user's column names alike
 
 
 def write_exports(records: pl.DataFrame, output_dir: Path, day: str) -> dict[str, Path]:

@@ -4,9 +4,10 @@ import math
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from content_pipeline.formula_guard import QUOTE, looks_like_formula
+
 MAX_CELL_CHARS = 50_000  # Sheets refuses a whole request when one cell holds more
 TRUNCATION_MARKER = "… [truncated: {total} characters in all]"
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet would start to evaluate
 SERIAL_EPOCH = date(1899, 12, 30)  # day 0 of Sheets' serial dates
 
 
@@ -30,9 +31,9 @@ def safe_text(text: str) -> tuple[str, bool, bool]:
 
     Returns the text, whether it was neutralized, and whether it was truncated.
     """
-    neutralized = text.startswith(FORMULA_PREFIXES)
+    neutralized = looks_like_formula(text)
     if neutralized:
-        text = "'" + text
+        text = QUOTE + text
     truncated = len(text) > MAX_CELL_CHARS
     if truncated:
         marker = TRUNCATION_MARKER.format(total=len(text))

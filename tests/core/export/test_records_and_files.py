@@ -101,3 +101,17 @@ def test_partitions_written_before_a_column_existed_still_export() -> None:
     assert records["path"].to_list() == [None] * 3
     assert records["cost_usd"].dtype == pl.Float64() and records["cost_usd"].to_list() == [None] * 3
     assert records["ai_cache"].to_list() == [None] * 3
+
+
+def test_column_names_and_values_that_a_spreadsheet_would_run_are_written_as_text(tmp_path: Path) -> None:
+    hostile = {'=HYPERLINK("http://x/","h")': "a", "+cmd": " =1+1", "@x": "＝SUM(A1)", "\uff0bwide": "-2", "ok": "fine"}
+    ingest, fetch, classify, categorize = stages()
+    ingest = ingest.with_columns(pl.lit(json.dumps(hostile)).alias("extra"))
+    paths = write_exports(build_records(ingest, fetch, classify, categorize), tmp_path, "2026-11-24")
+    with paths["csv"].open(encoding="utf-8") as handle:
+        header = next(csv.reader(handle))
+        row = next(csv.DictReader(handle, fieldnames=header))
+    user_columns = header[header.index("ok") - 4 : header.index("ok") + 1]
+    assert user_columns == ['\'=HYPERLINK("http://x/","h")', "'+cmd", "'@x", "'\uff0bwide", "ok"]
+    assert (row["'+cmd"], row["'@x"], row["'\uff0bwide"], row["ok"]) == ("' =1+1", "'＝SUM(A1)", "'-2", "fine")
+    assert pl.read_parquet(paths["parquet"])["+cmd"][0] == " =1+1"  # the parquet file keeps every value exactly

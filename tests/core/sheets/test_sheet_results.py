@@ -106,3 +106,14 @@ def test_rows_repeating_a_record_id_are_counted_and_only_the_first_is_updated(
     report = upsert_results(workbook(), [record(1)], NOW)
     assert (report.updated, report.appended, report.duplicate_ids) == (1, 0, 1)
     assert [r["status"] for r in results(sheets_server)] == ["ok", "copy"]
+
+
+def test_formulas_behind_leading_spaces_or_in_full_width_forms_are_written_as_text(
+    sheets_server: FakeSheetsServer, workbook: Callable[..., Workbook]
+) -> None:
+    sheets_server.add_spreadsheet(SPREADSHEET, "Links", {"Links": [["url"]]})
+    hostile = {"title": '  =HYPERLINK("http://evil.example")', "summary": "＝1+1", "reason": "\u3000@SUM(A1)"}
+    report = upsert_results(workbook(), [record(1, **hostile)], NOW)
+    assert report.neutralized_cells == 3
+    [row] = results(sheets_server)
+    assert [row[name] for name in hostile] == ["'" + value for value in hostile.values()]
