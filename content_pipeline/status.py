@@ -11,6 +11,7 @@ class IngestStatus(StrEnum):
     INVALID_URL = "invalid_url"
     DUPLICATE = "duplicate"
     INVALID_DATE = "invalid_date"
+    MALFORMED_ROW = "malformed_row"  # a line that cannot be read as CSV cells (an unbalanced quote...)
     BAD_FILE = "bad_file"
 
 
@@ -33,7 +34,8 @@ class FetchStatus(StrEnum):
 class ClassifyStatus(StrEnum):
     OK = "ok"
     SKIPPED = "skipped"
-    NOTHING_USEFUL = "nothing_useful"
+    NOTHING_USEFUL = "nothing_useful"  # a page we can read that holds nothing worth keeping (empty, too short...)
+    UNSUPPORTED = "unsupported"  # content no processor extracts from (a PDF, an archive, a vector image...)
     ERROR = "error"
 
 
@@ -46,9 +48,16 @@ class CategorizeStatus(StrEnum):
     ERROR = "error"
 
 
+class ExportStatus(StrEnum):
+    """What export itself can add to a record that came through every stage (as `export:<status>`)."""
+
+    FILING_ERROR = "filing_error"  # an image that could not be filed; `filed_reason` says why
+
+
 KNOWN_STATUSES: dict[str, frozenset[str]] = {
     "ingest": frozenset(IngestStatus),
     "fetch": frozenset(FetchStatus),
     "classify": frozenset(ClassifyStatus),
     "categorize": frozenset(CategorizeStatus),
+    "export": frozenset(ExportStatus),
 }

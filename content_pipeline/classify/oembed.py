@@ -26,7 +26,8 @@ from content_pipeline.status import ClassifyStatus, FetchStatus, IngestStatus
 from content_pipeline.urls import check_url
 
 OEMBED_KINDS = frozenset({Kind.VIDEO, Kind.AUDIO, Kind.SOCIAL})
-LOOKED_UP_STATUSES = frozenset({ClassifyStatus.OK, ClassifyStatus.NOTHING_USEFUL})  # not errors: the page failed
+# not errors: the page failed, its oEmbed may still say what it is
+LOOKED_UP_STATUSES = frozenset({ClassifyStatus.OK, ClassifyStatus.NOTHING_USEFUL, ClassifyStatus.UNSUPPORTED})
 INVALID_JSON = "invalid_json"
 OEMBED_MAX_ATTEMPTS = 2
 OEMBED_TOTAL_TIMEOUT_S = 20.0

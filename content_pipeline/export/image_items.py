@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlsplit
 import polars as pl
 
 from content_pipeline.export.image_filing import SOURCE_KEPT, FilingResult, FilingStatus, ImageToFile
+from content_pipeline.status import ExportStatus
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}
 FILING_COLUMNS = {"filed_status": pl.String(), "filed_path": pl.String(), "filed_reason": pl.String()}
@@ -69,8 +70,14 @@ def as_state(result: FilingResult) -> tuple[str, str | None, str]:
 
 
 def with_filing(records: pl.DataFrame, results: Sequence[FilingResult]) -> pl.DataFrame:
-    """The records with where each image is filed (null for records that are not images)."""
+    """The records with where each image is filed (null for records that are not images); an image that came
+    through every stage but could not be filed is `export:filing_error`, with the filing's reason."""
     by_id = {r.record_id: as_state(r) for r in results}
     states = [by_id.get(record_id, (None, None, None)) for record_id in records["record_id"]]
     columns = {name: [state[i] for state in states] for i, name in enumerate(FILING_COLUMNS)}
-    return records.hstack(pl.DataFrame(columns, schema=FILING_COLUMNS))
+    filed = records.hstack(pl.DataFrame(columns, schema=FILING_COLUMNS))
+    not_filed = (pl.col("status") == "ok") & (pl.col("filed_status") == FilingStatus.ERROR.value)
+    return filed.with_columns(
+        status=pl.when(not_filed).then(pl.lit(f"export:{ExportStatus.FILING_ERROR}")).otherwise("status"),
+        reason=pl.when(not_filed).then("filed_reason").otherwise("reason"),
+    )

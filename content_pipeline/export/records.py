@@ -4,7 +4,9 @@ import json
 
 import polars as pl
 
+from content_pipeline.classify.models import Kind
 from content_pipeline.schemas import CATEGORIZE_SCHEMA, CLASSIFY_SCHEMA, FETCH_SCHEMA, INGEST_SCHEMA
+from content_pipeline.status import CategorizeStatus
 
 STAGES = ("ingest", "fetch", "classify", "categorize")
 
@@ -19,9 +21,14 @@ INGEST_COLUMNS = [
     "added_on",
     "duplicate_of",
 ]
-FETCH_COLUMNS = ["final_url", "http_status", "content_type", "bytes"]
+# both stages have a `cache` column; beside each other each says which cache it means
+FETCH_RENAMES = {"cache": "fetch_cache"}  # not_modified: a 304 reused the stored body; journal: kept from a crash
+CATEGORIZE_RENAMES = {"cache": "ai_cache"}  # hit or miss of the AI cache
+FETCH_COLUMNS = ["final_url", "http_status", "content_type", "bytes", "fetch_cache"]
 # what the export reads of each stage's partition (None: all of it); never the fetched bodies
-READ_COLUMNS: dict[str, list[str] | None] = {"fetch": ["record_id", "status", "reason", *FETCH_COLUMNS]}
+READ_COLUMNS: dict[str, list[str] | None] = {
+    "fetch": ["record_id", "status", "reason", "final_url", "http_status", "content_type", "bytes", "cache"]
+}
 CLASSIFY_COLUMNS = [
     "kind", "processor", "title", "author", "published", "site_name", "language", "description",
     "word_count", "thumbnail", "text", "details",
@@ -30,8 +37,6 @@ CATEGORIZE_COLUMNS = [
     "category", "confidence", "tags", "summary", "entities", "entities_note", "provider", "model",
     "tokens_in", "tokens_out", "cost_usd", "ai_cache",
 ]  # fmt: skip
-# categorize's `cache` (hit or miss of the AI cache) says which cache it means once beside fetch's columns
-CATEGORIZE_RENAMES = {"cache": "ai_cache"}
 SCHEMAS = {"ingest": INGEST_SCHEMA, "fetch": FETCH_SCHEMA, "classify": CLASSIFY_SCHEMA, "categorize": CATEGORIZE_SCHEMA}
 
 
@@ -55,7 +60,7 @@ def build_records(
 ) -> pl.DataFrame:
     """One row per ingested record with every stage's outcome, an overall `status` and its `reason`."""
     ingest = with_missing_columns(ingest, "ingest")
-    fetch = with_missing_columns(fetch, "fetch")
+    fetch = with_missing_columns(fetch, "fetch").rename(FETCH_RENAMES)
     classify = with_missing_columns(classify, "classify")
     categorize = with_missing_columns(categorize, "categorize").rename(CATEGORIZE_RENAMES)
     joined = (
@@ -65,24 +70,22 @@ def build_records(
         .join(stage_columns(categorize, "categorize", CATEGORIZE_COLUMNS), on="record_id", how="left")
     )
     first_problem = pl.coalesce(
-        [
-            pl.when(pl.col(f"{stage}_status").is_not_null() & (pl.col(f"{stage}_status") != "ok")).then(
-                pl.lit(f"{stage}:") + pl.col(f"{stage}_status")
-            )
-            for stage in STAGES
-        ]
+        [pl.when(stopped_at(stage)).then(pl.lit(f"{stage}:") + pl.col(f"{stage}_status")) for stage in STAGES]
     )
-    first_reason = pl.coalesce(
-        [
-            pl.when(pl.col(f"{stage}_status").is_not_null() & (pl.col(f"{stage}_status") != "ok")).then(
-                pl.col(f"{stage}_reason")
-            )
-            for stage in STAGES
-        ]
-    )
+    first_reason = pl.coalesce([pl.when(stopped_at(stage)).then(pl.col(f"{stage}_reason")) for stage in STAGES])
     return joined.with_columns(status=first_problem.fill_null("ok"), reason=first_reason.fill_null("")).select(
         "record_id", "status", "reason", pl.exclude("record_id", "status", "reason")
     )
+
+
+def stopped_at(stage: str) -> pl.Expr:
+    """Whether `stage` stopped the record. An image without text is not stopped by categorize: images are
+    categorized by their visual category (classify) and filed by it, so a filed image is a success."""
+    status = pl.col(f"{stage}_status")
+    stopped = status.is_not_null() & (status != "ok")
+    if stage == "categorize":
+        stopped &= ~((status == CategorizeStatus.NO_TEXT.value) & (pl.col("kind") == Kind.IMAGE.value))
+    return stopped
 
 
 def expand_extra(records: pl.DataFrame) -> pl.DataFrame:

@@ -181,7 +181,7 @@ def _is_known(stage: str, status: str | None) -> bool:
     if status == "ok":
         return True
     where, _, what = status.partition(":")
-    return where in STAGES and what != "ok" and what in KNOWN_STATUSES[where]
+    return where in (*STAGES, "export") and what != "ok" and what in KNOWN_STATUSES[where]
 
 
 def known_statuses(stage: str, data: pl.DataFrame) -> CheckOutcome:

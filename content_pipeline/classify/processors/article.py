@@ -8,7 +8,7 @@ import trafilatura
 from content_pipeline.classify.html_text import is_html, is_text_document
 from content_pipeline.classify.language import detect_language
 from content_pipeline.classify.models import Extraction, FetchedPage, Kind
-from content_pipeline.classify.processors.base import describe_type, nothing_useful, word_count
+from content_pipeline.classify.processors.base import nothing_useful, unsupported, word_count
 from content_pipeline.classify.sniff import blank_page_reason, declared_paywall, paywall_markup
 from content_pipeline.status import ClassifyStatus
 from content_pipeline.text_encoding import decode_body
@@ -36,7 +36,7 @@ class ArticleProcessor:
 
     def process(self, page: FetchedPage) -> Extraction:
         if not is_text_document(page.content_type, page.body):
-            return nothing_useful(self, f"non-HTML content ({describe_type(page.content_type)})")
+            return unsupported(self, page.content_type)
         if not page.body.strip():
             return nothing_useful(self, "empty page")
         decoded = decode_body(page.body, page.charset)

@@ -27,6 +27,18 @@ def nothing_useful(processor: Processor, reason: str, **details: object) -> Extr
     )
 
 
+def unsupported(processor: Processor, media_type: str, why: str = "", **details: object) -> Extraction:
+    """An extraction of content no processor reads (a PDF, an archive...), told apart from an empty page."""
+    reason = f"unsupported content ({describe_type(media_type)})" + (f": {why}" if why else "")
+    return Extraction(
+        kind=processor.kind,
+        processor=processor.name,
+        status=ClassifyStatus.UNSUPPORTED,
+        reason=reason,
+        details=dict(details),
+    )
+
+
 def describe_type(content_type: str) -> str:
     """Content type for a human-readable reason."""
     return content_type or "unknown type"

@@ -1,7 +1,7 @@
 """Fallback for everything that is neither a page nor an image nor a known media type."""
 
 from content_pipeline.classify.models import Extraction, FetchedPage, Kind
-from content_pipeline.classify.processors.base import describe_type, nothing_useful
+from content_pipeline.classify.processors.base import unsupported
 
 
 class GenericProcessor:
@@ -11,9 +11,4 @@ class GenericProcessor:
     kind = Kind.OTHER
 
     def process(self, page: FetchedPage) -> Extraction:
-        return nothing_useful(
-            self,
-            f"non-HTML content ({describe_type(page.content_type)})",
-            content_type=page.content_type,
-            bytes=len(page.body),
-        )
+        return unsupported(self, page.content_type, content_type=page.content_type, bytes=len(page.body))

@@ -9,7 +9,7 @@ from PIL import ExifTags, Image, ImageChops, ImageStat, UnidentifiedImageError
 
 from content_pipeline.classify.html_text import is_text_document
 from content_pipeline.classify.models import Extraction, FetchedPage, Kind
-from content_pipeline.classify.processors.base import describe_type, nothing_useful
+from content_pipeline.classify.processors.base import describe_type, nothing_useful, unsupported
 from content_pipeline.status import ClassifyStatus
 
 MAX_IMAGE_PIXELS = 100_000_000  # larger images are refused before decoding (decompression bombs)
@@ -93,11 +93,11 @@ class ImageProcessor:
         if not page.body:
             return nothing_useful(self, f"empty image ({size})")
         if page.content_type == "image/svg+xml" or page.body.lstrip()[:5] in (b"<svg ", b"<svg>"):
-            return nothing_useful(self, f"vector image not analysed ({size})", content_type=page.content_type)
+            return unsupported(self, page.content_type, f"vector images are not analysed ({size})")
         try:
             image = Image.open(io.BytesIO(page.body))
             if image.width * image.height > MAX_IMAGE_PIXELS:
-                return nothing_useful(self, f"image too large to decode ({image.width}x{image.height})")
+                return unsupported(self, page.content_type, f"too large to decode ({image.width}x{image.height})")
             image.load()
         except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as error:
             if is_text_document(page.content_type, page.body):

@@ -9,7 +9,7 @@ from content_pipeline.classify.html_text import is_html
 from content_pipeline.classify.language import detect_language
 from content_pipeline.classify.models import Extraction, FetchedPage
 from content_pipeline.classify.page_metadata import PageMetadata, read_metadata
-from content_pipeline.classify.processors.base import Processor, describe_type, nothing_useful, word_count
+from content_pipeline.classify.processors.base import Processor, nothing_useful, unsupported, word_count
 from content_pipeline.classify.sniff import blank_page_reason
 from content_pipeline.status import ClassifyStatus
 from content_pipeline.text_encoding import decode_body
@@ -56,9 +56,7 @@ def direct_media(processor: Processor, page: FetchedPage, media_prefix: str | No
             processor=processor.name,
             details={"media_file": True, "content_type": page.content_type, "bytes": len(page.body)},
         )
-    return nothing_useful(
-        processor, f"non-HTML content ({describe_type(page.content_type)})", content_type=page.content_type
-    )
+    return unsupported(processor, page.content_type, content_type=page.content_type)
 
 
 def platform_extraction(

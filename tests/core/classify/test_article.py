@@ -37,12 +37,8 @@ def dispatcher() -> Dispatcher:
             make_page(article_html("<p>The office is closed on Monday for the public holiday.</p>")),
             "too short (10 words)",
         ),
-        (
-            make_page(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", content_type="application/pdf"),
-            "non-HTML content (application/pdf)",
-        ),
     ],
-    ids=["no bytes", "whitespace", "empty body", "script only", "too short", "pdf"],
+    ids=["no bytes", "whitespace", "empty body", "script only", "too short"],
 )
 def test_pages_with_nothing_useful_say_why(dispatcher: Dispatcher, page: FetchedPage, reason: str) -> None:
     extraction = dispatcher.classify(page)
@@ -50,9 +46,12 @@ def test_pages_with_nothing_useful_say_why(dispatcher: Dispatcher, page: Fetched
     assert extraction.reason == reason
 
 
-def test_a_pdf_sent_to_the_article_processor_is_refused_as_non_html() -> None:
+def test_a_pdf_is_unsupported_content_not_an_empty_page(dispatcher: Dispatcher) -> None:
+    pdf = make_page(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", content_type="application/pdf")
+    extraction = dispatcher.classify(pdf)
+    assert (extraction.status, extraction.reason) == ("unsupported", "unsupported content (application/pdf)")
     extraction = ArticleProcessor().process(make_page(b"%PDF-1.4", content_type="application/pdf"))
-    assert (extraction.status, extraction.reason) == ("nothing_useful", "non-HTML content (application/pdf)")
+    assert (extraction.status, extraction.reason) == ("unsupported", "unsupported content (application/pdf)")
 
 
 def test_a_short_page_keeps_its_text_so_a_user_can_see_what_it_said(dispatcher: Dispatcher) -> None:

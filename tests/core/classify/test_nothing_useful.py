@@ -108,28 +108,28 @@ def test_an_article_declared_free_is_not_flagged_paywalled(dispatcher: Dispatche
 @pytest.mark.parametrize(
     ("body", "content_type", "reason"),
     [
-        (PDF_BYTES, "application/pdf", "non-HTML content (application/pdf)"),
-        (zip_bytes(), "application/zip", "non-HTML content (application/zip)"),
-        (zip_bytes(), "", "non-HTML content (unknown type)"),
+        (PDF_BYTES, "application/pdf", "unsupported content (application/pdf)"),
+        (zip_bytes(), "application/zip", "unsupported content (application/zip)"),
+        (zip_bytes(), "", "unsupported content (unknown type)"),
     ],
     ids=["pdf", "zip", "untyped zip"],
 )
-def test_non_html_content_given_to_the_article_processor_is_named_by_its_type(
+def test_non_html_content_given_to_the_article_processor_is_unsupported_and_named_by_its_type(
     body: bytes, content_type: str, reason: str
 ) -> None:
     extraction = ArticleProcessor().process(fetched(body, content_type=content_type))
-    assert (extraction.status, extraction.reason) == (ClassifyStatus.NOTHING_USEFUL, reason)
+    assert (extraction.status, extraction.reason) == (ClassifyStatus.UNSUPPORTED, reason)
 
 
 @pytest.mark.parametrize(
     "url",
     [NEWS_URL, "https://www.youtube.com/watch?v=abc123XYZ_0", "https://x.com/nellarden/status/1786100873295278125"],
 )
-def test_a_pdf_is_non_html_content_wherever_it_was_linked_from(dispatcher: Dispatcher, url: str) -> None:
+def test_a_pdf_is_unsupported_content_wherever_it_was_linked_from(dispatcher: Dispatcher, url: str) -> None:
     extraction = dispatcher.classify(fetched(PDF_BYTES, url, "application/pdf"))
     assert (extraction.status, extraction.reason) == (
-        ClassifyStatus.NOTHING_USEFUL,
-        "non-HTML content (application/pdf)",
+        ClassifyStatus.UNSUPPORTED,
+        "unsupported content (application/pdf)",
     )
 
 

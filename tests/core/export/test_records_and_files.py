@@ -5,8 +5,11 @@ from pathlib import Path
 
 import polars as pl
 
+from content_pipeline.export.image_filing import FilingResult
+from content_pipeline.export.image_items import with_filing
 from content_pipeline.export.records import build_records
 from content_pipeline.export.writers import write_exports
+from content_pipeline.quality.checks import stage_checks
 from content_pipeline.schemas import CATEGORIZE_SCHEMA, CLASSIFY_SCHEMA, FETCH_SCHEMA, INGEST_SCHEMA, frame
 
 DAY = date(2026, 11, 24)
@@ -115,3 +118,45 @@ def test_column_names_and_values_that_a_spreadsheet_would_run_are_written_as_tex
     assert user_columns == ['\'=HYPERLINK("http://x/","h")', "'+cmd", "'@x", "'\uff0bwide", "ok"]
     assert (row["'+cmd"], row["'@x"], row["'\uff0bwide"], row["ok"]) == ("' =1+1", "'＝SUM(A1)", "'-2", "fine")
     assert pl.read_parquet(paths["parquet"])["+cmd"][0] == " =1+1"  # the parquet file keeps every value exactly
+
+
+def image_stages(filed_ok: bool = True) -> pl.DataFrame:
+    """One image from a folder through every stage: classified, with no text for categorize."""
+    ingest = frame(
+        [{"record_id": "img", "url": "file:///in/cat.jpg", "path": "/in/cat.jpg", "source": "folder", "status": "ok"}],
+        INGEST_SCHEMA,
+    )
+    fetch = frame([{"record_id": "img", "status": "ok", "content_type": "image/jpeg"}], FETCH_SCHEMA)
+    classify = frame([{"record_id": "img", "status": "ok", "kind": "image", "details": "{}"}], CLASSIFY_SCHEMA)
+    categorize = frame(
+        [{"record_id": "img", "status": "no_text", "reason": "no title or text to categorize (image)"}],
+        CATEGORIZE_SCHEMA,
+    )
+    return build_records(ingest, fetch, classify, categorize)
+
+
+def test_an_image_that_was_filed_is_a_success_although_it_had_no_text_to_categorize() -> None:
+    filed = with_filing(image_stages(), [FilingResult("img", "filed", "photo/cat.jpg", "", "ab12")])
+    row = filed.row(0, named=True)
+    assert (row["status"], row["reason"], row["filed_status"], row["filed_path"]) == (
+        "ok",
+        "",
+        "filed",
+        "photo/cat.jpg",
+    )
+    assert row["categorize_status"] == "no_text"  # the stage's own verdict is still there
+
+
+def test_an_image_that_could_not_be_filed_says_so_in_its_status() -> None:
+    failed = with_filing(image_stages(), [FilingResult("img", "error", None, "output folder is read-only", None)])
+    assert failed.select("status", "reason").row(0) == ("export:filing_error", "output folder is read-only")
+    outcomes = {outcome.name: outcome for outcome in stage_checks("export", failed)}
+    assert outcomes["known_statuses"].passed
+
+
+def test_a_page_reused_after_a_304_shows_it_in_the_export() -> None:
+    ingest, fetch, classify, categorize = stages()
+    fetch = fetch.with_columns(http_status=pl.Series([304, 404, None]), cache=pl.Series(["not_modified", None, None]))
+    records = build_records(ingest, fetch, classify, categorize)
+    assert records.select("http_status", "fetch_cache").row(0) == (304, "not_modified")
+    assert records["status"][0] == "ok"
