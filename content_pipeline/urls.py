@@ -57,6 +57,9 @@ def check_url(raw: str | None) -> CheckedUrl:
 
 
 def stable_id(*parts: str) -> str:
-    """A short, stable hex id from the given parts (the same parts always give the same id)."""
-    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    """A short, stable hex id from the given parts (the same parts always give the same id).
+
+    Never raises: a file name that is not valid UTF-8 (surrogate escapes) hashes its escapes as they are.
+    """
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
     return digest[:16]

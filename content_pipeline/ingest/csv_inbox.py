@@ -2,85 +2,27 @@
 
 Rule for the partition a row belongs to: a YYYY-MM-DD in the file name names the day of all its rows; otherwise a
 `date` (or `added_on`) column names the day of each row; otherwise a row belongs to the UTC day the file was
-dropped (its modification time).
+dropped (its own modification time: for a link, the link's, not its target's). A file that is not read at all
+(see inbox_files.py) is one bad_file row on the day its name names, else the day it was dropped; a line that
+cannot be read as cells is a malformed_row row on that same day (its date cell cannot be trusted).
 """
 
-import csv
-import io
 import json
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import polars as pl
 
 from content_pipeline.ingest.combine import ingest_frame
-from content_pipeline.ingest.partition_rule import DATE_COLUMNS, date_from_name, drop_day, parse_day
+from content_pipeline.ingest.csv_table import MAX_CELL_CHARS, CsvRecord, CsvTable, cut_text, parse_csv
+from content_pipeline.ingest.csv_text import decode_csv
+from content_pipeline.ingest.inbox_files import InboxEntry, InboxFileError, list_inbox_entries, read_entry
+from content_pipeline.ingest.partition_rule import DATE_COLUMNS, date_from_name, parse_day
 from content_pipeline.status import IngestStatus
 from content_pipeline.urls import check_url, stable_id
 
-URL_COLUMN = "url"
-DELIMITERS = (",", ";", "\t")
-
-
-class InboxFileError(ValueError):
-    """A whole inbox file cannot be read; the message names the file and what to do."""
-
-
-@dataclass
-class CsvTable:
-    header: list[str]
-    rows: list[list[str]] = field(default_factory=list)
-
-
-def list_inbox_files(inbox: Path) -> list[Path]:
-    """The CSV files directly inside the inbox, sorted by name (hidden and temporary files ignored)."""
-    if not inbox.is_dir():
-        return []
-    return sorted(
-        p for p in inbox.iterdir() if p.is_file() and p.suffix.lower() == ".csv" and not p.name.startswith((".", "~"))
-    )
-
-
-def decode_csv(path: Path) -> str:
-    """The file's text: UTF-8 with or without a BOM; anything else raises InboxFileError."""
-    data = path.read_bytes()
-    if not data.strip():
-        raise InboxFileError(f"{path.name}: the file is empty")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InboxFileError(
-            f"{path.name}: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "save it as UTF-8 (with or without BOM) and drop it again"
-        ) from exc
-
-
-def parse_csv(path: Path, text: str) -> CsvTable:
-    """Parse CSV text, picking the delimiter whose header has a `url` column; raise when none has."""
-    found: list[str] = []
-    for delimiter in DELIMITERS:
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        header = [h.strip() for h in next(reader, [])]
-        if URL_COLUMN in (h.lower() for h in header):
-            return CsvTable(unique_names(header), [r for r in reader if any(c.strip() for c in r)])
-        if delimiter == ",":
-            found = header
-    raise InboxFileError(
-        f"{path.name}: no '{URL_COLUMN}' column; found columns: {', '.join(repr(h) for h in found) or '(none)'}"
-    )
-
-
-def unique_names(header: list[str]) -> list[str]:
-    """Column names made non-empty and unique (blank -> column_N, repeats -> name_2...)."""
-    seen: dict[str, int] = {}
-    names = []
-    for i, raw in enumerate(header, start=1):
-        name = raw or f"column_{i}"
-        count = seen.get(name.lower(), 0) + 1
-        seen[name.lower()] = count
-        names.append(name if count == 1 else f"{name}_{count}")
-    return names
+SOURCE = "csv"
+SHOWN_DATE_CHARS = 80  # of a cell that is not a date, quoted in the row's reason
 
 
 def read_inbox(inbox: Path, day: date) -> pl.DataFrame:
@@ -91,72 +33,116 @@ def read_inbox(inbox: Path, day: date) -> pl.DataFrame:
 def inbox_rows(inbox: Path, day: date) -> list[dict[str, object]]:
     """The rows of `read_inbox`, before duplicates across sources are marked."""
     rows: list[dict[str, object]] = []
-    for path in list_inbox_files(inbox):
-        name_day = date_from_name(path.name)
+    for entry in list_inbox_entries(inbox):
+        name_day = date_from_name(entry.path.name)
         if name_day is not None and name_day != day:
             continue
         try:
-            table = parse_csv(path, decode_csv(path))
+            table = read_table(entry)
         except InboxFileError as exc:
-            if (name_day or drop_day(path)) == day:
-                rows.append(bad_file_row(path, day, str(exc)))
+            if (name_day or entry.dropped_on) == day:
+                rows.append(bad_file_row(entry, day, str(exc)))
             continue
-        rows.extend(rows_for_day(path, table, day, name_day))
+        rows.extend(rows_for_day(entry, table, day, name_day))
     return rows
 
 
-def bad_file_row(path: Path, day: date, reason: str) -> dict[str, object]:
+def read_table(entry: InboxEntry) -> CsvTable:
+    """The header and records of one inbox entry; InboxFileError (naming the file) when it cannot be read."""
+    return parse_csv(entry.name, decode_csv(entry.name, read_entry(entry)))
+
+
+def bad_file_row(entry: InboxEntry, day: date, reason: str) -> dict[str, object]:
     return {
-        "record_id": stable_id("file", path.name),
-        "source": "csv",
-        "source_file": path.name,
+        "record_id": stable_id("file", entry.path.name),
+        "source": SOURCE,
+        "source_file": entry.name,
         "added_on": day,
         "status": IngestStatus.BAD_FILE.value,
         "reason": reason,
+        "extra": "{}",
     }
 
 
-def rows_for_day(path: Path, table: CsvTable, day: date, name_day: date | None) -> list[dict[str, object]]:
-    """The table's rows that belong to `day`, checked, with the user's other columns kept as JSON."""
+def date_column(table: CsvTable) -> int | None:
+    """The index of the `date` (or `added_on`) column, if the file has one."""
     lowered = [h.lower() for h in table.header]
-    url_index = lowered.index(URL_COLUMN)
-    date_index = next((lowered.index(c) for c in DATE_COLUMNS if c in lowered and name_day is None), None)
-    dropped_on = drop_day(path) if name_day is None else name_day
+    return next((lowered.index(c) for c in DATE_COLUMNS if c in lowered), None)
+
+
+def record_day(table: CsvTable, record: CsvRecord, date_index: int | None, fallback: date) -> tuple[date, str]:
+    """The day a record belongs to, and why its date cell was not used ("" when it was, or when there is none)."""
+    cells = record.cells
+    if record.problem or date_index is None or date_index >= len(cells) or not cells[date_index].strip():
+        return fallback, ""
+    parsed = parse_day(cells[date_index])
+    if parsed is not None:
+        return parsed, ""
+    shown = cut_text(cells[date_index].strip(), SHOWN_DATE_CHARS)
+    return fallback, f"'{shown}' in column '{table.header[date_index]}' is not a date"
+
+
+def rows_for_day(entry: InboxEntry, table: CsvTable, day: date, name_day: date | None) -> list[dict[str, object]]:
+    """The table's rows that belong to `day`, checked, with the user's other columns kept as JSON."""
+    date_index = None if name_day is not None else date_column(table)
+    fallback = name_day or entry.dropped_on
     out: list[dict[str, object]] = []
-    for line_no, cells in enumerate(table.rows, start=2):
-        row_day, date_problem = name_day or dropped_on, ""
-        if date_index is not None and date_index < len(cells) and cells[date_index].strip():
-            parsed = parse_day(cells[date_index])
-            if parsed is None:
-                date_problem = f"'{cells[date_index].strip()}' in column '{table.header[date_index]}' is not a date"
-            row_day = parsed or dropped_on
-        if row_day != day:
-            continue
-        raw_url = cells[url_index] if url_index < len(cells) else ""
+    for record in table.records:
+        row_day, date_problem = record_day(table, record, date_index, fallback)
+        if row_day == day:
+            out.append(record_row(entry, table, record, day, date_problem))
+    return out
+
+
+def record_row(
+    entry: InboxEntry, table: CsvTable, record: CsvRecord, day: date, date_problem: str
+) -> dict[str, object]:
+    """The ingest row of one record: a checked URL, or a malformed_row row that quotes the line."""
+    if record.problem:
+        status, reason, raw_url, url = IngestStatus.MALFORMED_ROW, record.problem, None, None
+        extra: dict[str, str] = {"_line": record.text}
+    else:
+        raw_url = record.cells[table.url_index] if table.url_index < len(record.cells) else ""
         checked = check_url(raw_url)
-        status, reason = checked.status, checked.reason
+        status, reason, url = checked.status, checked.reason, checked.url or None
         if date_problem and status is IngestStatus.OK:
             status, reason = IngestStatus.INVALID_DATE, date_problem
-        out.append(
-            {
-                "record_id": stable_id("url", checked.url) if status is IngestStatus.OK else None,
-                "url": checked.url or None,
-                "input_url": raw_url,
-                "source": "csv",
-                "source_file": path.name,
-                "source_row": line_no,
-                "added_on": day,
-                "status": status.value,
-                "reason": reason,
-                "extra": json.dumps(extra_columns(table.header, cells, url_index), ensure_ascii=False),
-            }
-        )
-    return out
+        extra = extra_columns(table.header, record.cells, table.url_index)
+        reason = "; ".join(part for part in (reason, *cut_notes(table.header, record)) if part)
+    if status is IngestStatus.OK:
+        record_id = stable_id("url", str(url))
+    else:  # the real file name, so that two names shown alike still give two ids
+        record_id = stable_id("row", entry.path.name, str(record.line), str(raw_url))
+    return {
+        "record_id": record_id,
+        "url": url,
+        "input_url": raw_url,
+        "source": SOURCE,
+        "source_file": entry.name,
+        "source_row": record.line,
+        "added_on": day,
+        "status": status.value,
+        "reason": reason,
+        "extra": json.dumps(extra, ensure_ascii=False),
+    }
 
 
 def extra_columns(header: list[str], cells: list[str], url_index: int) -> dict[str, str]:
     """The user's other columns of one row (cells beyond the header go under `_overflow`)."""
     extra = {name: cells[i] if i < len(cells) else "" for i, name in enumerate(header) if i != url_index}
     if len(cells) > len(header):
-        extra["_overflow"] = ",".join(cells[len(header) :])
+        extra["_overflow"] = cut_text(",".join(cells[len(header) :]))
     return extra
+
+
+def cut_notes(header: list[str], record: CsvRecord) -> list[str]:
+    """What a person reading the row needs to know about cells that were cut to MAX_CELL_CHARS."""
+    notes = [
+        f"the cell in column '{header[i]}' was cut to its first {MAX_CELL_CHARS:,} of {total:,} characters"
+        for i, total in record.cut
+        if i < len(header)
+    ]
+    beyond = record.cells[len(header) :]
+    if any(i >= len(header) for i, _ in record.cut) or sum(map(len, beyond)) + len(beyond) - 1 > MAX_CELL_CHARS:
+        notes.append(f"the cells beyond the header (_overflow) were cut to their first {MAX_CELL_CHARS:,} characters")
+    return notes

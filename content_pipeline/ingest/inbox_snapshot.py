@@ -1,32 +1,40 @@
 """What the inbox holds now, per day, and which days an inbox sensor should run because their files changed.
 
-Each CSV file is read once per change (its size and modification time are the cache key) and split by the days its
-rows belong to, with the same rules the ingest stage uses (see csv_inbox.py): a day's digest covers exactly the
-rows of every file that `ingest` reads for that day. A run key made of the day and that digest never starts two
-runs for the same rows, even when the sensor's cursor is lost.
+Each CSV file is read once per change (what `lstat`/`stat` say about it is the cache key) and split by the days its
+rows belong to, with the same code the ingest stage uses (see csv_inbox.py): a day's digest covers exactly the
+rows of every file that `ingest` reads for that day, bad_file and malformed rows included. Entries that are never
+read (FIFOs, links out of the inbox...) are never opened here either. A run key made of the day and that digest
+never starts two runs for the same rows, even when the sensor's cursor is lost.
 """
 
 import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
-from content_pipeline.ingest.csv_inbox import InboxFileError, decode_csv, list_inbox_files, parse_csv
-from content_pipeline.ingest.partition_rule import DATE_COLUMNS, date_from_name, drop_day, parse_day
+from content_pipeline.ingest.csv_inbox import date_column, record_day
+from content_pipeline.ingest.csv_table import parse_csv
+from content_pipeline.ingest.csv_text import decode_csv
+from content_pipeline.ingest.inbox_files import (
+    InboxEntry,
+    InboxFileError,
+    InboxFileGoneError,
+    list_inbox_entries,
+    read_entry,
+)
+from content_pipeline.ingest.partition_rule import date_from_name
 from content_pipeline.run_plan import MAX_RUNS_PER_TICK, PlannedRun, plan_runs
 
 DIGEST_CHARS = 16
-HASH_CHUNK_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
 class InboxFile:
-    """One CSV file: its fingerprint (size, mtime, content hash) and a digest of its rows for each day."""
+    """One CSV file: its fingerprint (what stat says, and a content hash) and a digest of its rows for each day."""
 
-    name: str
-    fingerprint: str  # "<size>:<mtime_ns>:<sha256>"
+    name: str  # the name in the inbox, as the file system gave it
+    fingerprint: str  # InboxEntry.stamp, then the sha256 of the bytes when they were read
     days: Mapping[str, str]  # YYYY-MM-DD -> digest of this file's rows that belong to that day
 
 
@@ -52,63 +60,63 @@ def _digest(*parts: str) -> str:
     return hasher.hexdigest()[:DIGEST_CHARS]
 
 
-def content_sha256(path: Path) -> str:
-    hasher = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(HASH_CHUNK_BYTES):
-            hasher.update(chunk)
-    return hasher.hexdigest()
+def inbox_file(entry: InboxEntry) -> InboxFile:
+    """The days one entry's rows go to; InboxFileGoneError when it disappeared while it was read."""
+    try:
+        data = read_entry(entry)
+    except InboxFileGoneError:
+        raise
+    except InboxFileError as exc:  # never read: one bad_file row
+        bad_day = (date_from_name(entry.path.name) or entry.dropped_on).isoformat()
+        return InboxFile(entry.path.name, entry.stamp, {bad_day: _digest("bad_file", str(exc))})
+    sha256 = hashlib.sha256(data).hexdigest()
+    return InboxFile(entry.path.name, entry.stamp + sha256, file_days(entry, data, sha256))
 
 
-def row_day(cells: list[str], date_index: int | None, dropped_on: date) -> date:
-    """The day of one row of a file without a date in its name (the rule of csv_inbox.rows_for_day)."""
-    if date_index is not None and date_index < len(cells) and cells[date_index].strip():
-        return parse_day(cells[date_index]) or dropped_on
-    return dropped_on
-
-
-def file_days(path: Path, sha256: str) -> dict[str, str]:
+def file_days(entry: InboxEntry, data: bytes, sha256: str) -> dict[str, str]:
     """The days `ingest` puts this file's rows in, each with a digest of those rows.
 
     A file with a date in its name belongs to that day whole; an unreadable file to the day its bad_file row goes
     to (the date in its name, else the day it was dropped).
     """
-    name_day = date_from_name(path.name)
+    name_day = date_from_name(entry.path.name)
     try:
-        table = parse_csv(path, decode_csv(path))
+        table = parse_csv(entry.name, decode_csv(entry.name, data))
     except InboxFileError:
-        return {(name_day or drop_day(path)).isoformat(): _digest("bad_file", sha256)}
+        return {(name_day or entry.dropped_on).isoformat(): _digest("bad_file", sha256)}
     if name_day is not None:
         return {name_day.isoformat(): _digest("file", sha256)}
-    lowered = [h.lower() for h in table.header]
-    date_index = next((lowered.index(c) for c in DATE_COLUMNS if c in lowered), None)
-    dropped_on = drop_day(path)
+    date_index = date_column(table)
     header = json.dumps(table.header, ensure_ascii=False)
     rows: dict[str, list[str]] = {}
-    for line_no, cells in enumerate(table.rows, start=2):
-        day = row_day(cells, date_index, dropped_on).isoformat()
-        rows.setdefault(day, [header]).append(f"{line_no}:{json.dumps(cells, ensure_ascii=False)}")
+    for record in table.records:
+        day = record_day(table, record, date_index, entry.dropped_on)[0].isoformat()
+        content = f"malformed:{record.problem}" if record.problem else json.dumps(record.cells, ensure_ascii=False)
+        rows.setdefault(day, [header]).append(f"{record.line}:{content}")
     return {day: _digest("rows", *lines) for day, lines in sorted(rows.items())}
 
 
 def scan_inbox(inbox: Path, known: Mapping[str, InboxFile] | None = None) -> InboxScan:
-    """Every CSV file in the inbox; a file whose size and mtime match `known` is not read again."""
+    """Every CSV file in the inbox; a file whose stamp matches `known` is not read again."""
     scan = InboxScan()
     known = known or {}
-    for path in list_inbox_files(inbox):
+    try:
+        entries = list_inbox_entries(inbox)
+    except OSError as exc:  # the inbox cannot be listed for now: keep what was known, look again
+        scan.problems.append(f"the inbox cannot be listed: {exc.strerror or type(exc).__name__}")
+        scan.files.extend(known.values())
+        return scan
+    for entry in entries:
+        previous = known.get(entry.path.name)
+        if previous is not None and previous.fingerprint.startswith(entry.stamp):
+            scan.files.append(previous)
+            continue
         try:
-            stat = path.stat()
-            stamp = f"{stat.st_size}:{stat.st_mtime_ns}:"
-            previous = known.get(path.name)
-            if previous is not None and previous.fingerprint.startswith(stamp):
+            scan.files.append(inbox_file(entry))
+        except InboxFileGoneError as exc:  # gone since the listing: keep what was known, look again
+            scan.problems.append(str(exc))
+            if previous is not None:
                 scan.files.append(previous)
-                continue
-            sha256 = content_sha256(path)
-            scan.files.append(InboxFile(path.name, stamp + sha256, file_days(path, sha256)))
-        except OSError as exc:  # unreadable for now, or gone since the listing: keep what was known, look again
-            scan.problems.append(f"{path.name}: {type(exc).__name__}: {exc.strerror or exc}")
-            if path.name in known:
-                scan.files.append(known[path.name])
     return scan
 
 

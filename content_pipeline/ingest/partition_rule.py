@@ -1,8 +1,7 @@
 """Which daily partition an inbox file, or one of its rows, belongs to."""
 
 import re
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import date
 
 DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 DATE_COLUMNS = ("date", "added_on")
@@ -16,11 +15,6 @@ def date_from_name(name: str) -> date | None:
         except ValueError:
             continue
     return None
-
-
-def drop_day(path: Path) -> date:
-    """The UTC day a file was dropped into the inbox (its modification time)."""
-    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC).date()
 
 
 def parse_day(value: str) -> date | None:

@@ -1,3 +1,4 @@
+import json
 import os
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -10,10 +11,13 @@ from tests.core.image_samples import image_bytes, write_samples
 DAY = date(2026, 11, 24)
 
 
+def noon(day: date) -> float:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=UTC).timestamp()
+
+
 def dated(path: Path, day: date) -> Path:
     """Give a file a modification time at noon UTC on `day`."""
-    stamp = datetime(day.year, day.month, day.day, 12, tzinfo=UTC).timestamp()
-    os.utime(path, (stamp, stamp))
+    os.utime(path, (noon(day), noon(day)))
     return path
 
 
@@ -84,7 +88,7 @@ def test_a_date_in_the_folder_or_file_name_picks_the_day_otherwise_the_modificat
     assert inputs(image_folder_rows([folder], other_day)) == ["2026-11-23/yesterday.jpg", "modified-yesterday.webp"]
 
 
-def test_a_link_leading_out_of_the_folder_is_skipped_and_one_inside_is_the_same_record(tmp_path: Path) -> None:
+def test_a_link_leading_out_of_the_folder_is_a_bad_file_row_and_one_inside_is_the_same_record(tmp_path: Path) -> None:
     folder = tmp_path / "photos"
     secret = put(tmp_path, "private/secret.png", image_bytes("png"))
     real = put(folder, "real.png", image_bytes("png"))
@@ -92,13 +96,24 @@ def test_a_link_leading_out_of_the_folder_is_skipped_and_one_inside_is_the_same_
     (folder / "also-real.png").symlink_to(real)
     (folder / "linked-dir").symlink_to(secret.parent, target_is_directory=True)
     (folder / "loop.jpg").symlink_to(folder / "loop.jpg")
+    for name in ("escape.png", "also-real.png", "linked-dir", "loop.jpg"):
+        os.utime(folder / name, (noon(DAY), noon(DAY)), follow_symlinks=False)
     rows = image_folder_rows([folder], DAY)
-    assert inputs(rows) == ["also-real.png", "real.png"]
-    first, second = rows
+    assert [(row["input_url"], row["status"]) for row in rows] == [
+        ("also-real.png", "ok"),
+        ("escape.png", "bad_file"),
+        ("linked-dir", "bad_file"),
+        ("loop.jpg", "bad_file"),
+        ("real.png", "duplicate"),
+    ]
+    first, second = rows[0], rows[4]
     assert first["path"] == second["path"] == str(real.resolve())
-    assert (first["status"], second["status"]) == ("ok", "duplicate")
     assert second["duplicate_of"] == first["record_id"] != second["record_id"]
-    assert all(str(secret.resolve()) != row["path"] for row in rows)
+    assert rows[1]["reason"] == (
+        "escape.png: a link that leads out of the image folder; not followed (put a copy of the file there instead)"
+    )
+    assert rows[3]["reason"] == "loop.jpg: a link that loops back on itself; not followed"
+    assert "private" not in json.dumps(rows, default=str)  # nothing names where the links lead
 
 
 def test_a_missing_or_wrong_folder_is_reported_as_a_bad_file_row_not_a_crash(tmp_path: Path) -> None:

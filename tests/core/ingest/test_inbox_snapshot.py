@@ -9,6 +9,7 @@ import pytest
 
 from content_pipeline.ingest import inbox_snapshot
 from content_pipeline.ingest.csv_inbox import inbox_rows
+from content_pipeline.ingest.inbox_files import InboxEntry
 from content_pipeline.ingest.inbox_snapshot import day_digests, plan_inbox_runs, scan_inbox
 
 DROPPED = date(2026, 11, 20)
@@ -130,17 +131,17 @@ def test_days_without_a_partition_wait_and_a_full_inbox_is_worked_through_ten_da
 
 def test_an_unchanged_file_is_not_read_again(inbox: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _, cursor = runs(inbox, None)
-    hashed: list[str] = []
-    real = inbox_snapshot.content_sha256
+    read: list[str] = []
+    real = inbox_snapshot.read_entry
 
-    def counting(path: Path) -> str:
-        hashed.append(path.name)
-        return real(path)
+    def counting(entry: InboxEntry) -> bytes:
+        read.append(entry.name)
+        return real(entry)
 
-    monkeypatch.setattr(inbox_snapshot, "content_sha256", counting)
+    monkeypatch.setattr(inbox_snapshot, "read_entry", counting)
     drop(inbox, "plain.csv", "url\nhttps://example.org/d\nhttps://example.org/d2\n")
     assert [day for day, _ in runs(inbox, cursor)[0]] == ["2026-11-20"]
-    assert hashed == ["plain.csv"]
+    assert read == ["plain.csv"]
 
 
 def test_an_empty_or_missing_inbox_plans_nothing(tmp_path: Path) -> None:
