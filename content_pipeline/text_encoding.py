@@ -1,4 +1,8 @@
-"""Bytes to text: a BOM, the header charset, the document's own declaration, then detection."""
+"""Bytes to text: a BOM, the header charset, the document's own declaration, then detection.
+
+A declared charset that fits all but a few byte sequences (a stray invalid byte in a UTF-8 page) still stands:
+those sequences are replaced with U+FFFD rather than the whole page being handed to a detector that guesses.
+"""
 
 import codecs
 import re
@@ -7,6 +11,8 @@ from dataclasses import dataclass
 import charset_normalizer
 
 DECLARATION_SCAN_BYTES = 32_768  # how far into the document to look for <meta charset> or an XML declaration
+MAX_REPLACED_SEQUENCES = 8  # a declared charset still stands with at most this many invalid byte sequences...
+MAX_REPLACED_SHARE = 0.005  # ...that are also at most this share of the body's bytes; more: detection decides
 
 _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8-sig"),
@@ -40,6 +46,14 @@ class DecodedText:
     text: str
     encoding: str
     source: str
+    replaced: int = 0  # invalid byte sequences replaced with U+FFFD (a declared charset that nearly fits)
+
+    @property
+    def described_source(self) -> str:
+        """`source`, and what was replaced if anything: "meta, 1 invalid byte sequence replaced"."""
+        if not self.replaced:
+            return self.source
+        return f"{self.source}, {self.replaced} invalid byte sequence{'s' if self.replaced > 1 else ''} replaced"
 
 
 def normalize_encoding(label: str | None) -> str | None:
@@ -70,8 +84,23 @@ def _try_decode(body: bytes, encoding: str | None) -> str | None:
         return None
 
 
+def _decode_nearly(body: bytes, encoding: str | None) -> tuple[str, int] | None:
+    """The body decoded with replacement and how many sequences were replaced, when they are few enough."""
+    if not encoding:
+        return None
+    try:
+        text = body.decode(encoding, errors="replace")
+        replaced = len(text) - len(body.decode(encoding, errors="ignore"))
+    except LookupError:
+        return None
+    if replaced > MAX_REPLACED_SEQUENCES or replaced > MAX_REPLACED_SHARE * len(body):
+        return None
+    return text, replaced
+
+
 def decode_body(body: bytes, header_charset: str | None = None) -> DecodedText:
-    """Decode with a BOM, the header charset, the meta charset, then detection; never raises."""
+    """Decode with a BOM, the header charset, the meta charset, a declared charset that fits all but a few byte
+    sequences (header, then meta), then detection; never raises."""
     for bom, encoding in _BOMS:
         if body.startswith(bom):
             text = _try_decode(body, encoding)
@@ -85,6 +114,10 @@ def decode_body(body: bytes, header_charset: str | None = None) -> DecodedText:
         text = _try_decode(body, declared)
         if text is not None and declared is not None:
             return DecodedText(text, declared, source)
+    for declared, source in candidates:
+        nearly = _decode_nearly(body, declared)
+        if nearly is not None and declared is not None:
+            return DecodedText(nearly[0], declared, source, replaced=nearly[1])
     best = charset_normalizer.from_bytes(body).best() if body else None
     if best is not None:
         return DecodedText(str(best), best.encoding, "detected")

@@ -7,6 +7,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from content_pipeline.fetch.url_allowlist import parse_allow_entry
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -102,6 +104,15 @@ class Settings:
         def listed(name: str) -> tuple[str, ...]:
             return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
 
+        def allowlist(name: str) -> tuple[str, ...]:
+            entries = listed(name)
+            for entry in entries:
+                try:
+                    parse_allow_entry(entry)
+                except ValueError as exc:
+                    raise ValueError(f"{name} {exc}") from None
+            return entries
+
         def zone(name: str, default: str) -> str:
             value = env.get(name, "").strip() or default
             try:
@@ -131,7 +142,7 @@ class Settings:
             dispatch_rules=optional("CONTENT_PIPELINE_DISPATCH_RULES"),
             oembed_enabled=switch("CONTENT_PIPELINE_OEMBED", True),
             oembed_providers=optional("CONTENT_PIPELINE_OEMBED_PROVIDERS"),
-            fetch_allow_private=listed("CONTENT_PIPELINE_FETCH_ALLOW_PRIVATE"),
+            fetch_allow_private=allowlist("CONTENT_PIPELINE_FETCH_ALLOW_PRIVATE"),
             fetch_ignore_robots_for=listed("CONTENT_PIPELINE_FETCH_IGNORE_ROBOTS"),
             gemini_enabled=bool(env.get("GEMINI_API_KEY")),
             gemini_model=env.get("GEMINI_MODEL") or None,

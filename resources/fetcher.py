@@ -11,6 +11,7 @@ from pydantic import Field
 from content_pipeline.fetch.http_cache import HttpCache
 from content_pipeline.fetch.http_fetcher import HttpFetcher
 from content_pipeline.fetch.settings import DEFAULT_USER_AGENT, FetchSettings
+from content_pipeline.fetch.url_allowlist import parse_allow_entry
 
 DEFAULTS = FetchSettings()
 
@@ -30,10 +31,11 @@ class FetcherResource(dg.ConfigurableResource):
     backoff_initial_s: float = DEFAULTS.backoff_initial_s
     backoff_max_s: float = DEFAULTS.backoff_max_s
     retry_after_max_s: float = DEFAULTS.retry_after_max_s
+    give_up_host_after_timeouts: int = DEFAULTS.give_up_host_after_timeouts
     respect_robots: bool = DEFAULTS.respect_robots
     robots_max_bytes: int = DEFAULTS.robots_max_bytes
     user_agent: str = DEFAULT_USER_AGENT
-    # hosts, IPs or CIDRs the private-address guard lets through (e.g. the demo's 127.0.0.1)
+    # hosts, IPs or CIDRs, each optionally with :port, the private-address guard lets through (e.g. 127.0.0.1)
     allow_private: list[str] = Field(default_factory=list)
     # file-name patterns (fnmatch) of inbox sources whose URLs are fetched without consulting robots.txt
     ignore_robots_for: list[str] = Field(default_factory=list)
@@ -41,6 +43,12 @@ class FetcherResource(dg.ConfigurableResource):
     http_cache_path: str | None = None
 
     def settings(self) -> FetchSettings:
+        """The fetcher's settings; raises ValueError naming a bad `allow_private` entry before any request."""
+        for entry in self.allow_private:
+            try:
+                parse_allow_entry(entry)
+            except ValueError as exc:
+                raise ValueError(f"FetcherResource allow_private {exc}") from None
         values = {f.name: getattr(self, f.name) for f in fields(FetchSettings)}
         values["allow_private"] = tuple(self.allow_private)
         return FetchSettings(**values)

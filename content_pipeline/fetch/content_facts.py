@@ -64,6 +64,6 @@ def describe_content(result: FetchResult) -> None:
     result.content_type, _ = effective_media_type(result.declared_type, result.body)  # declared_type keeps the header
     if is_text_type(result.content_type):
         decoded = decode_body(result.body, result.charset)
-        result.charset, result.charset_source = decoded.encoding, decoded.source
+        result.charset, result.charset_source = decoded.encoding, decoded.described_source
     else:
         result.charset = result.charset_source = None

@@ -19,7 +19,7 @@ def causes(exc: BaseException) -> list[BaseException]:
     return chain
 
 
-def describe_failure(exc: BaseException, total_timeout_s: float) -> tuple[FetchStatus, str]:
+def describe_failure(exc: BaseException, time_limit_s: float) -> tuple[FetchStatus, str]:
     chain = causes(exc)
     for cause in chain:
         if isinstance(cause, BlockedUrlError):
@@ -28,7 +28,7 @@ def describe_failure(exc: BaseException, total_timeout_s: float) -> tuple[FetchS
             return FetchStatus.CONNECTION_ERROR, str(cause)
     root = chain[-1]
     if isinstance(exc, TimeoutError) and not isinstance(exc, httpx.TimeoutException | aiohttp.ClientError):
-        return FetchStatus.TIMEOUT, f"no complete response within {total_timeout_s:g} s"
+        return FetchStatus.TIMEOUT, f"no complete response within {time_limit_s:g} s"
     if any(isinstance(c, aiohttp.ServerTimeoutError | aiohttp.ConnectionTimeoutError) for c in chain):
         return FetchStatus.TIMEOUT, f"{type(root).__name__}: no response in time"
     if isinstance(exc, ValueError) and not isinstance(exc, UnicodeError):  # urlsplit on a redirect's Location

@@ -3,30 +3,23 @@ a streaming body cap, conditional requests and a journal of finished fetches."""
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import httpx
-from tenacity import (
-    AsyncRetrying,
-    RetryCallState,
-    retry_if_result,
-    stop_after_attempt,
-    stop_any,
-    wait_exponential_jitter,
-)
-from tenacity.stop import stop_base
 
 from content_pipeline.fetch.body_decoder import BodyTooLargeError, BoundedDecoder, UnsupportedEncodingError
 from content_pipeline.fetch.client import HttpSession, media_type_and_charset, plain_headers, redirect_target
 from content_pipeline.fetch.failures import describe_failure
-from content_pipeline.fetch.host_throttle import HostThrottle, HostThrottles
+from content_pipeline.fetch.host_throttle import HostGivenUpError, HostThrottle, HostThrottles
 from content_pipeline.fetch.http_cache import CacheWriter, HttpCache
 from content_pipeline.fetch.models import FetchRequest, FetchResult, is_transient
-from content_pipeline.fetch.retry_timing import parse_retry_after
+from content_pipeline.fetch.priority_slots import PrioritySlots, Ticket, Tickets
+from content_pipeline.fetch.retry_timing import backoff_s, parse_retry_after
 from content_pipeline.fetch.robots import RobotsFile, RobotsRules, RobotsVerdict
 from content_pipeline.fetch.settings import FetchSettings
+from content_pipeline.fetch.time_budget import TimeBudget
 from content_pipeline.fetch.url_guard import Lookup, UrlGuard
 from content_pipeline.status import FetchStatus
 
@@ -85,12 +78,15 @@ class FetchRun:
 
     def __init__(self, settings: FetchSettings, client: HttpSession, guard: UrlGuard, cache: HttpCache | None):
         self.settings, self.client, self.guard, self.cache = settings, client, guard, cache
-        self.gate = asyncio.Semaphore(settings.concurrency)
-        self.throttles = HostThrottles(settings.per_host_concurrency, settings.per_host_rate)
+        self.gate = PrioritySlots(settings.concurrency)
+        self.throttles = HostThrottles(
+            settings.per_host_concurrency, settings.per_host_rate, settings.give_up_host_after_timeouts
+        )
+        self.tickets = Tickets()
         self.robots = RobotsRules(settings.user_agent, self.load_robots)
 
     async def fetch(self, request: FetchRequest) -> FetchResult:
-        """One URL, retried on transient failures, honoring robots.txt and Retry-After."""
+        """One URL, retried on transient failures within its time budget, honoring robots.txt and Retry-After."""
         try:
             host = urlsplit(request.url).hostname or ""
         except ValueError as exc:  # e.g. an unclosed IPv6 bracket
@@ -100,63 +96,65 @@ class FetchRun:
             return FetchResult(request.record_id, request.url, verdict.status, verdict.reason)
         throttle = self.throttles.get(host, verdict.crawl_delay_s)
         stored = self.cache.stored(request.url) if self.cache is not None else None
-        attempts = 0
-
-        async def attempt() -> FetchResult:
-            nonlocal attempts
-            attempts += 1
-            async with throttle, self.gate:
-                return await self.attempt(request, stored)
-
-        result = await attempt()
-        if is_transient(result) and self.settings.max_attempts > 1:
-            result = await self.retry(result, attempt, throttle)
-        result.attempts = attempts
-        self.explain_give_up(result)
-        return result
-
-    async def retry(
-        self, first: FetchResult, attempt: Callable[[], Awaitable[FetchResult]], throttle: HostThrottle
-    ) -> FetchResult:
-        """Retry after a transient failure (most URLs never get here, so they skip tenacity's cost per call)."""
-        s = self.settings
-        backoff = wait_exponential_jitter(initial=s.backoff_initial_s, max=s.backoff_max_s, jitter=s.backoff_initial_s)
-        pending: FetchResult | None = first
-
-        async def first_then_attempt() -> FetchResult:
-            nonlocal pending
-            if pending is not None:  # tenacity judges the attempt already made as its first one
-                result, pending = pending, None
+        budget = TimeBudget(self.settings.total_timeout_s)
+        result = await self.attempt_in_turn(request, stored, budget, throttle, self.tickets.fresh())
+        if result is None:
+            reason = f"not requested: {throttle.given_up}"
+            return FetchResult(request.record_id, request.url, FetchStatus.TIMEOUT, reason)
+        result.attempts = 1
+        while (why_final := self.why_final(result, budget, throttle)) is None:
+            if result.retry_after_s is None:
+                s = self.settings
+                await asyncio.sleep(backoff_s(result.attempts, s.backoff_initial_s, s.backoff_max_s))
+            # after a Retry-After the host is paused that long: the retry waits in the host's queue, first in line
+            retried = await self.attempt_in_turn(request, stored, budget, throttle, self.tickets.retry())
+            if retried is None:  # the host was given up meanwhile
+                result.reason += f"; not retried: {throttle.given_up}"
                 return result
-            return await attempt()
-
-        def wait(state: RetryCallState) -> float:
-            asked = last(state).retry_after_s
-            return min(asked, s.retry_after_max_s) if asked is not None else backoff(state)
-
-        def pause_host(state: RetryCallState) -> None:
-            asked = last(state).retry_after_s
-            if asked is not None:  # a 429/503 with Retry-After holds every request to that host
-                throttle.pause(min(asked, s.retry_after_max_s))
-
-        retrying = AsyncRetrying(
-            stop=stop_any(stop_after_attempt(s.max_attempts), StopWhenAskedToWaitTooLong(s.retry_after_max_s)),
-            wait=wait,
-            retry=retry_if_result(is_transient),
-            before_sleep=pause_host,
-            retry_error_callback=last,
-        )
-        result: FetchResult = await retrying(first_then_attempt)
+            retried.attempts = result.attempts + 1
+            result = retried
+        result.reason += why_final
         return result
 
-    def explain_give_up(self, result: FetchResult) -> None:
+    async def attempt_in_turn(
+        self,
+        request: FetchRequest,
+        stored: FetchResult | None,
+        budget: TimeBudget,
+        throttle: HostThrottle,
+        ticket: Ticket,
+    ) -> FetchResult | None:
+        """One attempt once the host's and the global bounds let it go; None when the host has been given up."""
+        try:
+            await throttle.acquire(ticket, self.gate)
+        except HostGivenUpError:
+            return None
+        try:
+            result = await self.attempt(request, stored, budget)
+            throttle.record(timed_out=result.status == FetchStatus.TIMEOUT)
+            asked = result.retry_after_s
+            if asked is not None and asked <= self.settings.retry_after_max_s and is_transient(result):
+                throttle.pause(asked)  # a 429/503 with Retry-After holds every request to that host, this URL's too
+        finally:
+            throttle.release(self.gate)
+        return result
+
+    def why_final(self, result: FetchResult, budget: TimeBudget, throttle: HostThrottle) -> str | None:
+        """None when `result` is to be retried, else what to add to its reason (often nothing)."""
         if not is_transient(result):
-            return
-        asked, ceiling = result.retry_after_s, self.settings.retry_after_max_s
-        if asked is not None and asked > ceiling:
-            result.reason += f"; Retry-After {asked:g} s is over the {ceiling:g} s ceiling, not retried"
-        elif result.attempts > 1:
-            result.reason += f" (gave up after {result.attempts} attempts)"
+            return ""
+        s, attempts = self.settings, result.attempts
+        asked = result.retry_after_s
+        if asked is not None and asked > s.retry_after_max_s:
+            return f"; Retry-After {asked:g} s is over the {s.retry_after_max_s:g} s ceiling, not retried"
+        if attempts >= s.max_attempts:
+            return f" (gave up after {attempts} attempts)" if attempts > 1 else ""
+        if budget.spent:
+            spent = f"the URL's {budget.total_s:g} s time budget is spent"
+            return f" (gave up after {attempts} attempts: {spent})" if attempts > 1 else f"; not retried: {spent}"
+        if throttle.given_up is not None:
+            return f"; not retried: {throttle.given_up}"
+        return None
 
     async def robots_verdict(self, request: FetchRequest, url: str) -> RobotsVerdict:
         if not (self.settings.respect_robots and request.respect_robots):
@@ -167,12 +165,15 @@ class FetchRun:
             return RobotsVerdict(True)
         return await self.robots.verdict(url)
 
-    async def attempt(self, request: FetchRequest, stored: FetchResult | None) -> FetchResult:
-        """One try: follow redirects hop by hop within the total timeout; any failure becomes a status."""
+    async def attempt(self, request: FetchRequest, stored: FetchResult | None, budget: TimeBudget) -> FetchResult:
+        """One try: follow redirects hop by hop within what is left of the URL's time budget (at most
+        `total_timeout_s`); any failure becomes a status."""
         started = time.monotonic()
         result = FetchResult(request.record_id, request.url, FetchStatus.ERROR)
+        limit_s = budget.left_s
+        deadline = asyncio.timeout(limit_s)
         try:
-            async with asyncio.timeout(self.settings.total_timeout_s):
+            async with deadline:
                 await self.follow(request, result, stored)
         except RobotsDisallowedError as exc:
             fail(result, FetchStatus.ROBOTS, str(exc))
@@ -182,8 +183,10 @@ class FetchRun:
         except UnsupportedEncodingError as exc:
             fail(result, FetchStatus.ERROR, str(exc))
         except Exception as exc:
-            fail(result, *describe_failure(exc, self.settings.total_timeout_s))
-        result.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
+            fail(result, *describe_failure(exc, round(limit_s, 2)))
+        elapsed_s = time.monotonic() - started
+        budget.use(elapsed_s, ran_out=deadline.expired())
+        result.elapsed_ms = round(elapsed_s * 1000, 1)
         result.fetched_at = datetime.now(UTC)
         return result
 
@@ -286,24 +289,6 @@ def reuse_stored(stored: FetchResult, result: FetchResult, headers: dict[str, st
     result.etag = headers.get("etag") or stored.etag
     result.last_modified = headers.get("last-modified") or stored.last_modified
     result.cache = "revalidated"
-
-
-class StopWhenAskedToWaitTooLong(stop_base):
-    """Stop retrying when the server's Retry-After is longer than the ceiling we are willing to wait."""
-
-    def __init__(self, ceiling_s: float) -> None:
-        self.ceiling_s = ceiling_s
-
-    def __call__(self, state: RetryCallState) -> bool:
-        asked = last(state).retry_after_s
-        return asked is not None and asked > self.ceiling_s
-
-
-def last(state: RetryCallState) -> FetchResult:
-    """The result of the latest attempt (attempts never raise: failures are statuses)."""
-    assert state.outcome is not None
-    result: FetchResult = state.outcome.result()
-    return result
 
 
 def fail(result: FetchResult, status: FetchStatus, reason: str) -> None:

@@ -26,14 +26,15 @@ class FetchResult:
     content_type: str | None = None  # effective media type, lower case: the header's, or sniffed if missing/wrong
     declared_type: str | None = None  # the Content-Type header's media type as served
     charset: str | None = None  # the body's encoding: header, then <meta>, then detection (text bodies only)
-    charset_source: str | None = None  # bom, header, meta, detected or fallback
+    charset_source: str | None = None  # bom, header, meta, detected or fallback; "header, 2 invalid byte
+    # sequences replaced" (or meta, ...) when the declared charset fit all but a few bytes
     etag: str | None = None
     last_modified: str | None = None
     body: bytes | None = None
     bytes: int = 0  # decoded body bytes read
     elapsed_ms: float = 0.0  # the last attempt, redirects included
     redirects: int = 0
-    attempts: int = 0  # requests made for this record (0 when it was reused without a request)
+    attempts: int = 0  # requests made for this record (0: reused without a request, or its host was given up)
     cache: str | None = None  # "revalidated" (a 304 reused the stored body) or "journal" (kept from an unfinished run)
     fetched_at: datetime | None = None
     retry_after_s: float | None = None  # what the server asked for with Retry-After (not stored in the partition)

@@ -1,6 +1,7 @@
-"""How long to wait before the next attempt: the server's Retry-After, else exponential backoff with full jitter."""
+"""How long to wait before the next attempt: the server's Retry-After, else exponential backoff with jitter."""
 
 import math
+import random
 import time
 from email.utils import parsedate_to_datetime
 
@@ -20,3 +21,12 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         return None
     seconds = when.timestamp() - (time.time() if now is None else now)
     return max(0.0, math.ceil(seconds))
+
+
+def backoff_s(attempts_made: int, initial_s: float, max_s: float) -> float:
+    """Exponential backoff with jitter: initial, doubled per attempt made, plus up to `initial_s` at random."""
+    try:
+        wait = initial_s * 2 ** (attempts_made - 1) + random.uniform(0, initial_s)
+    except OverflowError:
+        wait = max_s
+    return max(0.0, min(wait, max_s))

@@ -10,8 +10,8 @@ import socket
 from collections.abc import Awaitable, Callable, Iterable
 from urllib.parse import urlsplit
 
-IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+from content_pipeline.fetch.url_allowlist import Allowlist, IpAddress
+
 Lookup = Callable[[str, int], Awaitable[list[IpAddress]]]
 
 
@@ -24,24 +24,24 @@ class UnresolvableHostError(Exception):
 
 
 class UrlGuard:
-    """Checks every URL (and every redirect hop) before it is requested, and remembers what it checked."""
+    """Checks every URL (and every redirect hop) before it is requested, and remembers what it checked.
+
+    `allow_private` entries (see url_allowlist) exempt hosts, addresses or networks, on every port or on one;
+    a bad entry raises ValueError here, before any request.
+    """
 
     def __init__(self, allow_private: Iterable[str] = (), lookup: Lookup | None = None) -> None:
-        self.allowed_hosts: set[str] = set()
-        self.allowed_networks: list[IpNetwork] = []
-        for entry in allow_private:
-            try:
-                self.allowed_networks.append(ipaddress.ip_network(entry.strip(), strict=False))
-            except ValueError:
-                self.allowed_hosts.add(entry.strip().lower().rstrip("."))
+        self.allowlist = Allowlist(allow_private)
         self.lookup: Lookup = lookup or system_lookup
-        self.pinned: dict[str, asyncio.Task[list[IpAddress]]] = {}
+        self.pinned: dict[str, asyncio.Task[list[IpAddress]]] = {}  # host -> its addresses, resolved once
+        self.refusals: dict[tuple[str, int], str | None] = {}  # (host, port) -> why it is blocked, None if not
 
-    def is_allowed_address(self, address: IpAddress) -> bool:
+    def is_allowed_address(self, address: IpAddress, port: int | None = None) -> bool:
+        """A public address, or one the allowlist exempts on every port or on `port`."""
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
             address = address.ipv4_mapped
         public = address.is_global and not address.is_multicast  # is_global is True for most of 224.0.0.0/4
-        return public or any(address in net for net in self.allowed_networks)
+        return public or self.allowlist.allows_address(address, port)
 
     async def check(self, url: str) -> None:
         """Raise BlockedUrlError or UnresolvableHostError unless `url` may be fetched."""
@@ -51,31 +51,41 @@ class UrlGuard:
         host = (parts.hostname or "").lower().rstrip(".")
         if not host:
             raise BlockedUrlError("no host name")
-        if host in self.allowed_hosts:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        if self.allowlist.allows_host(host, port):
             return  # resolved (unchecked) when the connection is made
-        await self.addresses(host, parts.port or (443 if parts.scheme == "https" else 80))
+        await self.addresses(host, port)
 
     async def addresses(self, host: str, port: int) -> list[IpAddress]:
-        """The checked addresses of `host`, resolved once and then pinned; raises when any is not allowed."""
+        """The addresses of `host`, resolved once and then pinned; raises unless every one may be reached on `port`.
+
+        The connector calls this for every connection it opens, so the port is checked there too.
+        """
         host = host.lower().rstrip(".")
         task = self.pinned.get(host)
         if task is None:
-            task = self.pinned[host] = asyncio.ensure_future(self.resolve_and_check(host, port))
+            task = self.pinned[host] = asyncio.ensure_future(self.lookup(host, port))
         try:
-            return await asyncio.shield(task)
+            addresses = await asyncio.shield(task)
         except UnresolvableHostError:
             self.pinned.pop(host, None)  # a failed lookup is not pinned: a retry asks DNS again
             raise
-
-    async def resolve_and_check(self, host: str, port: int) -> list[IpAddress]:
-        addresses = await self.lookup(host, port)
-        if host in self.allowed_hosts:
-            return addresses
-        for address in addresses:
-            if not self.is_allowed_address(address):
-                where = f"{host} resolves to {address}, which" if host != str(address) else f"{address}"
-                raise BlockedUrlError(f"{where} is not a public address")
+        key = (host, port)
+        if key not in self.refusals:
+            self.refusals[key] = self.refusal(host, port, addresses)
+        if (refusal := self.refusals[key]) is not None:
+            raise BlockedUrlError(refusal)
         return addresses
+
+    def refusal(self, host: str, port: int, addresses: list[IpAddress]) -> str | None:
+        """Why `host` on `port` may not be reached, or None when it may."""
+        if self.allowlist.allows_host(host, port):
+            return None
+        for address in addresses:
+            if not self.is_allowed_address(address, port):
+                where = f"{host} resolves to {address}, which" if host != str(address) else f"{address}"
+                return f"{where} is not a public address"
+        return None
 
 
 async def system_lookup(host: str, port: int) -> list[IpAddress]:

@@ -173,6 +173,13 @@ class MisbehavingHandler(BaseHTTPRequestHandler):
             self.start_short_body()
             self.hold()
             self.close_connection = True
+        elif route == "stall-first":  # /stall-first/<n>/<token>: the first n requests stall like /stall/, then the page
+            if hit <= number:
+                self.start_short_body()
+                self.hold()
+                self.close_connection = True
+            else:
+                self.send(200, PAGE)
         elif route == "trickle":  # one byte at a time, never silent for long, never complete
             self.close_connection = True
             self.send_chunked(self.trickle())

@@ -6,6 +6,7 @@ from PIL import Image
 from content_pipeline.fetch.content_facts import describe_content, effective_media_type, sniff_media_type
 from content_pipeline.fetch.models import FetchResult
 from content_pipeline.status import FetchStatus
+from content_pipeline.text_encoding import MAX_REPLACED_SEQUENCES, decode_body
 
 
 def png_bytes() -> bytes:
@@ -61,3 +62,38 @@ def test_failed_records_and_binary_bodies_get_no_charset() -> None:
     describe_content(failed)
     assert failed.charset is None and failed.content_type is None
     assert fetched(gzip.compress(b"x" * 100), "application/gzip").charset is None
+
+
+ARTICLE = (
+    "<html><head>{meta}<title>Café society</title></head><body><p>Une crème brûlée à la française, très réussie. "
+    + "Le chef Hélène Lefèvre a présenté son menu d'été, garni de pêches et de noisettes grillées. " * 8
+    + "</p></body></html>"
+)
+
+
+def test_a_utf8_page_with_one_stray_byte_is_decoded_as_its_meta_tag_declares_with_that_byte_replaced() -> None:
+    body = ARTICLE.format(meta='<meta charset="UTF-8">').encode("utf-8").replace(b"society", b"soci\xffety")
+    result = fetched(body, "text/html", None)
+    assert (result.charset, result.charset_source) == ("utf-8", "meta, 1 invalid byte sequence replaced")
+    text = decode_body(body, None).text
+    assert "soci\ufffdety" in text and "crème brûlée" in text and "Hélène Lefèvre" in text
+
+
+def test_a_utf8_page_with_a_few_stray_bytes_is_decoded_as_its_header_declares() -> None:
+    body = ARTICLE.format(meta="").encode("utf-8").replace(b"grill", b"gr\x80ill", 2).replace(b"Caf", b"C\xfeaf")
+    decoded = decode_body(body, "utf-8")
+    assert (decoded.encoding, decoded.described_source) == ("utf-8", "header, 3 invalid byte sequences replaced")
+    assert "d'été" in decoded.text and "pêches" in decoded.text
+
+
+def test_a_utf8_page_with_many_stray_bytes_falls_back_to_detection() -> None:
+    body = ARTICLE.format(meta='<meta charset="utf-8">').encode("utf-8").replace(b"e ", b"e\xff ")
+    assert body.count(b"\xff") > MAX_REPLACED_SEQUENCES
+    assert fetched(body, "text/html", "utf-8").charset_source == "detected"
+
+
+def test_a_windows_1252_page_labelled_utf8_is_still_detected_as_cp1252() -> None:
+    body = ARTICLE.format(meta='<meta charset="utf-8">').encode("cp1252")
+    result = fetched(body, "text/html", "utf-8")
+    assert (result.charset, result.charset_source) == ("cp1252", "detected")
+    assert "Hélène Lefèvre" in decode_body(body, "utf-8").text
