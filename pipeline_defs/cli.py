@@ -16,7 +16,9 @@ import duckdb
 from content_pipeline.fetch.stats import fetch_stats
 from content_pipeline.sample_site.server import sample_urls, serve_sample_site
 from content_pipeline.warehouse.partition_store import PartitionStore
-from pipeline_defs.runner import project_instance, run_partition, run_range
+from pipeline_defs.foreground import Foreground, say
+from pipeline_defs.run_guard import free_slots_of_ended_runs, reap_dead_runs
+from pipeline_defs.runner import POOLS, Resume, project_instance, resume_point, run_partition, run_range
 from pipeline_defs.settings import Settings
 from pipeline_defs.summary import summarize
 
@@ -46,8 +48,25 @@ def report_failures(result: dg.ExecuteInProcessResult, label: str = "") -> None:
             print(f"{label}{event.step_key} failed: {error.message if error else 'unknown error'}", file=sys.stderr)
 
 
-def run_and_report(settings: Settings, day: str) -> int:
-    result = run_partition(settings, day, project_instance(), log_level="WARNING")
+def guarded_instance() -> dg.DagsterInstance:
+    """The project's instance, with the runs whose process died marked failed and their pool slots freed."""
+    instance = project_instance()
+    for dead in reap_dead_runs(instance):
+        say(dead.describe())
+    free_slots_of_ended_runs(instance)  # e.g. a slot a run stopped by Ctrl-C claimed again as it ended
+    return instance
+
+
+def run_and_report(settings: Settings, day: str, may_resume: bool = False) -> int:
+    """Run the day's partition in the foreground; with `may_resume`, a day whose last run died goes on from there."""
+    instance = guarded_instance()
+    resume: Resume | None = resume_point(instance, settings, day) if may_resume else None
+    if resume is not None:
+        say(resume.describe(day))
+    foreground: Foreground[dg.ExecuteInProcessResult] = Foreground(instance, POOLS)
+    result = foreground.run(
+        lambda: run_partition(settings, day, instance, log_level="WARNING", resume=resume, on_run=foreground.track)
+    )
     if not result.success:
         report_failures(result)
         return 1
@@ -78,15 +97,21 @@ def port_is_free(host: str, port: int) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    return run_and_report(Settings.from_env(), args.date)
+    return run_and_report(Settings.from_env(), args.date, may_resume=not args.from_start)
 
 
 def backfill(args: argparse.Namespace) -> int:
     """Run every day from --from to --to through the whole chain, in as few runs as the backfill policy allows."""
     settings = Settings.from_env()
     started = time.perf_counter()
+    instance = guarded_instance()
+    foreground: Foreground[list[dg.ExecuteInProcessResult]] = Foreground(instance, POOLS)
     try:
-        results = run_range(settings, args.start, args.end, project_instance(), max_days_per_run=args.days_per_run)
+        results = foreground.run(
+            lambda: run_range(
+                settings, args.start, args.end, instance, max_days_per_run=args.days_per_run, on_run=foreground.track
+            )
+        )
     except ValueError as exc:
         print(f"backfill: {exc}", file=sys.stderr)
         return 2
@@ -147,6 +172,11 @@ def main(argv: list[str] | None = None) -> int:
     demo_parser.set_defaults(handler=demo)
     run_parser = commands.add_parser("run", help="run the pipeline for one day of the inbox")
     run_parser.add_argument("--date", default=today(), help="partition day, YYYY-MM-DD (default: today, UTC)")
+    run_parser.add_argument(
+        "--from-start",
+        action="store_true",
+        help="run every stage, even when the day's last run died midway (by default it goes on where it stopped)",
+    )
     run_parser.set_defaults(handler=run)
     backfill_parser = commands.add_parser("backfill", help="run the pipeline for every day of a range of days")
     backfill_parser.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")

@@ -2,20 +2,26 @@
 in as few runs as the stages' backfill policy allows."""
 
 import os
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.events import DagsterEventType
 
+from content_pipeline.warehouse.partition_store import PartitionStore
 from pipeline_defs.definitions import build_definitions
+from pipeline_defs.jobs import STAGE_ASSETS
+from pipeline_defs.run_guard import DIED_TAG, PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG, process_tags
 from pipeline_defs.settings import PROJECT_ROOT, Settings
 
 JOB_NAME = "pipeline_job"
-# The run tags that make a run target a partition key range (Dagster's own backfills set the same ones).
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 BACKFILL_TAG = "content_pipeline/backfill"  # every run of one run_range call: "<from>..<to>"
+RESUMED_FROM_TAG = "content_pipeline/resumed_from"  # the dead run whose finished stages a run kept
+STAGES = [asset.key.to_user_string() for asset in STAGE_ASSETS]  # in the order of the chain
+POOLS = sorted({asset.op.pool for asset in STAGE_ASSETS if asset.op.pool})  # the pools the job's steps wait on
 
 
 def project_instance() -> dg.DagsterInstance:
@@ -28,12 +34,87 @@ def project_instance() -> dg.DagsterInstance:
 
 
 def run_partition(
-    settings: Settings, day: str, instance: dg.DagsterInstance, log_level: str = "DEBUG"
+    settings: Settings,
+    day: str,
+    instance: dg.DagsterInstance,
+    log_level: str = "DEBUG",
+    resume: "Resume | None" = None,
+    on_run: Callable[[str], None] | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Materialize ingest -> fetch -> classify -> categorize -> export for `day` (YYYY-MM-DD)."""
+    """Materialize ingest -> fetch -> classify -> categorize -> export for `day` (YYYY-MM-DD); with `resume`, only
+    the stages the dead run did not finish. `on_run` is told the run id before the run starts."""
     job = build_definitions(settings).resolve_job_def(JOB_NAME)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
-    return job.execute_in_process(run_config=run_config, partition_key=day, instance=instance, raise_on_error=False)
+    run_id = new_run_id(on_run)
+    tags = process_tags()
+    selection = None
+    if resume is not None:
+        tags[RESUMED_FROM_TAG] = resume.dead_run_id
+        selection = [dg.AssetKey(stage) for stage in resume.stages]
+    return job.execute_in_process(
+        run_config=run_config,
+        partition_key=day,
+        instance=instance,
+        raise_on_error=False,
+        asset_selection=selection,
+        run_id=run_id,
+        tags=tags,
+    )
+
+
+def new_run_id(on_run: Callable[[str], None] | None) -> str:
+    run_id = str(uuid.uuid4())
+    if on_run is not None:
+        on_run(run_id)
+    return run_id
+
+
+@dataclass(frozen=True)
+class Resume:
+    """A day whose last run died: the stages still to run, and the run whose finished stages are kept."""
+
+    dead_run_id: str
+    died_in: str
+    stages: list[str]
+
+    def describe(self, day: str) -> str:
+        kept = STAGES[: STAGES.index(self.stages[0])]
+        return (
+            f"going on with {day} from {self.stages[0]}, where run {self.dead_run_id[:8]} died; "
+            f"{', '.join(kept)} {'is' if len(kept) == 1 else 'are'} kept (--from-start runs every stage again)"
+        )
+
+
+def resume_point(instance: dg.DagsterInstance, settings: Settings, day: str) -> Resume | None:
+    """How to finish `day` when its latest run of the job died midway (its process was killed); None otherwise.
+
+    The stages that run stored for `day` (and those a run it resumed had stored) are kept when their partitions
+    are still in the warehouse; the rest run again, from the first one not stored.
+    """
+    runs = instance.get_runs(dg.RunsFilter(job_name=JOB_NAME, tags={PARTITION_TAG: day}), limit=1)
+    if not runs or DIED_TAG not in runs[0].tags:
+        return None
+    dead = runs[0]
+    asked = {key.to_user_string() for key in dead.asset_selection} if dead.asset_selection else set(STAGES)
+    done = (set(STAGES) - asked) | stored_by(instance, dead.run_id, day)
+    remaining = [stage for stage in STAGES if stage not in done]
+    first = STAGES.index(remaining[0]) if remaining else len(STAGES)
+    store = PartitionStore(settings.warehouse)
+    stored = [stage for stage in STAGES[:first] if store.exists(stage, day)]
+    if not remaining or not stored or len(stored) < first:
+        return None  # nothing left, nothing kept, or a kept partition is gone: run every stage
+    return Resume(dead.run_id, dead.tags[DIED_TAG], STAGES[first:])
+
+
+def stored_by(instance: dg.DagsterInstance, run_id: str, day: str) -> set[str]:
+    """The stages a run materialized for `day`."""
+    records = instance.get_records_for_run(run_id, of_type=DagsterEventType.ASSET_MATERIALIZATION).records
+    stored = set()
+    for record in records:
+        materialization = record.asset_materialization
+        if materialization is not None and materialization.partition == day:
+            stored.add(materialization.asset_key.to_user_string())
+    return stored
 
 
 def run_range(
@@ -43,13 +124,14 @@ def run_range(
     instance: dg.DagsterInstance,
     log_level: str = "WARNING",
     max_days_per_run: int | None = None,
+    on_run: Callable[[str], None] | None = None,
 ) -> list[dg.ExecuteInProcessResult]:
     """Materialize the whole chain for every day from `start` to `end` (inclusive), one run per batch of days.
 
     The batches are those a Dagster backfill of the job's assets launches: at most the smallest
     `max_partitions_per_run` of their backfill policies (one run when all are single-run). `max_days_per_run`
     overrides that (a benchmark compares batch sizes with it). A failed run does not stop the later batches: the
-    days are independent. Returns one result per run, in order.
+    days are independent. Returns one result per run, in order; `on_run` is told each run's id before it starts.
     """
     definitions = build_definitions(settings)
     job = definitions.resolve_job_def(JOB_NAME)
@@ -57,14 +139,22 @@ def run_range(
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     results = []
     for batch in batches(range_keys(definitions, start, end), size):
-        tags = {BACKFILL_TAG: f"{start}..{end}"}
+        tags = {BACKFILL_TAG: f"{start}..{end}", **process_tags()}
+        run_id = new_run_id(on_run)
         if len(batch) == 1:
             result = job.execute_in_process(
-                run_config=run_config, partition_key=batch[0], instance=instance, raise_on_error=False, tags=tags
+                run_config=run_config,
+                partition_key=batch[0],
+                instance=instance,
+                raise_on_error=False,
+                tags=tags,
+                run_id=run_id,
             )
         else:
             tags |= {RANGE_START_TAG: batch[0], RANGE_END_TAG: batch[-1]}
-            result = job.execute_in_process(run_config=run_config, instance=instance, raise_on_error=False, tags=tags)
+            result = job.execute_in_process(
+                run_config=run_config, instance=instance, raise_on_error=False, tags=tags, run_id=run_id
+            )
         results.append(result)
     return results
 

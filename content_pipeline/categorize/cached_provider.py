@@ -11,7 +11,7 @@ from dataclasses import replace
 
 from content_pipeline.categorize.ai_cache import AiCache, cache_key, prompt_version_of
 from content_pipeline.categorize.models import Categorization, Document
-from content_pipeline.categorize.provider import CategorizeProvider, CategorizeSystemError
+from content_pipeline.categorize.provider import AnswerHook, CategorizeProvider, CategorizeSystemError
 from content_pipeline.status import CategorizeStatus
 
 HIT = "hit"
@@ -32,7 +32,9 @@ class CachedProvider:
     def key(self, doc: Document) -> str:
         return cache_key(self.name, self.model, self.prompt_version, self.taxonomy_version, doc)
 
-    def categorize(self, docs: Sequence[Document]) -> list[Categorization]:
+    def categorize(self, docs: Sequence[Document], on_answer: AnswerHook | None = None) -> list[Categorization]:
+        """Answers from the cache, and from the inner provider for the rest; each new answer is stored as soon as it
+        comes, so a run killed midway keeps what it paid for."""
         keys = [self.key(doc) for doc in docs]
         known = self.cache.lookup(keys)
         asked: dict[str, Document] = {}  # one document per key that the cache does not hold
@@ -40,7 +42,6 @@ class CachedProvider:
             if key not in known:
                 asked.setdefault(key, doc)
         fresh = self.ask(list(asked.items()))
-        self.cache.store(self.name, self.model, self.prompt_version, self.taxonomy_version, fresh.items())
         out = []
         for key, doc in zip(keys, docs, strict=True):
             if key in known:
@@ -51,13 +52,22 @@ class CachedProvider:
                 out.append(as_hit(fresh[key], doc.record_id))
             else:
                 out.append(as_copy(fresh[key], doc.record_id))
+        if on_answer is not None:
+            for index, answer in enumerate(out):
+                on_answer(index, answer)
         return out
 
     def ask(self, pending: list[tuple[str, Document]]) -> dict[str, Categorization]:
         """The inner provider's answers by key, in one call so its concurrency, limits and budget still apply."""
         if not pending:
             return {}
-        answers = self.inner.categorize([doc for _, doc in pending])
+
+        def keep(index: int, answer: Categorization) -> None:
+            self.cache.store(
+                self.name, self.model, self.prompt_version, self.taxonomy_version, [(pending[index][0], answer)]
+            )
+
+        answers = self.inner.categorize([doc for _, doc in pending], on_answer=keep)
         if len(answers) != len(pending):
             raise CategorizeSystemError(
                 f"the {self.name} provider answered {len(answers)} of {len(pending)} documents: a provider bug"

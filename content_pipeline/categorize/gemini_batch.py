@@ -20,7 +20,13 @@ from content_pipeline.categorize.gemini_provider import (
     user_prompt,
 )
 from content_pipeline.categorize.models import Categorization, Document
-from content_pipeline.categorize.provider import DEFAULT_GEMINI_MODEL, NO_TEXT_REASON, CategorizeSystemError, has_text
+from content_pipeline.categorize.provider import (
+    DEFAULT_GEMINI_MODEL,
+    NO_TEXT_REASON,
+    AnswerHook,
+    CategorizeSystemError,
+    has_text,
+)
 from content_pipeline.categorize.taxonomy import Taxonomy
 from content_pipeline.redaction import Redactor
 from content_pipeline.status import CategorizeStatus
@@ -95,7 +101,7 @@ class GeminiBatchProvider:
     def close(self) -> None:
         self._client.close()
 
-    def categorize(self, docs: Sequence[Document]) -> list[Categorization]:
+    def categorize(self, docs: Sequence[Document], on_answer: AnswerHook | None = None) -> list[Categorization]:
         results: list[Categorization | None] = [None] * len(docs)
         asked: list[int] = []
         for i, doc in enumerate(docs):
@@ -107,7 +113,11 @@ class GeminiBatchProvider:
             answers = self._run_job([docs[i] for i in asked])
             for i, answer in zip(asked, answers, strict=True):
                 results[i] = answer
-        return [r.scrubbed(self._redact) for r in results if r is not None]
+        answered = [r.scrubbed(self._redact) for r in results if r is not None]
+        if on_answer is not None:
+            for i, answer in enumerate(answered):
+                on_answer(i, answer)
+        return answered
 
     def _run_job(self, docs: Sequence[Document]) -> list[Categorization]:
         """Submit, poll and collect one job; a job-level failure becomes an error on every record."""

@@ -8,7 +8,7 @@ import random
 import re
 import threading
 from collections.abc import Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import httpx
@@ -25,7 +25,13 @@ from content_pipeline.categorize.gemini_limits import (
 )
 from content_pipeline.categorize.models import Categorization, Document, Entity
 from content_pipeline.categorize.pricing import PriceTable, load_prices
-from content_pipeline.categorize.provider import DEFAULT_GEMINI_MODEL, NO_TEXT_REASON, CategorizeSystemError, has_text
+from content_pipeline.categorize.provider import (
+    DEFAULT_GEMINI_MODEL,
+    NO_TEXT_REASON,
+    AnswerHook,
+    CategorizeSystemError,
+    has_text,
+)
 from content_pipeline.categorize.taxonomy import Taxonomy
 from content_pipeline.rate_limit import RateLimiter
 from content_pipeline.redaction import Redactor
@@ -215,20 +221,25 @@ class GeminiProvider:
         """Estimated cost of every request this provider sent (0.0 when the model has no price)."""
         return self._budget.spent_usd
 
-    def categorize(self, docs: Sequence[Document]) -> list[Categorization]:
+    def categorize(self, docs: Sequence[Document], on_answer: AnswerHook | None = None) -> list[Categorization]:
         stop = threading.Event()
         if self._halted is not None:
             stop.set()
+        results: list[Categorization | None] = [None] * len(docs)
         with ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="gemini") as pool:
-            futures = [pool.submit(self._categorize_one, doc, stop) for doc in docs]
-            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            failure = next((f.exception() for f in done if f.exception() is not None), None)
-            if failure is not None:  # only system errors escape _categorize_one: stop the run
+            futures = {pool.submit(self._categorize_one, doc, stop): i for i, doc in enumerate(docs)}
+            try:
+                for future in as_completed(futures):
+                    i, answer = futures[future], future.result()  # only system errors escape: they stop the run
+                    results[i] = answer
+                    if on_answer is not None:
+                        on_answer(i, answer)
+            except BaseException:
                 stop.set()
                 for f in futures:
                     f.cancel()
-                raise failure
-        return [f.result() for f in futures]
+                raise
+        return [r for r in results if r is not None]
 
     def _categorize_one(self, doc: Document, stop: threading.Event) -> Categorization:
         try:

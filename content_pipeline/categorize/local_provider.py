@@ -17,7 +17,7 @@ import numpy as np
 from stop_words import StopWordError, get_stop_words
 
 from content_pipeline.categorize.models import Categorization, Document
-from content_pipeline.categorize.provider import NO_TEXT_REASON, CategorizeSystemError, has_text
+from content_pipeline.categorize.provider import NO_TEXT_REASON, AnswerHook, CategorizeSystemError, has_text
 from content_pipeline.categorize.taxonomy import Taxonomy
 from content_pipeline.status import CategorizeStatus
 
@@ -119,11 +119,15 @@ class LocalEmbeddingProvider:
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
 
-    def categorize(self, docs: Sequence[Document]) -> list[Categorization]:
+    def categorize(self, docs: Sequence[Document], on_answer: AnswerHook | None = None) -> list[Categorization]:
         results: list[Categorization] = []
         step = self.settings.docs_per_slice
         for start in range(0, len(docs), step):
-            results.extend(self._categorize_slice(docs[start : start + step]))
+            answers = self._categorize_slice(docs[start : start + step])
+            if on_answer is not None:
+                for offset, answer in enumerate(answers):
+                    on_answer(start + offset, answer)
+            results.extend(answers)
         return results
 
     def _categorize_slice(self, docs: Sequence[Document]) -> list[Categorization]:

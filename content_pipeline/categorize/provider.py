@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -11,6 +11,7 @@ from content_pipeline.categorize.taxonomy import Taxonomy
 
 DEFAULT_GEMINI_MODEL = "gemini-flash-latest"
 NO_TEXT_REASON = "no title or text to categorize"
+AnswerHook = Callable[[int, Categorization], None]  # (index of the document, its answer)
 
 
 class CategorizeSystemError(RuntimeError):
@@ -22,13 +23,15 @@ class CategorizeProvider(Protocol):
     """Answers one Categorization per Document, in input order.
 
     A bad document yields a per-record status and reason; only system failures raise (CategorizeSystemError).
+    `on_answer(i, answer)` is called in the caller's thread as soon as `docs[i]` is answered, so that the AI cache
+    keeps every paid answer at once (a run killed midway does not pay for it again).
     """
 
     name: str  # "local" or "gemini"
     model: str
     prompt_version: str  # bump when the prompt, schema or scoring changes: part of the AI cache key
 
-    def categorize(self, docs: Sequence[Document]) -> list[Categorization]: ...
+    def categorize(self, docs: Sequence[Document], on_answer: AnswerHook | None = None) -> list[Categorization]: ...
 
 
 def has_text(doc: Document) -> bool:

@@ -19,7 +19,7 @@ VOLATILE_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "fetch": ("fetched_at", "elapsed_ms", "http_status", "attempts", "cache"),
     # what this run paid: an answer from the AI cache has no tokens or cost in this run
     "categorize": ("tokens_in", "tokens_out", "cost_usd", "cache"),
-    "export": ("http_status", "tokens_in", "tokens_out", "cost_usd", "ai_cache"),  # fetch's and categorize's
+    "export": ("http_status", "fetch_cache", "tokens_in", "tokens_out", "cost_usd", "ai_cache"),  # as above
 }
 # Per JSON column (any stage): keys that differ between two runs over the same content (Gemini Vision's accounting).
 VOLATILE_JSON_KEYS: Mapping[str, tuple[str, ...]] = {

@@ -19,7 +19,7 @@ DAY = "2026-11-24"
 OTHER_DAY = "2026-11-23"
 STAGES = ("ingest", "fetch", "classify", "categorize", "export")
 # a rerun revalidates pages: 304, not 200
-VOLATILE = {"fetch": ["fetched_at", "elapsed_ms", "http_status", "cache"], "export": ["http_status"]}
+VOLATILE = {"fetch": ["fetched_at", "elapsed_ms", "http_status", "cache"], "export": ["http_status", "fetch_cache"]}
 
 
 def drop_inputs(inbox: Path, base_url: str) -> list[str]:

@@ -11,7 +11,7 @@ from content_pipeline.categorize.ai_cache import AiCache, cache_key, prompt_vers
 from content_pipeline.categorize.cached_provider import CachedProvider
 from content_pipeline.categorize.gemini_provider import PROMPT_VERSION, GeminiProvider
 from content_pipeline.categorize.models import Categorization, Document, Entity
-from content_pipeline.categorize.provider import CategorizeProvider
+from content_pipeline.categorize.provider import AnswerHook, CategorizeProvider
 from content_pipeline.categorize.stats import categorize_stats
 from content_pipeline.categorize.taxonomy import Taxonomy
 from tests.fakes.gemini_server import FakeGeminiServer, Reply, Request, answer, error
@@ -41,9 +41,13 @@ class CountingProvider:
     def asked(self) -> list[str]:
         return [record_id for call in self.calls for record_id in call]
 
-    def categorize(self, docs: Sequence[Document]) -> list[Categorization]:
+    def categorize(self, docs: Sequence[Document], on_answer: AnswerHook | None = None) -> list[Categorization]:
         self.calls.append([doc.record_id for doc in docs])
-        return [self.answer(doc) for doc in docs]
+        answers = [self.answer(doc) for doc in docs]
+        for i, answer in enumerate(answers):
+            if on_answer is not None:
+                on_answer(i, answer)
+        return answers
 
     def answer(self, doc: Document) -> Categorization:
         if doc.title in self.fail:
@@ -238,3 +242,28 @@ def test_gemini_an_error_is_asked_again_and_the_same_content_twice_once(
     assert [(r.record_id, r.status, r.cache) for r in second] == [("a", "ok", "miss"), ("twin", "ok", "hit")]
     third = cached(gemini(gemini_server, taxonomy), cache, taxonomy.version).categorize([twin])
     assert len(gemini_server.requests) == 2 and third[0].category == category and third[0].cache == "hit"
+
+
+class DyingProvider(CountingProvider):
+    """Answers `answers` documents one by one, then dies as a killed run would (the exception stands in for SIGKILL)."""
+
+    def __init__(self, answers: int) -> None:
+        super().__init__()
+        self.answers = answers
+
+    def categorize(self, docs: Sequence[Document], on_answer: AnswerHook | None = None) -> list[Categorization]:
+        for i, doc in enumerate(docs[: self.answers]):
+            if on_answer is not None:
+                on_answer(i, self.answer(doc))
+        raise KeyboardInterrupt("killed")
+
+
+def test_each_answer_is_kept_as_it_comes_so_a_run_killed_midway_does_not_pay_for_it_again(cache: AiCache) -> None:
+    docs = [Document(f"r{i}", "article", f"Title {i}", f"Text number {i}.", f"https://x.org/{i}") for i in range(10)]
+    with pytest.raises(KeyboardInterrupt):
+        CachedProvider(DyingProvider(answers=7), cache, TAXONOMY_VERSION).categorize(docs)
+    assert len(cache) == 7
+    rerun = CountingProvider()
+    results = CachedProvider(rerun, cache, TAXONOMY_VERSION).categorize(docs)
+    assert rerun.asked == ["r7", "r8", "r9"]  # only what the killed run had not been told
+    assert [r.cache for r in results] == ["hit"] * 7 + ["miss"] * 3
