@@ -35,7 +35,7 @@ FETCH_SCHEMA: dict[str, pl.DataType] = {
     "elapsed_ms": pl.Float64(),
     "redirects": pl.Int64(),
     "attempts": pl.Int64(),
-    "cache": pl.String(),  # revalidated (a 304 reused the stored body), journal (kept from an unfinished run)
+    "cache": pl.String(),  # not_modified (a 304 reused the stored body), journal (kept from an unfinished run)
     "fetched_at": pl.Datetime("us", "UTC"),
 }
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from content_pipeline.fetch.stats import fetch_stats
+from content_pipeline.fetch.stats import STATS_COLUMNS, fetch_stats
 from content_pipeline.sample_site.server import sample_urls, serve_sample_site
 from content_pipeline.warehouse.partition_store import PartitionStore
 from pipeline_defs.foreground import Foreground, say
@@ -72,7 +72,8 @@ def run_and_report(settings: Settings, day: str, may_resume: bool = False) -> in
         return 1
     store = PartitionStore(settings.warehouse)
     written = [str(settings.output / day / name) for name in ("records.csv", "records.parquet")]
-    print(summarize(store.read("export", day), settings, day, written, fetch_stats(store.read("fetch", day))))
+    fetched = store.read("fetch", day, STATS_COLUMNS)
+    print(summarize(store.read("export", day), settings, day, written, fetch_stats(fetched)))
     return 0
 
 

@@ -24,7 +24,7 @@ def summarize(
         lines += count_lines(f"{stage} status", records, f"{stage}_status")
     lines.append(
         f"  {'fetch figures':<22} {fetched['requests']} requests, {fetched['retries']} retries, "
-        f"{fetched['revalidated_304']} unchanged (304), {fetched['reused_from_journal']} kept from an unfinished run, "
+        f"{fetched['not_modified_304']} unchanged (304), {fetched['reused_from_journal']} kept from an unfinished run, "
         f"latency p50 {fetched['latency_p50_ms']:g} ms / p95 {fetched['latency_p95_ms']:g} ms"
     )
     lines += count_lines("kind", records.filter(pl.col("kind").is_not_null()), "kind")

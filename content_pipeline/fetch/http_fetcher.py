@@ -288,7 +288,7 @@ def reuse_stored(stored: FetchResult, result: FetchResult, headers: dict[str, st
     result.charset, result.charset_source = stored.charset, stored.charset_source
     result.etag = headers.get("etag") or stored.etag
     result.last_modified = headers.get("last-modified") or stored.last_modified
-    result.cache = "revalidated"
+    result.cache = "not_modified"
 
 
 def fail(result: FetchResult, status: FetchStatus, reason: str) -> None:

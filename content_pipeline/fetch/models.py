@@ -35,7 +35,7 @@ class FetchResult:
     elapsed_ms: float = 0.0  # the last attempt, redirects included
     redirects: int = 0
     attempts: int = 0  # requests made for this record (0: reused without a request, or its host was given up)
-    cache: str | None = None  # "revalidated" (a 304 reused the stored body) or "journal" (kept from an unfinished run)
+    cache: str | None = None  # "not_modified" (a 304 reused the stored body) or "journal" (kept from an unfinished run)
     fetched_at: datetime | None = None
     retry_after_s: float | None = None  # what the server asked for with Retry-After (not stored in the partition)
 

@@ -2,17 +2,19 @@
 
 import polars as pl
 
+STATS_COLUMNS = ["bytes", "attempts", "elapsed_ms", "cache"]  # all that fetch_stats reads (never the bodies)
+
 
 def fetch_stats(fetched: pl.DataFrame) -> dict[str, float | int]:
-    """Totals over one fetch partition; latency counts only records that made a request in this run."""
-    made_request = fetched.filter(pl.col("attempts") > 0)
+    """Totals over one fetch partition; requests and latency count only what this run asked (not the journal's)."""
+    made_request = fetched.filter((pl.col("attempts") > 0) & pl.col("cache").ne_missing("journal"))
     latency = made_request["elapsed_ms"]
     return {
         "bytes": int(fetched["bytes"].sum()),
-        "requests": int(fetched["attempts"].sum()),
+        "requests": int(made_request["attempts"].sum()),
         "retries": int((made_request["attempts"] - 1).sum()),
         "latency_p50_ms": round(float(latency.quantile(0.5) or 0.0), 1) if len(latency) else 0.0,
         "latency_p95_ms": round(float(latency.quantile(0.95) or 0.0), 1) if len(latency) else 0.0,
-        "revalidated_304": int((fetched["cache"] == "revalidated").sum()),
+        "not_modified_304": int((fetched["cache"] == "not_modified").sum()),
         "reused_from_journal": int((fetched["cache"] == "journal").sum()),
     }

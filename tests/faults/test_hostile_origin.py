@@ -142,6 +142,6 @@ def test_a_rerun_keeps_the_same_rows_and_answers_etag_pages_from_the_cache(two_r
     etag_rows = fetched.filter(pl.col("input_url").is_in(list(etag_urls)))
     assert len(etag_rows) == len(etag_urls) > 0
     assert etag_rows["http_status"].to_list() == [304] * len(etag_rows)
-    assert etag_rows["cache"].to_list() == ["revalidated"] * len(etag_rows)
+    assert etag_rows["cache"].to_list() == ["not_modified"] * len(etag_rows)
     answered_304 = [r.path for r in two_runs.second.requests if r.answer == "304"]
     assert len(answered_304) == len(etag_urls)

@@ -72,12 +72,12 @@ def test_a_second_run_revalidates_pages_with_304s_and_keeps_their_bodies(
     with_validators = fetched.filter(pl.col("etag").is_not_null() & (pl.col("status") == "ok"))
     assert len(with_validators) >= 8
     assert with_validators["http_status"].to_list() == [304] * len(with_validators)
-    assert with_validators["cache"].to_list() == ["revalidated"] * len(with_validators)
+    assert with_validators["cache"].to_list() == ["not_modified"] * len(with_validators)
     assert with_validators["body"].is_not_null().all()
     event = instance.get_latest_materialization_event(dg.AssetKey("fetch"))
     assert event is not None and event.asset_materialization is not None
     shown: dict[str, Any] = {key: value.value for key, value in event.asset_materialization.metadata.items()}
-    assert shown["revalidated_304"] == len(with_validators)
+    assert shown["not_modified_304"] == len(with_validators)
     assert shown["retries"] == 0 and shown["reused_from_journal"] == 0
     assert shown["bytes"] > 0 and 0 < shown["latency_p50_ms"] <= shown["latency_p95_ms"]
 

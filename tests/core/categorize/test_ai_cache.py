@@ -44,9 +44,9 @@ class CountingProvider:
     def categorize(self, docs: Sequence[Document], on_answer: AnswerHook | None = None) -> list[Categorization]:
         self.calls.append([doc.record_id for doc in docs])
         answers = [self.answer(doc) for doc in docs]
-        for i, answer in enumerate(answers):
+        for i, given in enumerate(answers):
             if on_answer is not None:
-                on_answer(i, answer)
+                on_answer(i, given)
         return answers
 
     def answer(self, doc: Document) -> Categorization:

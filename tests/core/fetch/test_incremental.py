@@ -79,7 +79,7 @@ def test_a_rerun_revalidates_with_conditional_requests_and_reuses_the_stored_bod
     second = fetch(site, paths, cache_path, close=True)
     assert statuses(second) == dict.fromkeys(paths, "ok")
     for path in ("/versioned/same", "/dated/same"):
-        assert second[path].cache == "revalidated" and second[path].http_status == 304
+        assert second[path].cache == "not_modified" and second[path].http_status == 304
         assert second[path].body == first[path].body and second[path].bytes == first[path].bytes
         assert second[path].content_type == "text/html" and second[path].charset == "utf-8"
     assert site.log.seen("/versioned/same")[1].headers["if-none-match"] == '"v1"'
@@ -96,7 +96,7 @@ def test_a_rerun_revalidates_with_conditional_requests_and_reuses_the_stored_bod
 
     third = fetch(site, ["/versioned/changed"], cache_path, close=True)  # the new version's validator was kept
     assert site.log.seen("/versioned/changed")[2].headers["if-none-match"] == '"v2"'
-    assert third["/versioned/changed"].cache == "revalidated" and third["/versioned/changed"].body == changed.body
+    assert third["/versioned/changed"].cache == "not_modified" and third["/versioned/changed"].body == changed.body
 
 
 CRASHING_RUN = """
@@ -176,7 +176,7 @@ def test_a_run_killed_mid_fetch_resumes_with_only_the_unfinished_urls(site: Site
     assert statuses(third) == dict.fromkeys(paths, "ok")
     assert {p: site.log.count(p) for p in paths} == {**dict.fromkeys(finished, 2), **dict.fromkeys(unfinished, 3)}
     for path in ("/versioned/a", "/versioned/b", "/dated/c"):  # asked conditionally, with what the first run kept
-        assert third[path].cache == "revalidated" and third[path].body == second[path].body
+        assert third[path].cache == "not_modified" and third[path].body == second[path].body
     assert site.log.seen("/versioned/a")[-1].headers["if-none-match"] == '"v1"'
     for path in ("/plain/d", "/plain/e", *unfinished):  # no validators: fetched in full
         assert third[path].cache is None and third[path].http_status == 200
@@ -215,7 +215,7 @@ def test_without_a_partition_nothing_is_journaled(site: Site, cache_path: Path) 
     second = fetch(site, ["/plain/a", "/ok"], cache_path, partition=None)
     assert statuses(first) == statuses(second) == {"/plain/a": "ok", "/ok": "ok"}
     assert second["/plain/a"].cache is None and site.log.count("/plain/a") == 2
-    assert second["/ok"].cache == "revalidated"  # /ok has validators; a 304 is still a request
+    assert second["/ok"].cache == "not_modified"  # /ok has validators; a 304 is still a request
     assert journal_rows(cache_path, PARTITION) == 0
 
 

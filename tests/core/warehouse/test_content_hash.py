@@ -25,7 +25,7 @@ def fetched(run: int = 0, body: bytes = b"<html>a</html>") -> pl.DataFrame:
             "bytes": len(body),
             "elapsed_ms": 12.5 + run,
             "attempts": 1,
-            "cache": None if run == 0 else "revalidated",
+            "cache": None if run == 0 else "not_modified",
             "fetched_at": datetime(2026, 11, 24, 8, run, tzinfo=UTC),
         }
         for record_id in ("a", "b")
