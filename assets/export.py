@@ -36,7 +36,7 @@ def export(
         bodies: dict[str, bytes | None] = {}
         if wanted := filing_ids(records):
             bodies = dict(warehouse.read("fetch", day, ["record_id", "body"], record_ids=wanted).iter_rows())
-        filed = exporter.file_images(image_items(records, bodies))
+        filed = exporter.file_images(image_items(records, bodies, exporter.moved_images))
         records = with_filing(records, filed)
         written = exporter.write(records, day)
         report_path = write_report(records, Path(exporter.output_dir) / day / "report.html", day)

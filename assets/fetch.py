@@ -44,7 +44,9 @@ def fetch(
 
         def one_day(day: str) -> Day:
             ingested = warehouse.read("ingest", day)
-            data = fetch_partition(ingested, http, day, fetcher.ignore_robots_for, inbox.image_roots())
+            data = fetch_partition(
+                ingested, http, day, fetcher.ignore_robots_for, inbox.image_roots(), inbox.moved_images()
+            )
             path = warehouse.write("fetch", day, data, refresh=False)
             if http.cache is not None:
                 http.cache.close_partition(day)

@@ -42,7 +42,12 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
         **({"gemini_model": settings.gemini_model} if settings.gemini_model else {}),
     )
     return {
-        "inbox": InboxResource(path=str(settings.inbox), image_folders=[str(p) for p in settings.image_folders]),
+        "inbox": InboxResource(
+            path=str(settings.inbox),
+            image_folders=[str(p) for p in settings.image_folders],
+            moved_images_path=str(settings.moved_images),
+            images_root=str(settings.images_root),
+        ),
         "warehouse": WarehouseResource(root=str(settings.warehouse), catalog_path=str(settings.catalog)),
         "fetcher": FetcherResource(
             allow_private=list(settings.fetch_allow_private),
@@ -57,7 +62,8 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
         "categorizer": categorizer,
         "exporter": ExportResource(
             output_dir=str(settings.output),
-            images_dir=str(settings.images_output) if settings.images_output else None,
+            images_dir=str(settings.images_root),
+            moved_images_path=str(settings.moved_images),
             images_mode="move" if settings.images_mode == "move" else "copy",
         ),
         "sheets": sheets_resource(settings),

@@ -29,6 +29,7 @@ class Settings:
     output: Path
     http_cache: Path
     ai_cache: Path
+    moved_images: Path  # the ledger of images move mode took out of their folders
     taxonomy: Path | None = None
     dispatch_rules: Path | None = None
     oembed_enabled: bool = True  # oEmbed lookups for video, audio and social records
@@ -138,6 +139,7 @@ class Settings:
             output=path("CONTENT_PIPELINE_OUTPUT", home / "output"),
             http_cache=path("CONTENT_PIPELINE_HTTP_CACHE", home / "cache" / "http.sqlite"),
             ai_cache=path("CONTENT_PIPELINE_AI_CACHE", home / "cache" / "ai.sqlite"),
+            moved_images=path("CONTENT_PIPELINE_MOVED_IMAGES", home / "cache" / "moved-images.sqlite"),
             taxonomy=optional("CONTENT_PIPELINE_TAXONOMY"),
             dispatch_rules=optional("CONTENT_PIPELINE_DISPATCH_RULES"),
             oembed_enabled=switch("CONTENT_PIPELINE_OEMBED", True),
@@ -174,6 +176,11 @@ class Settings:
             alert_webhook=web_url("CONTENT_PIPELINE_ALERT_WEBHOOK", secret=True) is not None,
             dagster_url=(web_url("CONTENT_PIPELINE_DAGSTER_URL", secret=False) or "").rstrip("/") or None,
         )
+
+    @property
+    def images_root(self) -> Path:
+        """Where images are filed by category: `images_output`, else `<output>/images`."""
+        return self.images_output or self.output / "images"
 
     def allowing(self, *hosts: str) -> "Settings":
         """The same settings with more hosts exempt from the fetcher's private-address guard."""

@@ -34,7 +34,7 @@ def summarize(
     lines.append("written:")
     lines += [f"  {path}" for path in written]
     if "filed_path" in records.columns and records["filed_path"].is_not_null().any():
-        lines.append(f"  images    {settings.images_output or settings.output / 'images'}")
+        lines.append(f"  images    {settings.images_root}")
     lines.append(f"  warehouse {settings.warehouse}")
     lines.append(f"  catalog   {settings.catalog}")
     lines.append('query it:  uv run content-pipeline sql "select category, count(*) from categorize group by 1"')

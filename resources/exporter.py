@@ -9,6 +9,7 @@ import polars as pl
 
 from content_pipeline.export.image_filing import FilingResult, ImageToFile, file_images
 from content_pipeline.export.writers import write_exports
+from content_pipeline.moved_images import MovedImages
 
 IMAGES_FOLDER = "images"
 
@@ -17,6 +18,7 @@ class ExportResource(dg.ConfigurableResource):
     output_dir: str
     images_dir: str | None = None  # where images are filed by category; None: <output_dir>/images
     images_mode: Literal["copy", "move"] = "copy"  # move: a source file is deleted once its copy is verified
+    moved_images_path: str | None = None  # the ledger of moves, so a rerun finds moved images (see moved_images.py)
 
     def write(self, records: pl.DataFrame, day: str) -> dict[str, Path]:
         return write_exports(records, Path(self.output_dir), day)
@@ -25,5 +27,10 @@ class ExportResource(dg.ConfigurableResource):
     def images_root(self) -> Path:
         return Path(self.images_dir) if self.images_dir else Path(self.output_dir) / IMAGES_FOLDER
 
+    @property
+    def moved_images(self) -> MovedImages | None:
+        """The ledger of the images move mode took out of their folders."""
+        return MovedImages(Path(self.moved_images_path), self.images_root) if self.moved_images_path else None
+
     def file_images(self, items: Sequence[ImageToFile]) -> list[FilingResult]:
-        return file_images(items, self.images_root, self.images_mode)
+        return file_images(items, self.images_root, self.images_mode, self.moved_images)

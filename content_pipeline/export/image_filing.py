@@ -3,8 +3,9 @@
 Every copy is written to a hidden temporary name in its target folder, flushed, verified (size and SHA-256 against
 the source), then linked to its final name, which never replaces an existing file. A name that already holds
 identical bytes counts as filed, so a rerun adds nothing; different bytes under the name get `-2`, `-3`...
-In move mode a source is deleted only after its filed copy is verified: a crash at any point leaves the source,
-or the source and a complete copy that the next run recognizes (and then deletes the source).
+In move mode a source is deleted only after its filed copy is verified and the move is in the ledger
+(moved_images.py): a crash at any point leaves the source, or the source and a complete copy that the next run
+recognizes (and then deletes the source), and a rerun of the day finds a moved image where it was filed.
 Items that failed earlier go to `failures/` with a `<name>.reason.txt` beside them.
 """
 
@@ -14,7 +15,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Literal
 
 from content_pipeline.export.safe_names import FAILURES_FOLDER, category_folder, safe_extension, safe_stem, split_name
 from content_pipeline.export.writers import write_atomically
+from content_pipeline.moved_images import MovedImage, MovedImages
 
 CHUNK_BYTES = 1 << 20
 MAX_NUMBERED_NAMES = 1_000  # name.ext, name-2.ext ... name-1000.ext
@@ -52,6 +54,7 @@ class ImageToFile:
     body: bytes | None  # bytes fetched from a URL (used when source_path is None)
     extension: str | None  # from the real (sniffed) format: "jpg", "png", "webp", "gif"; None when unknown
     failure: str | None  # why this item failed earlier: it goes to failures/ with this reason
+    ingest_row: Mapping[str, object] | None = None  # a file from an image folder: its ingest row, for the ledger
 
 
 @dataclass(frozen=True)
@@ -77,21 +80,27 @@ class Source:
     sha256: str
 
 
-def file_images(items: Sequence[ImageToFile], root: Path, mode: Mode = "copy") -> list[FilingResult]:
-    """File every item under `root`; one result per item, in order (a failing item never stops the others)."""
+def file_images(
+    items: Sequence[ImageToFile], root: Path, mode: Mode = "copy", ledger: MovedImages | None = None
+) -> list[FilingResult]:
+    """File every item under `root`; one result per item, in order (a failing item never stops the others).
+
+    In move mode every move is written to `ledger` before its source is deleted."""
     base = root.resolve()
     swept: set[Path] = set()
-    return [file_one(item, base, mode, swept) for item in items]
+    return [file_one(item, base, mode, swept, ledger) for item in items]
 
 
-def file_one(item: ImageToFile, root: Path, mode: Mode, swept: set[Path]) -> FilingResult:
+def file_one(item: ImageToFile, root: Path, mode: Mode, swept: set[Path], ledger: MovedImages | None) -> FilingResult:
     try:
-        return file_or_raise(item, root, mode, swept)
+        return file_or_raise(item, root, mode, swept, ledger)
     except (OSError, FilingError) as exc:
         return FilingResult(item.record_id, FilingStatus.ERROR.value, None, error_text(exc), None)
 
 
-def file_or_raise(item: ImageToFile, root: Path, mode: Mode, swept: set[Path]) -> FilingResult:
+def file_or_raise(
+    item: ImageToFile, root: Path, mode: Mode, swept: set[Path], ledger: MovedImages | None
+) -> FilingResult:
     failed = item.failure is not None or item.category is None
     failure = (item.failure or NO_CATEGORY) if failed else ""
     source = load_source(item)
@@ -109,6 +118,8 @@ def file_or_raise(item: ImageToFile, root: Path, mode: Mode, swept: set[Path]) -
     status = FilingStatus.FAILED if failed else FilingStatus.FILED if created else FilingStatus.ALREADY_FILED
     notes = [failure if failed else "" if created else "an identical file is already there"]
     if mode == "move" and source.path is not None:
+        if ledger is not None and item.ingest_row is not None:
+            ledger.record(moved(item.ingest_row, target, source))
         notes.append(release_source(source, target))
     reason = "; ".join(note for note in notes if note)
     return FilingResult(item.record_id, status.value, target.relative_to(root).as_posix(), reason, source.sha256)
@@ -126,6 +137,13 @@ def destination(item: ImageToFile, failed: bool) -> tuple[str, str, str]:
         )
     stem = safe_stem(item.suggested_name, original_stem, fallback=fallback)
     return category_folder(item.category), stem, safe_extension(item.extension, original_extension)
+
+
+def moved(ingest_row: Mapping[str, object], target: Path, source: Source) -> MovedImage:
+    """The ledger entry of an image about to leave its folder for `target`."""
+    return MovedImage(
+        str(ingest_row["path"]), str(ingest_row["added_on"]), dict(ingest_row), str(target), source.size, source.sha256
+    )
 
 
 def write_reason(path: Path, reason: str) -> None:

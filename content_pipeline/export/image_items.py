@@ -9,6 +9,8 @@ from urllib.parse import unquote, urlsplit
 import polars as pl
 
 from content_pipeline.export.image_filing import SOURCE_KEPT, FilingResult, FilingStatus, ImageToFile
+from content_pipeline.moved_images import MovedImages
+from content_pipeline.schemas import INGEST_SCHEMA
 from content_pipeline.status import ExportStatus
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}
@@ -38,14 +40,19 @@ def first_failure(record: Mapping[str, Any]) -> str | None:
     return None
 
 
-def image_items(records: pl.DataFrame, bodies: Mapping[str, bytes | None]) -> list[ImageToFile]:
-    """What to file for every record that wants filing; `bodies` holds the fetched bytes by record id."""
+def image_items(
+    records: pl.DataFrame, bodies: Mapping[str, bytes | None], moved: MovedImages | None = None
+) -> list[ImageToFile]:
+    """What to file for every record that wants filing; `bodies` holds the fetched bytes by record id.
+
+    A file that move mode moved already is filed from where it went (`moved`), else from the fetched bytes."""
     items = []
     for record in records.filter(WANTS_FILING).to_dicts():
         details = json.loads(record["details"]) if record.get("details") else {}
         source = Path(record["path"]) if record.get("path") else None
         if source is not None and not source.is_file():
-            source = None  # moved away already (move mode): the fetched bytes are the copy of record
+            went = moved.find(str(source)) if moved is not None else None
+            source = went.filed_copy() if went is not None else None
         items.append(
             ImageToFile(
                 record_id=record["record_id"],
@@ -56,9 +63,18 @@ def image_items(records: pl.DataFrame, bodies: Mapping[str, bytes | None]) -> li
                 body=bodies.get(record["record_id"]),
                 extension=EXTENSIONS.get(str(record.get("content_type") or "")),
                 failure=first_failure(record),
+                ingest_row=ingest_row(record) if record.get("path") else None,
             )
         )
     return items
+
+
+def ingest_row(record: Mapping[str, Any]) -> dict[str, object]:
+    """The record's ingest row, as ingest wrote it (what the ledger of moved images keeps)."""
+    row = {name: record.get(name) for name in INGEST_SCHEMA}
+    row["status"], row["reason"] = record.get("ingest_status"), record.get("ingest_reason")
+    row["added_on"] = str(record["added_on"]) if record.get("added_on") is not None else None
+    return row
 
 
 def as_state(result: FilingResult) -> tuple[str, str | None, str]:

@@ -1,10 +1,13 @@
 """ "Fetch" image files from disk: the same columns as an HTTP fetch, with the failures of a file as values.
 
 A path is read only when it resolves inside one of the configured image folders (a tampered partition cannot make
-the pipeline read other files). As for HTTP, `body` is kept only on success: a failed file is filed later from its
-source path, never from these bytes.
+the pipeline read other files), or, for an image that move mode took out of its folder, where the ledger of moved
+images says it was filed: inside the images root only, and only with the size and SHA-256 the ledger recorded.
+As for HTTP, `body` is kept only on success: a failed file is filed later from its source path, never from these
+bytes.
 """
 
+import hashlib
 import mimetypes
 import os
 import stat
@@ -16,6 +19,7 @@ from pathlib import Path
 
 from content_pipeline.fetch.content_facts import sniff_media_type
 from content_pipeline.fetch.models import FetchResult
+from content_pipeline.moved_images import MovedImage, MovedImages
 from content_pipeline.status import FetchStatus
 
 OUTSIDE_ROOTS = "outside the configured image folders"
@@ -28,18 +32,51 @@ class LocalFileRequest:
     path: str  # absolute path of the file, as the ingest stage recorded it
 
 
-def read_local_files(requests: Sequence[LocalFileRequest], roots: Sequence[Path], max_bytes: int) -> list[FetchResult]:
-    """One fetch result per requested file, in order; nothing outside `roots` is opened."""
+def read_local_files(
+    requests: Sequence[LocalFileRequest], roots: Sequence[Path], max_bytes: int, moved: MovedImages | None = None
+) -> list[FetchResult]:
+    """One fetch result per requested file, in order; nothing outside `roots` is opened (but moved images)."""
     resolved_roots = [root.resolve() for root in roots]
-    return [read_local_file(request, resolved_roots, max_bytes) for request in requests]
+    results = []
+    for request in requests:
+        went = moved.find(request.path) if moved is not None and not os.path.lexists(request.path) else None
+        if went is not None and moved is not None:
+            results.append(read_moved_file(request, went, moved.images_root, max_bytes))
+        else:
+            results.append(read_local_file(request, resolved_roots, max_bytes))
+    return results
 
 
-def read_local_file(request: LocalFileRequest, roots: Sequence[Path], max_bytes: int) -> FetchResult:
-    """Read one file (at most `max_bytes`) and check that its bytes are an image."""
+def read_moved_file(request: LocalFileRequest, went: MovedImage, images_root: Path, max_bytes: int) -> FetchResult:
+    """An image move mode took out of its folder, read where it was filed and checked against the ledger."""
+    name = Path(request.path).name
+    filed = LocalFileRequest(request.record_id, went.filed)
+    result = read_local_file(filed, [images_root.resolve()], max_bytes, shown_name=name)
+    result.url = file_uri(Path(request.path))
+    where = f"{name}: moved to {went.filed} by an earlier run"
+    if result.status == FetchStatus.FILE_ERROR:  # gone, unreadable, or not where filed images are
+        result.reason = f"{where}; there, {result.reason.removeprefix(f'{name}: ')}"
+    elif result.body is not None and (len(result.body), sha256_hex(result.body)) != (went.size, went.sha256):
+        fail_file(result, f"{where}, and that file has changed since")
+    return result
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def fail_file(result: FetchResult, reason: str) -> None:
+    result.status, result.reason, result.body = FetchStatus.FILE_ERROR, reason, None
+
+
+def read_local_file(
+    request: LocalFileRequest, roots: Sequence[Path], max_bytes: int, shown_name: str | None = None
+) -> FetchResult:
+    """Read one file (at most `max_bytes`) and check that its bytes are an image; reasons name it `shown_name`."""
     started = time.perf_counter()
     requested = Path(request.path)
     result = FetchResult(request.record_id, file_uri(requested), FetchStatus.OK, fetched_at=datetime.now(UTC))
-    name = requested.name or request.path
+    name = shown_name or requested.name or request.path
     result.declared_type = mimetypes.guess_type(name)[0]
     try:
         resolved = requested.resolve()

@@ -11,6 +11,7 @@ from content_pipeline.fetch.content_facts import describe_content
 from content_pipeline.fetch.http_fetcher import HttpFetcher
 from content_pipeline.fetch.local_files import LocalFileRequest, read_local_files
 from content_pipeline.fetch.models import FetchRequest, FetchResult
+from content_pipeline.moved_images import MovedImages
 from content_pipeline.schemas import FETCH_SCHEMA, frame
 from content_pipeline.status import FetchStatus, IngestStatus
 
@@ -21,12 +22,13 @@ def fetch_partition(
     partition: str | None = None,
     ignore_robots_for: Sequence[str] = (),
     image_roots: Sequence[Path] = (),
+    moved: MovedImages | None = None,
 ) -> pl.DataFrame:
     """One fetch row per ingested row: fetched when its ingest status is ok, `skipped` with the reason otherwise.
 
     `partition` names the journal that lets a rerun of a crashed run keep what it finished; `ignore_robots_for`
     holds file-name patterns of sources whose URLs are fetched without consulting robots.txt. Files from image
-    folders are read from disk, and only from inside `image_roots`.
+    folders are read from disk, and only from inside `image_roots` (images that move mode moved: where it put them).
     """
     if "path" not in ingested.columns:  # partitions ingested before image folders existed
         ingested = ingested.with_columns(path=pl.lit(None, pl.String()))
@@ -41,7 +43,7 @@ def fetch_partition(
     fetched = {res.record_id: res for res in fetcher.fetch_all(requests, partition)}
     if files:
         max_bytes = fetcher.settings.max_body_bytes
-        fetched |= {res.record_id: res for res in read_local_files(files, image_roots, max_bytes)}
+        fetched |= {res.record_id: res for res in read_local_files(files, image_roots, max_bytes, moved)}
     out: list[dict[str, object]] = []
     for row in rows:
         result = fetched.get(row["record_id"])

@@ -7,6 +7,8 @@ Links are never followed out of the folder, and linked folders are not descended
 read says why in a bad_file row, on the day its path names, else the day of its own modification time (a link's
 own): a link out of the folder (or a linked folder out of it), a link loop or a link to nothing, a FIFO, socket or
 device, a name that is not valid UTF-8, and a file that disappeared while the folder was read (on the day read).
+An image that move mode took out of its folder keeps its row on its day (moved_images.py): fetch reads it where it
+was filed.
 """
 
 import os
@@ -18,6 +20,7 @@ from pathlib import Path
 from content_pipeline.ingest.entry_checks import EntryRefusedError, followed_link, kind_of, utc_day
 from content_pipeline.ingest.file_names import display_name, is_utf8_name
 from content_pipeline.ingest.partition_rule import date_from_name
+from content_pipeline.moved_images import MovedImages
 from content_pipeline.status import IngestStatus
 from content_pipeline.urls import stable_id
 
@@ -27,11 +30,13 @@ SOURCE = "folder"
 PLACE = "image folder"
 
 
-def image_folder_rows(folders: Sequence[Path], day: date) -> list[dict[str, object]]:
-    """One ingest row per image file of `day` in the folders (sorted); a missing folder becomes a bad_file row."""
+def image_folder_rows(folders: Sequence[Path], day: date, moved: MovedImages | None = None) -> list[dict[str, object]]:
+    """One ingest row per image file of `day` in the folders (sorted), and per image of `day` that move mode took
+    out of them; a missing folder becomes a bad_file row."""
     rows: list[dict[str, object]] = []
     seen: dict[str, list[str]] = {}  # resolved file path -> record ids of the rows that reached it
     reported: set[object] = set()  # ids of bad_file rows already given (overlapping folders)
+    gone = moved_rows(moved, day)
     for folder in dict.fromkeys(folders):  # a folder listed twice is read once
         if not folder.is_dir():
             problem = "does not exist" if not folder.exists() else "is not a folder"
@@ -39,10 +44,12 @@ def image_folder_rows(folders: Sequence[Path], day: date) -> list[dict[str, obje
             rows.append(problem_row(folder, shown, day, f"image folder {shown} {problem}; fix the configured folders"))
             continue
         unreadable: list[dict[str, object]] = []
-        for path in image_candidates(folder, unreadable, day):
-            row = image_row(folder, path, day)
-            if row is None:
-                continue
+        found = [
+            (path, row) for path in image_candidates(folder, unreadable, day) if (row := image_row(folder, path, day))
+        ]
+        root = folder.resolve()
+        found += [(Path(str(row["path"])), row) for row in gone if Path(str(row["path"])).is_relative_to(root)]
+        for path, row in sorted(found, key=lambda item: str(item[1].get("input_url"))):
             if row["status"] == IngestStatus.OK.value:
                 mark_duplicate(row, path, seen)
                 rows.append(row)
@@ -50,6 +57,15 @@ def image_folder_rows(folders: Sequence[Path], day: date) -> list[dict[str, obje
                 add_once(rows, row, reported)
         for row in unreadable:
             add_once(rows, row, reported)
+    return rows
+
+
+def moved_rows(moved: MovedImages | None, day: date) -> list[dict[str, object]]:
+    """The ingest rows of the images of `day` that move mode took out of their folders (and that are not back)."""
+    rows = []
+    for image in moved.of_day(day.isoformat()) if moved is not None else []:
+        if not os.path.lexists(image.source):
+            rows.append({**image.ingest_row, "added_on": day})
     return rows
 
 

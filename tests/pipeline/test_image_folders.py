@@ -6,6 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 from PIL import Image
 
 from content_pipeline.warehouse.partition_store import PartitionStore
@@ -122,3 +123,27 @@ def test_images_fetched_from_urls_are_filed_too(
     }
     export = PartitionStore(settings.warehouse).read("export", DAY)
     assert export.filter(export["url"].str.ends_with("nothing-here.jpg"))["filed_status"].to_list() == [None]
+
+
+def test_a_move_mode_rerun_finds_the_moved_images_where_they_were_filed_and_the_day_keeps_every_row(
+    settings: Settings, instance: dg.DagsterInstance
+) -> None:
+    settings = replace(settings, images_mode="move")
+    drop_images(settings.inbox / "images")
+    assert run_partition(settings, DAY, instance).success
+    store = PartitionStore(settings.warehouse)
+    first = {stage: store.read(stage, DAY) for stage in ("ingest", "fetch", "export")}
+    files = filed_files(settings.output / "images")
+    assert sorted(p.name for p in (settings.inbox / "images" / DAY).iterdir()) == ["notes.txt"]
+
+    assert run_partition(settings, DAY, instance).success  # the sources are gone now: the day must not shrink
+    again = {stage: store.read(stage, DAY) for stage in ("ingest", "fetch", "export")}
+    assert again["ingest"].drop("reason").equals(first["ingest"].drop("reason"))
+    columns = ["record_id", "status", "content_type", "bytes"]
+    assert again["fetch"].select(columns).equals(first["fetch"].select(columns))
+    assert again["fetch"].filter(pl.col("status") == "ok")["body"].null_count() == 0
+    columns = ["record_id", "status", "filed_status", "filed_path"]
+    assert again["export"].select(columns).sort("record_id").equals(first["export"].select(columns).sort("record_id"))
+    assert filed_files(settings.output / "images") == files  # nothing filed twice, nothing lost
+    with (settings.output / DAY / "records.csv").open(encoding="utf-8") as handle:
+        assert len(handle.readlines()) == 1 + len(first["export"])
