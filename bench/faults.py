@@ -297,6 +297,13 @@ def run_bare(urls: list[str], limits: Limits) -> tuple[list[str], float]:
 # Report
 
 
+def waits_line(waits: list[float]) -> str:
+    """Median and longest delay of a retry past the time its Retry-After asked for."""
+    if not waits:
+        return "none"
+    return f"{waits[len(waits) // 2]:.1f} / {waits[-1]:.1f} s"
+
+
 def mark(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
@@ -324,6 +331,7 @@ def print_report(
         ("requests to non-public addresses", f"{trapped}", mark(trapped == 0)),
         ("retries sent before Retry-After", f"{early}", mark(early == 0)),
         ("requests the origin saw / retries", f"{seen['origin']['requests']} / {seen['origin']['retries']}", ""),
+        ("retry after its Retry-After: p50 / max", waits_line(seen["origin"]["waits_after_due"]), ""),
         ("fetch stage wall", f"{pipeline.fetch_wall_s:.1f} s", ""),
         ("whole run wall", f"{pipeline.run_wall_s:.1f} s", steps_line(pipeline.step_wall_s)),
         ("bare aiohttp wall", f"{bare_wall_s:.1f} s", bare_line(bare_outcomes, bare_seen)),

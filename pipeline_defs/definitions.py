@@ -6,6 +6,7 @@ import dagster as dg
 
 from content_pipeline.categorize.gemini_batch import DEFAULT_POLL_INTERVAL_S
 from content_pipeline.versions import VersionInputs, provider_kind, stage_code_versions
+from pipeline_defs import dagster_patches
 from pipeline_defs.jobs import STAGE_ASSETS, pipeline_job
 from pipeline_defs.schedules import build_daily_close_schedule
 from pipeline_defs.sensors import (
@@ -134,6 +135,9 @@ def versioned_assets(versions: Mapping[str, str]) -> Sequence[dg.AssetsDefinitio
         return spec.replace_attributes(code_version=versions[name], automation_condition=condition)
 
     return dg.map_asset_specs(apply, STAGE_ASSETS)
+
+
+dagster_patches.apply()  # a waiting run must not spin a core (see dagster_patches.py)
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:

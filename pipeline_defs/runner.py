@@ -74,7 +74,6 @@ class Resume:
     """A day whose last run died: the stages still to run, and the run whose finished stages are kept."""
 
     dead_run_id: str
-    died_in: str
     stages: list[str]
 
     def describe(self, day: str) -> str:
@@ -103,7 +102,7 @@ def resume_point(instance: dg.DagsterInstance, settings: Settings, day: str) -> 
     stored = [stage for stage in STAGES[:first] if store.exists(stage, day)]
     if not remaining or not stored or len(stored) < first:
         return None  # nothing left, nothing kept, or a kept partition is gone: run every stage
-    return Resume(dead.run_id, dead.tags[DIED_TAG], STAGES[first:])
+    return Resume(dead.run_id, STAGES[first:])
 
 
 def stored_by(instance: dg.DagsterInstance, run_id: str, day: str) -> set[str]:

@@ -67,6 +67,15 @@ class RequestLog:
                     early.append(EarlyRetry(key, before.answer, round(before.not_before - after.at, 3)))
         return early
 
+    def waits_after_due(self) -> list[float]:
+        """For every retry that followed a Retry-After: how long after the asked-for time it came (seconds)."""
+        return sorted(
+            after.at - before.not_before
+            for group in self.by_url().values()
+            for before, after in pairwise(group)
+            if before.not_before is not None and after.at >= before.not_before
+        )
+
     def summary(self) -> dict[str, object]:
         """Counts a bench prints: requests, retries, early retries (with examples) and requests by answer."""
         requests, early = self.requests(), self.early_retries()
@@ -75,6 +84,7 @@ class RequestLog:
             "retries": self.retries(),
             "early_retries": len(early),
             "early_examples": [asdict(e) for e in early[:5]],
+            "waits_after_due": self.waits_after_due(),
             "answers": dict(Counter(s.answer.split(" ")[0] for s in requests).most_common()),
             "paths": [f"{s.origin}{s.path}" for s in requests[:20]],
         }

@@ -7,9 +7,11 @@ from collections.abc import Iterator
 import dagster as dg
 import psutil
 import pytest
+from dagster._core.execution.plan.instance_concurrency_context import InstanceConcurrencyContext
 from dagster._core.test_utils import create_run_for_test
 
 from content_pipeline.process_identity import ProcessIdentity
+from pipeline_defs import dagster_patches
 from pipeline_defs.run_guard import DIED_TAG, PoolWatch, free_slots_of_ended_runs, process_tags, reap_dead_runs
 
 POOL = "outbound_http"
@@ -108,3 +110,15 @@ def test_a_slot_an_ended_run_still_holds_or_waits_for_is_freed(pooled: dg.Dagste
     assert not pooled.event_log_storage.claim_concurrency_slot(POOL, live.run_id, "fetch").is_claimed
     assert free_slots_of_ended_runs(pooled) == [ended.run_id]
     assert pooled.event_log_storage.claim_concurrency_slot(POOL, live.run_id, "fetch").is_claimed
+
+
+def test_a_step_waiting_for_a_pool_slot_sleeps_until_its_next_check_instead_of_spinning(
+    pooled: dg.DagsterInstance,
+) -> None:
+    assert dagster_patches.apply()
+    holder = started_run(pooled, ProcessIdentity.current(), "2026-11-29")
+    assert pooled.event_log_storage.claim_concurrency_slot(POOL, holder.run_id, "fetch").is_claimed
+    waiting = started_run(pooled, ProcessIdentity.current())
+    with InstanceConcurrencyContext(pooled, waiting) as context:
+        assert not context.claim(POOL, "fetch")
+        assert context.interval_to_next_pending_claim_check() > 0  # Dagster 1.13 itself says 0: a busy loop
