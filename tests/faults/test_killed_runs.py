@@ -210,13 +210,13 @@ def test_a_run_killed_mid_fetch_is_noticed_by_the_next_run_which_goes_on_and_the
 
     other = project.run("run", "--date", OTHER_DAY)  # any day: it must not wait for the dead run's pool slot
     assert other.returncode == 0, other.stderr[-3000:]
-    assert f"({'pipeline_job'}, {DAY}) died during fetch" in other.stderr
+    assert f"(pipeline_job, {DAY}) died during fetch" in other.stderr
     assert "marked it failed and freed its pool slots" in other.stderr
 
     again = project.run("run", "--date", DAY)
     assert again.returncode == 0, again.stderr[-3000:]
     assert f"going on with {DAY} from fetch" in again.stderr and "ingest is kept" in again.stderr
-    asked_again = {path for path in project.origin.answered()[asked_before:]}
+    asked_again = set(project.origin.answered()[asked_before:])
     origin = f"http://127.0.0.1:{project.origin.server_port}"
     assert asked_again.isdisjoint(url.removeprefix(origin) for url in finished)  # finished fetches are not repeated
     records = assert_every_row_once(project, {"ok"})
@@ -271,7 +271,8 @@ def test_a_run_killed_mid_categorize_never_pays_twice_for_an_answer_it_received(
     asked_first = asked_urls(gemini.requests)
     with sqlite3.connect(project.home / "cache" / "ai.sqlite") as db:
         kept = db.execute("SELECT count(*) FROM answers").fetchone()[0]
-    in_flight = 4  # the provider's concurrency: requests sent but not yet answered when the run was killed
+    # at most the provider's 4 workers' requests sent and not answered, plus answers not yet stored, at the kill
+    in_flight = 2 * 4
     assert kept >= len(asked_first) - in_flight > 0
 
     again = project.run("run", "--date", DAY)
