@@ -9,7 +9,7 @@ bytes where they were filed, checked against the recorded size and SHA-256 (fetc
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -81,14 +81,22 @@ class MovedImages:
             rows = [] if db is None else db.execute(f"{SELECT} WHERE day = ? ORDER BY source", (day,)).fetchall()
         return [from_row(row) for row in rows]
 
-    def find(self, source: str) -> MovedImage | None:
-        """Where the image that was at `source` went, if move mode moved it."""
+    def find(self, sources: Iterable[str]) -> dict[str, MovedImage]:
+        """Where the images that were at `sources` went, for those move mode moved (one look at the ledger)."""
+        wanted = list(dict.fromkeys(sources))
+        found: dict[str, MovedImage] = {}
         with self.connection(create=False) as db:
-            row = None if db is None else db.execute(f"{SELECT} WHERE source = ?", (source,)).fetchone()
-        return from_row(row) if row else None
+            if db is None:
+                return found
+            for start in range(0, len(wanted), LOOKUP_BATCH):
+                batch = wanted[start : start + LOOKUP_BATCH]
+                rows = db.execute(f"{SELECT} WHERE source IN ({','.join('?' * len(batch))})", batch).fetchall()
+                found.update((row[0], from_row(row)) for row in rows)
+        return found
 
 
 SELECT = "SELECT source, day, ingest_row, filed, size, sha256 FROM moves"
+LOOKUP_BATCH = 500  # sources per query (SQLite allows 999 parameters in older builds)
 
 
 def from_row(row: tuple[str, str, str, str, int, str]) -> MovedImage:

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from content_pipeline.fetch.url_allowlist import parse_allow_entry
+from content_pipeline.fetch.url_allowlist import check_entries
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -107,11 +107,7 @@ class Settings:
 
         def allowlist(name: str) -> tuple[str, ...]:
             entries = listed(name)
-            for entry in entries:
-                try:
-                    parse_allow_entry(entry)
-                except ValueError as exc:
-                    raise ValueError(f"{name} {exc}") from None
+            check_entries(entries, name)
             return entries
 
         def zone(name: str, default: str) -> str:

@@ -11,7 +11,7 @@ from pydantic import Field
 from content_pipeline.fetch.http_cache import HttpCache
 from content_pipeline.fetch.http_fetcher import HttpFetcher
 from content_pipeline.fetch.settings import DEFAULT_USER_AGENT, FetchSettings
-from content_pipeline.fetch.url_allowlist import parse_allow_entry
+from content_pipeline.fetch.url_allowlist import check_entries
 
 DEFAULTS = FetchSettings()
 
@@ -44,11 +44,7 @@ class FetcherResource(dg.ConfigurableResource):
 
     def settings(self) -> FetchSettings:
         """The fetcher's settings; raises ValueError naming a bad `allow_private` entry before any request."""
-        for entry in self.allow_private:
-            try:
-                parse_allow_entry(entry)
-            except ValueError as exc:
-                raise ValueError(f"FetcherResource allow_private {exc}") from None
+        check_entries(self.allow_private, "FetcherResource allow_private")
         values = {f.name: getattr(self, f.name) for f in fields(FetchSettings)}
         values["allow_private"] = tuple(self.allow_private)
         return FetchSettings(**values)

@@ -46,12 +46,15 @@ def image_items(
     """What to file for every record that wants filing; `bodies` holds the fetched bytes by record id.
 
     A file that move mode moved already is filed from where it went (`moved`), else from the fetched bytes."""
+    wanted = records.filter(WANTS_FILING).to_dicts()
+    gone = [str(r["path"]) for r in wanted if r.get("path") and not Path(r["path"]).is_file()]
+    went_to = moved.find(gone) if moved is not None and gone else {}
     items = []
-    for record in records.filter(WANTS_FILING).to_dicts():
+    for record in wanted:
         details = json.loads(record["details"]) if record.get("details") else {}
         source = Path(record["path"]) if record.get("path") else None
         if source is not None and not source.is_file():
-            went = moved.find(str(source)) if moved is not None else None
+            went = went_to.get(str(source))
             source = went.filed_copy() if went is not None else None
         items.append(
             ImageToFile(

@@ -37,9 +37,11 @@ def read_local_files(
 ) -> list[FetchResult]:
     """One fetch result per requested file, in order; nothing outside `roots` is opened (but moved images)."""
     resolved_roots = [root.resolve() for root in roots]
+    gone = [request.path for request in requests if not os.path.lexists(request.path)]
+    went_to = moved.find(gone) if moved is not None and gone else {}
     results = []
     for request in requests:
-        went = moved.find(request.path) if moved is not None and not os.path.lexists(request.path) else None
+        went = went_to.get(request.path)
         if went is not None and moved is not None:
             results.append(read_moved_file(request, went, moved.images_root, max_bytes))
         else:

@@ -35,6 +35,15 @@ def parse_allow_entry(entry: str) -> AllowEntry:
         raise ValueError(f"entry {entry!r}: {exc}; {FORMS}") from None
 
 
+def check_entries(entries: Iterable[str], setting: str) -> None:
+    """Raise ValueError naming `setting` and the first entry that is not one (before any request is made)."""
+    for entry in entries:
+        try:
+            parse_allow_entry(entry)
+        except ValueError as exc:
+            raise ValueError(f"{setting} {exc}") from None
+
+
 def _parse(text: str) -> AllowEntry:
     if not text:
         raise ValueError("it is empty")

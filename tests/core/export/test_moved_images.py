@@ -104,5 +104,5 @@ def test_the_move_is_in_the_ledger_before_the_source_is_deleted(
     [row] = [r for r in image_folder_rows([folder], DAY, ledger) if str(r["path"]).endswith("cat.jpg")]
     with pytest.raises(KeyboardInterrupt):
         move_all([row], ledger)
-    went = ledger.find(str(row["path"]))
+    went = ledger.find([str(row["path"])]).get(str(row["path"]))
     assert went is not None and went.filed_copy() is not None and went.ingest_row["record_id"] == row["record_id"]
