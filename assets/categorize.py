@@ -4,15 +4,22 @@ import dagster as dg
 import polars as pl
 
 from assets.checks import check_specs
+from assets.chunks import progress_log, run_metadata, stage_stamp
 from assets.fetch import NETWORK_RETRY
 from assets.metadata import counts, partition_metadata
 from assets.partitions import daily_partitions
 from assets.ranges import BACKFILL_POLICY, Day, materialize_days
 from content_pipeline.categorize.ai_cache import open_cache
 from content_pipeline.categorize.cached_provider import with_cache
-from content_pipeline.categorize.stage import categorize_partition
+from content_pipeline.categorize.stage import (
+    CATEGORIZE_CHUNK_ROWS,
+    CLASSIFY_COLUMNS,
+    categorize_partition,
+    may_keep_categorized,
+)
 from content_pipeline.categorize.stats import categorize_stats
 from content_pipeline.quality.checks import CheckOutcome, stage_checks
+from content_pipeline.warehouse.chunked_stage import process_stored_day
 from resources.categorizer import CategorizerResource
 from resources.quality import QualityResource
 from resources.warehouse import WarehouseResource
@@ -49,13 +56,21 @@ def categorize(
     with open_cache(categorizer.ai_cache_for(provider)) as cache:
         asking = with_cache(provider, cache, taxonomy.version)
 
+        stamp = stage_stamp(context, provider.name, provider.model, taxonomy.version)
+
+        chunk_rows = warehouse.rows_per_chunk(CATEGORIZE_CHUNK_ROWS)
+
         def one_day(day: str) -> Day:
-            data = categorize_partition(warehouse.read("classify", day), asking)
-            path = warehouse.write("categorize", day, data, refresh=False)
+            run = process_stored_day(
+                warehouse.store, "categorize", day, "classify", CLASSIFY_COLUMNS, chunk_rows, stamp,
+                lambda classified: categorize_partition(classified, asking), progress_log(context),
+                keep_if=may_keep_categorized,
+            )  # fmt: skip
             retry_after_quota(context, asking, day)
-            metadata = partition_metadata(
-                data, path, ["record_id", "status", "category", "confidence", "tags", "reason"]
-            )
+            data = run.committed.summary
+            preview = ["record_id", "status", "category", "confidence", "tags", "reason"]
+            metadata = partition_metadata(data, run.committed.path, preview)
+            metadata.update(run_metadata(run))
             metadata["category_counts"] = dg.MetadataValue.json(counts(data, "category"))
             metadata["provider"] = provider.name
             metadata["model"] = provider.model
@@ -64,7 +79,7 @@ def categorize(
             metadata.update(categorize_stats(data))  # tokens, cost_usd and cache hits/misses of this run
             if note := getattr(provider, "cost_note", ""):
                 metadata["cost_note"] = note  # e.g. a model missing from the price table: its cost is unknown
-            return Day(data, metadata)
+            return Day(data, metadata, run.committed.content_version)
 
         def checks(data: pl.DataFrame) -> list[CheckOutcome]:
             bound = quality.max_failure_rate

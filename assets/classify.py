@@ -1,14 +1,25 @@
 """classify: the content kind of every fetched record and what its processor extracted."""
 
 import dagster as dg
+import polars as pl
 
 from assets.checks import check_specs
+from assets.chunks import progress_log, run_metadata, stage_stamp
 from assets.fetch import OUTBOUND_HTTP_POOL
 from assets.metadata import counts, partition_metadata
 from assets.partitions import daily_partitions
 from assets.ranges import BACKFILL_POLICY, Day, materialize_days
-from content_pipeline.classify.stage import classify_partition, oembed_status_counts, vision_totals
+from content_pipeline.classify.pool import classify_pool
+from content_pipeline.classify.stage import (
+    CLASSIFY_CHUNK_ROWS,
+    FETCH_COLUMNS,
+    classify_partition,
+    may_keep_classified,
+    oembed_status_counts,
+    vision_totals,
+)
 from content_pipeline.quality.checks import stage_checks
+from content_pipeline.warehouse.chunked_stage import process_stored_day
 from resources.categorizer import CategorizerResource
 from resources.classifier import ClassifierResource
 from resources.fetcher import FetcherResource
@@ -41,17 +52,29 @@ def classify(
     oembed = classifier.oembed_client(fetcher.settings())
     vision = categorizer.vision()
 
+    stamp = stage_stamp(context, classifier.rules, oembed is not None, vision is not None)
+
+    chunk_rows = warehouse.rows_per_chunk(CLASSIFY_CHUNK_ROWS)
+
     def one_day(day: str) -> Day:
-        fetched = warehouse.read("fetch", day)
-        data = classify_partition(fetched, classifier.rules, classifier.worker_count, oembed, vision)
-        del fetched  # the day's bodies go before the partition is written and hashed
-        path = warehouse.write("classify", day, data, refresh=False)
-        metadata = partition_metadata(data, path, ["record_id", "kind", "status", "title", "language", "word_count"])
+        with classify_pool(classifier.rules, classifier.worker_count) as pool:  # started at the first chunk
+
+            def classify_chunk(fetched: pl.DataFrame) -> pl.DataFrame:
+                return classify_partition(fetched, classifier.rules, classifier.worker_count, oembed, vision, pool=pool)
+
+            run = process_stored_day(
+                warehouse.store, "classify", day, "fetch", FETCH_COLUMNS, chunk_rows, stamp, classify_chunk,
+                progress_log(context), keep_if=may_keep_classified,
+            )  # fmt: skip
+        data = run.committed.summary
+        preview = ["record_id", "kind", "status", "title", "language", "word_count"]
+        metadata = partition_metadata(data, run.committed.path, preview)
         metadata["kind_counts"] = dg.MetadataValue.json(counts(data, "kind"))
         metadata["oembed_counts"] = dg.MetadataValue.json(oembed_status_counts(data))
         if vision is not None:
             metadata.update(vision_totals(data))
-        return Day(data, metadata)
+        metadata.update(run_metadata(run))
+        return Day(data, metadata, run.committed.content_version)
 
     try:
         return materialize_days(

@@ -6,12 +6,13 @@ from pathlib import Path
 import dagster as dg
 
 from assets.checks import check_specs
+from assets.chunks import progress_log, run_metadata, stage_stamp
 from assets.metadata import cost_metadata, counts, partition_metadata, report_metadata
 from assets.partitions import daily_partitions
 from assets.ranges import BACKFILL_POLICY, Day, materialize_days
-from content_pipeline.export.image_items import filing_ids, image_items, with_filing
-from content_pipeline.export.records import READ_COLUMNS, STAGES, build_records
+from content_pipeline.export.records import STAGES
 from content_pipeline.export.report import write_report
+from content_pipeline.export.stage import EXPORT_CHUNK_ROWS, export_stored_day
 from content_pipeline.quality.checks import stage_checks
 from resources.exporter import ExportResource
 from resources.sheets import SheetsResource
@@ -31,24 +32,26 @@ def export(
 ) -> dg.MaterializeResult:
     """One row per record with every stage's outcome; files under the output folder; rows in the results sheet."""
 
+    stamp = stage_stamp(context, exporter.output_dir, str(exporter.images_root), exporter.images_mode)
+
     def one_day(day: str) -> Day:
-        records = build_records(*(warehouse.read(stage, day, READ_COLUMNS.get(stage)) for stage in STAGES))
-        bodies: dict[str, bytes | None] = {}
-        if wanted := filing_ids(records):
-            bodies = dict(warehouse.read("fetch", day, ["record_id", "body"], record_ids=wanted).iter_rows())
-        filed = exporter.file_images(image_items(records, bodies, exporter.moved_images))
-        records = with_filing(records, filed)
-        written = exporter.write(records, day)
+        exported = export_stored_day(
+            warehouse.store, day, Path(exporter.output_dir), exporter.file_images, exporter.moved_images, stamp,
+            progress_log(context), warehouse.rows_per_chunk(EXPORT_CHUNK_ROWS),
+        )  # fmt: skip
+        records, filed = exported.run.committed.summary, exported.filed  # main texts left out of the summary
         report_path = write_report(records, Path(exporter.output_dir) / day / "report.html", day)
-        path = warehouse.write("export", day, records, refresh=False)
-        metadata = partition_metadata(records, path, ["record_id", "status", "kind", "category", "title", "reason"])
-        metadata.update({f"{fmt}_file": dg.MetadataValue.path(str(p)) for fmt, p in written.items()})
+        metadata = partition_metadata(
+            records, exported.run.committed.path, ["record_id", "status", "kind", "category", "title", "reason"]
+        )
+        metadata.update({f"{fmt}_file": dg.MetadataValue.path(str(p)) for fmt, p in exported.files.items()})
         metadata["kind_counts"] = dg.MetadataValue.json(counts(records, "kind"))
         metadata["category_counts"] = dg.MetadataValue.json(counts(records, "category"))
         metadata["catalog"] = dg.MetadataValue.path(warehouse.catalog_path)
         metadata.update(report_metadata(report_path))
         metadata.update(cost_metadata(records))
-        if filed:
+        metadata.update(run_metadata(exported.run))
+        if records["filed_status"].drop_nulls().len():
             metadata["images_filed"] = dg.MetadataValue.json(counts(records.drop_nulls("filed_status"), "filed_status"))
             metadata["images_new_files"] = dg.MetadataValue.int(sum(r.status == "filed" for r in filed))
             metadata["images_folder"] = dg.MetadataValue.path(str(exporter.images_root))
@@ -57,7 +60,7 @@ def export(
             metadata["sheet_results"] = dg.MetadataValue.json(
                 {k: v for k, v in vars(report).items() if k != "worksheet"} | {"worksheet": report.worksheet}
             )
-        return Day(records, metadata)
+        return Day(records, metadata, exported.run.committed.content_version)
 
     return materialize_days(
         context, warehouse, "export", one_day, needs=list(STAGES), checks=lambda data: stage_checks("export", data)

@@ -4,10 +4,12 @@ import dagster as dg
 import polars as pl
 
 from assets.checks import check_specs
+from assets.chunks import progress_log, run_metadata, stage_stamp
 from assets.metadata import partition_metadata
 from assets.partitions import daily_partitions
 from assets.ranges import BACKFILL_POLICY, Day, materialize_days
-from content_pipeline.fetch.stage import fetch_partition
+from content_pipeline.fetch.settings import fetch_settings_metadata
+from content_pipeline.fetch.stage import FETCH_CHUNK_ROWS, FetchOptions, fetch_stored_day
 from content_pipeline.fetch.stats import fetch_stats
 from content_pipeline.quality.checks import CheckOutcome, stage_checks
 from resources.fetcher import FetcherResource
@@ -40,21 +42,23 @@ def fetch(
 
     Finished fetches are journaled as they complete, so a retry of a crashed run fetches only the rest.
     """
+    settings = fetcher.settings()
     with fetcher.open() as http:
+        options = FetchOptions(fetcher.ignore_robots_for, inbox.image_roots(), inbox.moved_images())
+        stamp = stage_stamp(context, settings, options.ignore_robots_for, options.image_roots)
 
         def one_day(day: str) -> Day:
-            ingested = warehouse.read("ingest", day)
-            data = fetch_partition(
-                ingested, http, day, fetcher.ignore_robots_for, inbox.image_roots(), inbox.moved_images()
-            )
-            path = warehouse.write("fetch", day, data, refresh=False)
+            rows = warehouse.rows_per_chunk(FETCH_CHUNK_ROWS)
+            run = fetch_stored_day(warehouse.store, day, http, options, stamp, progress_log(context), rows)
             if http.cache is not None:
                 http.cache.close_partition(day)
-            metadata = partition_metadata(
-                data, path, ["record_id", "url", "status", "http_status", "content_type", "reason"]
-            )
+            data = run.committed.summary
+            preview = ["record_id", "url", "status", "http_status", "content_type", "reason"]
+            metadata = partition_metadata(data, run.committed.path, preview)
             metadata.update(fetch_stats(data))
-            return Day(data, metadata)
+            metadata["fetch_settings"] = dg.MetadataValue.json(fetch_settings_metadata(settings))
+            metadata.update(run_metadata(run))
+            return Day(data, metadata, run.committed.content_version)
 
         def checks(data: pl.DataFrame) -> list[CheckOutcome]:
             return stage_checks("fetch", data, max_failure_rate=quality.max_failure_rate)

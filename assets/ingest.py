@@ -9,6 +9,7 @@ from assets.metadata import counts, partition_metadata
 from assets.partitions import daily_partitions
 from assets.ranges import BACKFILL_POLICY, Day, materialize_days
 from content_pipeline.ingest.combine import ingest_frame
+from content_pipeline.progress import track
 from content_pipeline.quality.checks import stage_checks
 from resources.inbox import InboxResource
 from resources.sheets import SheetsResource
@@ -33,6 +34,8 @@ def ingest(
         data = ingest_frame(inbox.csv_rows(on), inbox.image_rows(on), sheet.records if sheet else [])
         for problem in data.filter(data["status"] == "bad_file")["reason"].to_list():
             context.log.warning(problem)
+        progress = track("ingest", day, len(data)).finish()  # read whole: a day's list of links is small
+        context.log.info(progress.describe())
         path = warehouse.write("ingest", day, data, refresh=False)
         metadata = partition_metadata(data, path, ["record_id", "url", "status", "reason", "source_file"])
         metadata["files"] = dg.MetadataValue.json(counts(data, "source_file"))

@@ -3,7 +3,7 @@
     uv run python bench/backfill.py [--days 30] [--baseline-days 3] [--compare-days-per-run 30]
 
 The bundled sample site is served on 127.0.0.1 by this process; every day of the range gets the demo's URL list as
-`sample-site-<day>.csv` in an inbox (see `write_demo_inbox` in pipeline_defs/cli.py). Each measurement starts with a
+`sample-site-<day>.csv` in an inbox (`write_demo_inbox` in pipeline_defs/commands.py). Each measurement starts with a
 fresh warehouse, caches and Dagster instance (SQLite) in a temporary folder, and runs in its own subprocess, as a
 run launched by Dagster does, so that it pays for its own start (Python, `import dagster`, the local model):
   - baseline: one run per day (`run_partition`, what a backfill without a policy launches), each in its own process,
@@ -122,7 +122,7 @@ class Measurement:
 
 def fresh_home(root: Path, name: str, base_url: str, days: list[str]) -> tuple[Path, Path]:
     """A content-pipeline home with the demo inbox for `days`, and an empty Dagster home beside it."""
-    from pipeline_defs.cli import write_demo_inbox
+    from pipeline_defs.commands import write_demo_inbox
 
     home, dagster_home = root / name / "home", root / name / "dagster"
     dagster_home.mkdir(parents=True)

@@ -49,10 +49,12 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             moved_images_path=str(settings.moved_images),
             images_root=str(settings.images_root),
         ),
-        "warehouse": WarehouseResource(root=str(settings.warehouse), catalog_path=str(settings.catalog)),
-        "fetcher": FetcherResource(
-            allow_private=list(settings.fetch_allow_private),
-            ignore_robots_for=list(settings.fetch_ignore_robots_for),
+        "warehouse": WarehouseResource(
+            root=str(settings.warehouse), catalog_path=str(settings.catalog), chunk_rows=settings.chunk_rows
+        ),
+        "fetcher": FetcherResource.from_settings(
+            settings.fetch,
+            ignore_robots_for=settings.fetch_ignore_robots_for,
             http_cache_path=str(settings.http_cache),
         ),
         "classifier": ClassifierResource(

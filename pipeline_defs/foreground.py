@@ -13,7 +13,7 @@ import sys
 import threading
 from collections.abc import Callable
 from types import FrameType
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 import dagster as dg
 import psutil
@@ -25,15 +25,35 @@ POLL_S = 1.0
 FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
 
 
+class LiveDisplay(Protocol):
+    """Something that redraws itself on the terminal (the progress bars)."""
+
+    def print_above(self, line: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class Console:
     """Standard error as it was when the command started: Dagster points file descriptors 1 and 2 at a run's
     compute-log files while the run executes, and a line for the person at the terminal must not go there."""
 
     def __init__(self) -> None:
         self.fd = os.dup(2)
+        self.display: LiveDisplay | None = None  # while set, lines print above it
 
     def say(self, line: str) -> None:
-        os.write(self.fd, f"content-pipeline: {line}\n".encode(errors="replace"))
+        text = f"content-pipeline: {line}"
+        if self.display is not None:
+            self.display.print_above(text)
+        else:
+            os.write(self.fd, f"{text}\n".encode(errors="replace"))
+
+    def close_display(self) -> None:
+        """Close the live display, if any, leaving the terminal as it was (cursor shown); never raises."""
+        display, self.display = self.display, None
+        if display is not None:
+            with contextlib.suppress(Exception):
+                display.close()
 
 
 CONSOLE = Console()  # made on import, before any run
@@ -88,6 +108,7 @@ class Foreground(Generic[T]):
         """Mark the current run canceled, free its slots, end the process and its children now."""
         signum = self.stop_signal or signal.SIGTERM
         name = signal.Signals(signum).name
+        CONSOLE.close_display()  # os._exit below runs no cleanup: the progress bars hid the cursor
         run = self.instance.get_run_by_id(self.current_run_id) if self.current_run_id else None
         if run is not None and run.status not in FINISHED:
             self.instance.report_run_canceled(run, f"Stopped by {name} from the command line.")

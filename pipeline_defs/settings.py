@@ -1,13 +1,14 @@
 """Where the pipeline keeps its files and which services it uses, from the environment with local defaults."""
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from content_pipeline.fetch.url_allowlist import check_entries
+from content_pipeline.fetch.settings import FetchSettings
+from content_pipeline.fetch.settings_env import fetch_settings_from_env
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -34,7 +35,8 @@ class Settings:
     dispatch_rules: Path | None = None
     oembed_enabled: bool = True  # oEmbed lookups for video, audio and social records
     oembed_providers: Path | None = None  # the oEmbed provider table; None: the bundled one
-    fetch_allow_private: tuple[str, ...] = ()
+    fetch: FetchSettings = field(default_factory=FetchSettings)  # CONTENT_PIPELINE_FETCH_<FIELD> for every field
+    chunk_rows: int | None = None  # rows per chunk in every stage; None: each stage's own default
     fetch_ignore_robots_for: tuple[str, ...] = ()  # file-name patterns of sources fetched without robots.txt
     gemini_enabled: bool = False  # the key itself is read through dg.EnvVar, never stored here
     gemini_model: str | None = None
@@ -90,6 +92,12 @@ class Settings:
             except ValueError:
                 raise ValueError(f"{name}={value!r} is not a {kind.__name__}") from None
 
+        def at_least_one(name: str) -> int | None:
+            value = number(name, int)
+            if value is not None and value < 1:
+                raise ValueError(f"{name}={value!r}: expected a whole number >= 1")
+            return value
+
         def fraction(name: str) -> float | None:
             value = number(name, float)
             if value is not None and not 0.0 <= value <= 1.0:
@@ -104,11 +112,6 @@ class Settings:
 
         def listed(name: str) -> tuple[str, ...]:
             return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
-
-        def allowlist(name: str) -> tuple[str, ...]:
-            entries = listed(name)
-            check_entries(entries, name)
-            return entries
 
         def zone(name: str, default: str) -> str:
             value = env.get(name, "").strip() or default
@@ -140,13 +143,14 @@ class Settings:
             dispatch_rules=optional("CONTENT_PIPELINE_DISPATCH_RULES"),
             oembed_enabled=switch("CONTENT_PIPELINE_OEMBED", True),
             oembed_providers=optional("CONTENT_PIPELINE_OEMBED_PROVIDERS"),
-            fetch_allow_private=allowlist("CONTENT_PIPELINE_FETCH_ALLOW_PRIVATE"),
+            fetch=fetch_settings_from_env(env),
             fetch_ignore_robots_for=listed("CONTENT_PIPELINE_FETCH_IGNORE_ROBOTS"),
             gemini_enabled=bool(env.get("GEMINI_API_KEY")),
             gemini_model=env.get("GEMINI_MODEL") or None,
             gemini_base_url=env.get("GEMINI_BASE_URL") or None,
             ai_cache_local=switch("CONTENT_PIPELINE_AI_CACHE_LOCAL", False),
             gemini_requests_per_minute=number("CONTENT_PIPELINE_GEMINI_RPM", int),
+            chunk_rows=at_least_one("CONTENT_PIPELINE_CHUNK_ROWS"),
             gemini_tokens_per_minute=number("CONTENT_PIPELINE_GEMINI_TPM", int),
             gemini_max_cost_usd=number("CONTENT_PIPELINE_GEMINI_MAX_COST_USD", float),
             gemini_max_output_tokens=number("CONTENT_PIPELINE_GEMINI_MAX_OUTPUT_TOKENS", int),
@@ -178,6 +182,12 @@ class Settings:
         """Where images are filed by category: `images_output`, else `<output>/images`."""
         return self.images_output or self.output / "images"
 
+    @property
+    def fetch_allow_private(self) -> tuple[str, ...]:
+        """Hosts, IPs or CIDRs the fetcher may reach although they are not public."""
+        return self.fetch.allow_private
+
     def allowing(self, *hosts: str) -> "Settings":
         """The same settings with more hosts exempt from the fetcher's private-address guard."""
-        return replace(self, fetch_allow_private=tuple(dict.fromkeys(self.fetch_allow_private + hosts)))
+        allowed = tuple(dict.fromkeys(self.fetch.allow_private + hosts))
+        return replace(self, fetch=replace(self.fetch, allow_private=allowed))

@@ -5,10 +5,8 @@ from pathlib import Path
 from typing import Literal
 
 import dagster as dg
-import polars as pl
 
 from content_pipeline.export.image_filing import FilingResult, ImageToFile, file_images
-from content_pipeline.export.writers import write_exports
 from content_pipeline.moved_images import MovedImages
 
 IMAGES_FOLDER = "images"
@@ -19,9 +17,6 @@ class ExportResource(dg.ConfigurableResource):
     images_dir: str | None = None  # where images are filed by category; None: <output_dir>/images
     images_mode: Literal["copy", "move"] = "copy"  # move: a source file is deleted once its copy is verified
     moved_images_path: str | None = None  # the ledger of moves, so a rerun finds moved images (see moved_images.py)
-
-    def write(self, records: pl.DataFrame, day: str) -> dict[str, Path]:
-        return write_exports(records, Path(self.output_dir), day)
 
     @property
     def images_root(self) -> Path:

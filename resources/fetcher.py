@@ -1,9 +1,10 @@
 """Outbound HTTP for the fetch stage: limits, politeness, the private-address guard and the HTTP cache."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 from pydantic import Field
@@ -42,8 +43,17 @@ class FetcherResource(dg.ConfigurableResource):
     # SQLite file of validators and the journal of finished fetches; no cache when unset
     http_cache_path: str | None = None
 
+    @classmethod
+    def from_settings(
+        cls, settings: FetchSettings, ignore_robots_for: Sequence[str] = (), http_cache_path: str | None = None
+    ) -> "FetcherResource":
+        """A resource carrying every field of `settings`, plus the fields that are not limits of the fetcher."""
+        values: dict[str, Any] = {f.name: getattr(settings, f.name) for f in fields(FetchSettings)}
+        values["allow_private"] = list(settings.allow_private)
+        return cls(**values, ignore_robots_for=list(ignore_robots_for), http_cache_path=http_cache_path)
+
     def settings(self) -> FetchSettings:
-        """The fetcher's settings; raises ValueError naming a bad `allow_private` entry before any request."""
+        """The fetcher's settings; raises ValueError naming a bad `allow_private` entry or limit before any request."""
         check_entries(self.allow_private, "FetcherResource allow_private")
         values = {f.name: getattr(self, f.name) for f in fields(FetchSettings)}
         values["allow_private"] = tuple(self.allow_private)

@@ -15,6 +15,10 @@ class WarehouseResource(dg.ConfigurableResource):
 
     root: str
     catalog_path: str
+    chunk_rows: int | None = None  # rows per chunk in every stage (memory against per-chunk overhead); None: defaults
+
+    def rows_per_chunk(self, stage_default: int) -> int:
+        return self.chunk_rows or stage_default
 
     @property
     def store(self) -> PartitionStore:

@@ -1,5 +1,9 @@
 """A provider that answers from the AI cache first and asks its inner provider only for what it has not seen.
 
+Storing: each answer is written the moment it comes, so a run killed midway never pays for it again; only an inner
+provider whose answers cost nothing (`free_answers = True`, the local model) has them written STORE_BATCH at a time,
+one transaction each, plus whatever is left when it returns or fails.
+
 Accounting: a hit costs this run nothing (tokens_in, tokens_out and cost_usd are 0), so the partition's totals
 show what this run paid; the original tokens and cost stay in the cache. A document with the same key as another
 one in the same run is asked once; its copies count as hits when the answer was ok (copies of a failed answer get
@@ -16,6 +20,7 @@ from content_pipeline.status import CategorizeStatus
 
 HIT = "hit"
 MISS = "miss"
+STORE_BATCH = 256  # answers per cache transaction when they cost nothing to ask again
 
 
 class CachedProvider:
@@ -28,6 +33,7 @@ class CachedProvider:
         self.name = inner.name
         self.model = inner.model
         self.prompt_version = prompt_version_of(inner)
+        self.store_batch = STORE_BATCH if getattr(inner, "free_answers", False) else 1
 
     def key(self, doc: Document) -> str:
         return cache_key(self.name, self.model, self.prompt_version, self.taxonomy_version, doc)
@@ -62,12 +68,22 @@ class CachedProvider:
         if not pending:
             return {}
 
-        def keep(index: int, answer: Categorization) -> None:
-            self.cache.store(
-                self.name, self.model, self.prompt_version, self.taxonomy_version, [(pending[index][0], answer)]
-            )
+        unsaved: list[tuple[str, Categorization]] = []
 
-        answers = self.inner.categorize([doc for _, doc in pending], on_answer=keep)
+        def save() -> None:
+            if unsaved:
+                self.cache.store(self.name, self.model, self.prompt_version, self.taxonomy_version, unsaved)
+                unsaved.clear()
+
+        def keep(index: int, answer: Categorization) -> None:
+            unsaved.append((pending[index][0], answer))
+            if len(unsaved) >= self.store_batch:
+                save()
+
+        try:
+            answers = self.inner.categorize([doc for _, doc in pending], on_answer=keep)
+        finally:
+            save()
         if len(answers) != len(pending):
             raise CategorizeSystemError(
                 f"the {self.name} provider answered {len(answers)} of {len(pending)} documents: a provider bug"

@@ -10,6 +10,10 @@ from content_pipeline.categorize.provider import NO_TEXT_REASON, CategorizeProvi
 from content_pipeline.schemas import CATEGORIZE_SCHEMA, frame
 from content_pipeline.status import CategorizeStatus, ClassifyStatus
 
+# what categorize reads of classify
+CLASSIFY_COLUMNS = ("record_id", "url", "kind", "status", "reason", "title", "text", "description", "language")
+CATEGORIZE_CHUNK_ROWS = 1000  # classified rows per chunk: the provider answers a chunk at a time
+
 
 def document_for(row: dict[str, object]) -> Document:
     """The text a provider sees for one classified row (its description stands in when it has no main text)."""
@@ -22,8 +26,7 @@ def document_for(row: dict[str, object]) -> Document:
 
 def categorize_partition(classified: pl.DataFrame, provider: CategorizeProvider) -> pl.DataFrame:
     """One categorize row per classified row; rows without a usable text get a status that says why."""
-    columns = ["record_id", "url", "kind", "status", "reason", "title", "text", "description", "language"]
-    rows = classified.select(columns).to_dicts()
+    rows = classified.select(CLASSIFY_COLUMNS).to_dicts()
     answers: dict[str, Categorization] = {}
     docs: list[Document] = []
     for row in rows:
@@ -48,3 +51,12 @@ def categorize_partition(classified: pl.DataFrame, provider: CategorizeProvider)
         record["provider"], record["model"] = (provider.name, provider.model) if sent_to_provider else (None, None)
         out.append(record)
     return frame(out, CATEGORIZE_SCHEMA)
+
+
+# rows a rerun may fill in: a categorize partition holding one is done again by the next run
+RERUN_STATUSES = frozenset({CategorizeStatus.QUOTA_EXHAUSTED, CategorizeStatus.BUDGET_REACHED, CategorizeStatus.ERROR})
+
+
+def may_keep_categorized(categorized: pl.DataFrame) -> bool:
+    """Whether a later run over the same classified rows may keep this partition as it is (nothing to fill in)."""
+    return not categorized["status"].is_in([s.value for s in RERUN_STATUSES]).any()

@@ -1,10 +1,7 @@
 """Choose a processor for each fetched page (URL rules, content type, page sniffing, fallback) and run it."""
 
-import math
-import multiprocessing
 import re
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,13 +26,7 @@ KIND_PROCESSORS: Mapping[Kind, str] = {
     Kind.OTHER: "generic",
 }
 MEDIA_TYPE_KINDS: Mapping[str, Kind] = {"image": Kind.IMAGE, "audio": Kind.AUDIO, "video": Kind.VIDEO}
-# Batches smaller than this are classified in this process: starting a pool (imports, trafilatura's first-call
-# set-up) costs 1-3 s, about what 2 cores save on 64 pages at 25 ms each.
-INLINE_BELOW = 64
-CHUNKS_PER_WORKER = 4  # several chunks a worker even out slow pages
-MAX_CHUNK_PAGES = 256  # bounds what one task pickles and holds
 MAX_REASON_CHARS = 300
-POOL_START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 
 @dataclass(frozen=True)
@@ -80,7 +71,8 @@ def load_rules(path: Path, known: Mapping[str, Processor]) -> list[Rule]:
     return rules
 
 
-def _error(kind: Kind, processor: str, message: str, error: BaseException) -> Extraction:
+def classify_error(kind: Kind, processor: str, message: str, error: BaseException) -> Extraction:
+    """An Extraction with status error whose reason says what failed and how."""
     reason = f"{message}: {type(error).__name__}: {error}"[:MAX_REASON_CHARS]
     return Extraction(kind=kind, processor=processor, status=ClassifyStatus.ERROR, reason=reason)
 
@@ -132,37 +124,16 @@ class Dispatcher:
             name, routed_by = self.route(page)
             processor = self.processors[name]
         except Exception as error:
-            return _error(Kind.OTHER, "dispatcher", "could not choose a processor", error)
+            return classify_error(Kind.OTHER, "dispatcher", "could not choose a processor", error)
         try:
             extraction = processor.process(page)
             if not isinstance(extraction, Extraction):
                 raise TypeError(f"returned {type(extraction).__name__}, not an Extraction")
         except Exception as error:
-            extraction = _error(processor.kind, processor.name, f"{processor.name} processor failed", error)
+            extraction = classify_error(processor.kind, processor.name, f"{processor.name} processor failed", error)
         extraction.processor = extraction.processor or processor.name
         extraction.details.setdefault("routed_by", routed_by)
         return extraction
-
-
-_WORKER_STATE: dict[str, Dispatcher] = {}  # the dispatcher a pool worker built once at start-up
-
-
-def _worker_failed(dispatcher: Dispatcher, page: FetchedPage, error: BaseException) -> Extraction:
-    try:
-        processor = dispatcher.choose(page)
-        kind, name = processor.kind, processor.name
-    except Exception:
-        kind, name = Kind.OTHER, "dispatcher"
-    return _error(kind, name, "classify worker failed", error)
-
-
-def _init_worker(rules_path: Path | None) -> None:
-    _WORKER_STATE["dispatcher"] = Dispatcher.from_rules_file(rules_path)
-
-
-def _classify_chunk(pages: list[FetchedPage]) -> list[Extraction]:
-    dispatcher = _WORKER_STATE.get("dispatcher") or Dispatcher.from_rules_file(None)
-    return [dispatcher.classify(page) for page in pages]
 
 
 def classify_pages(
@@ -170,30 +141,15 @@ def classify_pages(
     rules_path: Path | None = None,
     workers: int = 1,
     *,
-    inline_below: int = INLINE_BELOW,
+    inline_below: int | None = None,
 ) -> list[Extraction]:
-    """Classify a batch over a process pool, results in input order; inline when workers <= 1 or the batch is small.
+    """Classify one batch, results in input order, over a process pool that lives for this call only.
 
-    Workers import the processor registry afresh: a processor must be registered in
-    `content_pipeline.classify.processors` (at import time) to be used in the pool.
+    Inline when workers <= 1 or the batch is small. A run that classifies several batches (a stage's chunks)
+    should keep one `content_pipeline.classify.pool.ClassifyPool` open for all of them instead.
     """
-    dispatcher = Dispatcher.from_rules_file(rules_path)  # a bad rules file fails here, before any work
-    if workers <= 1 or len(pages) < max(inline_below, 2):
-        return [dispatcher.classify(page) for page in pages]
-    workers = min(workers, len(pages))
-    size = min(MAX_CHUNK_PAGES, max(1, math.ceil(len(pages) / (workers * CHUNKS_PER_WORKER))))
-    chunks = [list(pages[start : start + size]) for start in range(0, len(pages), size)]
-    results: list[Extraction] = []
-    context = multiprocessing.get_context(POOL_START_METHOD)
-    if POOL_START_METHOD == "forkserver":
-        # Workers fork from a server that imported the processors once; it outlives this call, so later batches
-        # in the same process start their workers without paying the imports again.
-        context.set_forkserver_preload(["__main__", __name__])  # "__main__" is the default: keep it
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(rules_path,)) as pool:
-        futures = [pool.submit(_classify_chunk, chunk) for chunk in chunks]
-        for chunk, future in zip(chunks, futures, strict=True):
-            try:
-                results.extend(future.result())
-            except Exception as error:
-                results.extend(_worker_failed(dispatcher, page, error) for page in chunk)
-    return results
+    from content_pipeline.classify.pool import INLINE_BELOW, ClassifyPool  # the pool module imports this one
+
+    below = INLINE_BELOW if inline_below is None else inline_below
+    with ClassifyPool(rules_path, workers, inline_below=below) as pool:
+        return pool.classify(pages)

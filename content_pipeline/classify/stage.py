@@ -10,9 +10,14 @@ import polars as pl
 from content_pipeline.classify.dispatcher import classify_pages
 from content_pipeline.classify.models import FetchedPage
 from content_pipeline.classify.oembed import OembedClient, OembedTarget
+from content_pipeline.classify.pool import ClassifyPool
 from content_pipeline.classify.vision import GeminiVision, apply_vision
 from content_pipeline.schemas import CLASSIFY_SCHEMA, frame
 from content_pipeline.status import ClassifyStatus, FetchStatus
+
+# what classify reads of fetch
+FETCH_COLUMNS = ("record_id", "url", "final_url", "status", "reason", "content_type", "charset", "body")
+CLASSIFY_CHUNK_ROWS = 250  # fetched rows per chunk: at 30-80 KiB a page, ~15 MB of bodies
 
 
 def classify_partition(
@@ -21,13 +26,15 @@ def classify_partition(
     workers: int = 1,
     oembed: OembedClient | None = None,
     vision: GeminiVision | None = None,
+    pool: ClassifyPool | None = None,
 ) -> pl.DataFrame:
     """One classify row per fetched row; rows that were not fetched are `skipped` with the fetch reason.
 
     With an `oembed` client, video, audio and social records are completed from their oEmbed (see oembed.py);
-    with `vision`, images get Gemini's visual category (see vision.py).
+    with `vision`, images get Gemini's visual category (see vision.py). With a `pool` (kept open over a run's
+    chunks), pages are classified by its workers and `rules_path`/`workers` are ignored.
     """
-    meta = fetched.select("record_id", "url", "final_url", "status", "reason", "content_type", "charset").to_dicts()
+    meta = fetched.select(*(c for c in FETCH_COLUMNS if c != "body")).to_dicts()
     ok_index = [i for i, r in enumerate(meta) if r["status"] == FetchStatus.OK]
     bodies = fetched["body"].gather(ok_index).to_list() if ok_index else []
     pages = [
@@ -40,7 +47,8 @@ def classify_partition(
         )
         for i, body in zip(ok_index, bodies, strict=True)
     ]
-    extracted = dict(zip(ok_index, classify_pages(pages, rules_path, workers), strict=True))
+    results = pool.classify(pages) if pool is not None else classify_pages(pages, rules_path, workers)
+    extracted = dict(zip(ok_index, results, strict=True))
     if oembed is not None:
         oembed.enrich([OembedTarget(p.url, p.final_url, extracted[i]) for i, p in zip(ok_index, pages, strict=True)])
     if vision is not None:
@@ -58,6 +66,18 @@ def classify_partition(
         record["details"] = json.dumps(extraction.details, ensure_ascii=False, default=str)
         out.append(base | record)
     return frame(out, CLASSIFY_SCHEMA)
+
+
+# oEmbed outcomes a rerun may well turn into answers: a classify partition holding one is done again by the next run
+TRANSIENT_OEMBED = frozenset({FetchStatus.TIMEOUT, FetchStatus.CONNECTION_ERROR, FetchStatus.HTTP_ERROR, "error"})
+
+
+def may_keep_classified(classified: pl.DataFrame) -> bool:
+    """Whether a later run over the same fetched rows may keep this partition as it is: nothing in it failed in a
+    way a rerun could fix (an extraction error, an oEmbed lookup that timed out or got a server error)."""
+    if (classified["status"] == ClassifyStatus.ERROR.value).any():
+        return False
+    return not TRANSIENT_OEMBED & set(oembed_status_counts(classified))
 
 
 def oembed_status_counts(classified: pl.DataFrame) -> dict[str, int]:

@@ -1,6 +1,7 @@
 """The joined, per-record result of all stages: what a user reads in the CSV and queries as `export`."""
 
 import json
+from collections.abc import Sequence
 
 import polars as pl
 
@@ -88,13 +89,23 @@ def stopped_at(stage: str) -> pl.Expr:
     return stopped
 
 
-def expand_extra(records: pl.DataFrame) -> pl.DataFrame:
-    """The user's own input columns (kept as JSON) as real columns; a name that clashes gets an `input_` prefix."""
-    extras = [json.loads(value) if value else {} for value in records["extra"].to_list()]
+def extra_names(records: pl.DataFrame, column: str = "extra") -> list[str]:
+    """The user's own input column names found in the `extra` JSON of `records`, in order of first appearance."""
     names: list[str] = []
-    for extra in extras:
-        names.extend(name for name in extra if name not in names)
+    if column not in records.columns:
+        return names
+    for value in records[column].drop_nulls().unique(maintain_order=True).to_list():
+        names.extend(name for name in json.loads(value) if name not in names)
+    return names
+
+
+def expand_extra(records: pl.DataFrame, names: Sequence[str] | None = None) -> pl.DataFrame:
+    """The user's own input columns (kept as JSON) as real columns; a name that clashes gets an `input_` prefix.
+
+    `names` fixes the columns (a day's, when records come a chunk at a time); by default those of `records`."""
+    extras = [json.loads(value) if value else {} for value in records["extra"].to_list()]
+    wanted = extra_names(records) if names is None else list(names)
     columns = {
-        (f"input_{name}" if name in records.columns else name): [extra.get(name) for extra in extras] for name in names
+        (f"input_{name}" if name in records.columns else name): [extra.get(name) for extra in extras] for name in wanted
     }
     return records.drop("extra").hstack(pl.DataFrame(columns, schema=dict.fromkeys(columns, pl.String())))

@@ -2,13 +2,17 @@
 
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from types import TracebackType
+from typing import IO
 
 import polars as pl
+import pyarrow.parquet as pq
 
-from content_pipeline.export.records import expand_extra
+from content_pipeline.export.records import expand_extra, extra_names
 from content_pipeline.formula_guard import neutralize_text_columns
+from content_pipeline.warehouse.chunked_partition import to_arrow
 
 CSV_LEFT_OUT = ("text", "details")  # long or machine-oriented: in the parquet file, not the CSV
 
@@ -25,17 +29,59 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
     return target
 
 
-def for_csv(records: pl.DataFrame) -> pl.DataFrame:
-    flat = expand_extra(records).drop(*CSV_LEFT_OUT, strict=False)
+def for_csv(records: pl.DataFrame, expanded: bool = False) -> pl.DataFrame:
+    flat = (records if expanded else expand_extra(records)).drop(*CSV_LEFT_OUT, strict=False)
     flat = flat.with_columns(pl.col(pl.List(pl.String)).list.join("; "))
     return neutralize_text_columns(flat)  # values and the user's column names alike
 
 
 def write_exports(records: pl.DataFrame, output_dir: Path, day: str) -> dict[str, Path]:
     """Write `<output>/<day>/records.csv` and `records.parquet`, replacing earlier ones; returns the paths."""
-    folder = output_dir / day
-    csv_path = write_atomically(folder / "records.csv", lambda p: for_csv(records).write_csv(p))
-    parquet_path = write_atomically(
-        folder / "records.parquet", lambda p: expand_extra(records).write_parquet(p, compression="zstd")
-    )
-    return {"csv": csv_path, "parquet": parquet_path}
+    with DayFiles(output_dir, day, extra_names(records)) as files:
+        files.add(records)
+    return files.paths
+
+
+class DayFiles:
+    """`<output>/<day>/records.csv` and `records.parquet` written a chunk of records at a time, to temporary names
+    renamed over the earlier files when the block ends without an error (removed when it ends with one).
+
+    `extras` fixes the user's own columns (from every row of the day) so each chunk has the same columns."""
+
+    def __init__(self, output_dir: Path, day: str, extras: Sequence[str]) -> None:
+        self.folder = output_dir / day
+        self.extras = list(extras)
+        self.paths = {"csv": self.folder / "records.csv", "parquet": self.folder / "records.parquet"}
+        token = uuid.uuid4().hex
+        self.temporary = {fmt: p.with_name(f".{p.name}.{token}.tmp") for fmt, p in self.paths.items()}
+        self.csv: IO[bytes] | None = None
+        self.parquet: pq.ParquetWriter | None = None
+
+    def __enter__(self) -> "DayFiles":
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.csv = open(self.temporary["csv"], "wb")
+        return self
+
+    def add(self, records: pl.DataFrame) -> None:
+        assert self.csv is not None, "DayFiles.add outside its with block"
+        expanded = expand_extra(records, self.extras)
+        for_csv(expanded, expanded=True).write_csv(self.csv, include_header=self.csv.tell() == 0)
+        table = to_arrow(expanded)
+        if self.parquet is None:
+            self.parquet = pq.ParquetWriter(self.temporary["parquet"], table.schema, compression="zstd")
+        self.parquet.write_table(table.cast(self.parquet.schema) if table.schema != self.parquet.schema else table)
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        try:
+            if self.csv is not None:
+                self.csv.close()
+            if self.parquet is not None:
+                self.parquet.close()
+            elif kind is None:
+                raise ValueError("DayFiles got no records, not even an empty frame with the columns")
+            if kind is None:
+                for fmt, target in self.paths.items():
+                    os.replace(self.temporary[fmt], target)
+        finally:
+            for temporary in self.temporary.values():
+                temporary.unlink(missing_ok=True)

@@ -4,6 +4,7 @@ journal of finished fetches so a crashed or retried run does not fetch them agai
 Bodies are stored once, by content hash, and shared by the validator rows and the journal rows.
 """
 
+import asyncio
 import dataclasses
 import hashlib
 import json
@@ -26,6 +27,8 @@ CREATE TABLE IF NOT EXISTS journal (
 );
 """
 WRITE_BATCH = 256  # most outcomes the writer thread commits in one transaction
+JOURNAL_LOOKUP_BATCH = 500  # record ids per journal query
+WRITE_QUEUE_MAX = 256  # outcomes waiting for the writer thread (with their bodies) before fetching waits for it
 
 
 class HttpCache:
@@ -73,13 +76,22 @@ class HttpCache:
                 (partition, result.record_id, result.url, text, digest),
             )
 
-    def journal(self, partition: str) -> dict[str, FetchResult]:
-        """Finished fetches of `partition` whose run did not complete, by record id."""
-        rows = self.db.execute(
+    def journal(self, partition: str, record_ids: Sequence[str] | None = None) -> dict[str, FetchResult]:
+        """Finished fetches of `partition` whose run did not complete, by record id (only `record_ids`' when given:
+        a day's chunk at a time, so a resumed day never holds all its bodies at once)."""
+        query = (
             "SELECT j.result, b.body FROM journal j LEFT JOIN bodies b ON b.sha256 = j.body_sha256"
-            " WHERE j.partition = ?",
-            (partition,),
-        ).fetchall()
+            " WHERE j.partition = ?"
+        )
+        if record_ids is None:
+            rows = self.db.execute(query, (partition,)).fetchall()
+        else:
+            rows = []
+            ids = list(record_ids)
+            for start in range(0, len(ids), JOURNAL_LOOKUP_BATCH):
+                batch = ids[start : start + JOURNAL_LOOKUP_BATCH]
+                marks = ", ".join("?" * len(batch))
+                rows.extend(self.db.execute(f"{query} AND j.record_id IN ({marks})", (partition, *batch)).fetchall())
         results = [from_json(text, body) for text, body in rows]
         return {r.record_id: r for r in results}
 
@@ -121,13 +133,21 @@ class CacheWriter:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.queue: queue.SimpleQueue[tuple[FetchResult, str | None] | None] = queue.SimpleQueue()
+        self.queue: queue.Queue[tuple[FetchResult, str | None] | None] = queue.Queue(WRITE_QUEUE_MAX)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self.run, name="http-cache-writer", daemon=True)
         self.thread.start()
 
     def submit(self, result: FetchResult, partition: str | None) -> None:
         self.queue.put((result, partition))
+
+    async def submit_async(self, result: FetchResult, partition: str | None) -> None:
+        """`submit` from an event loop: when the writer is behind, wait for room without blocking the loop, so
+        bodies never pile up in memory faster than SQLite takes them."""
+        try:
+            self.queue.put_nowait((result, partition))
+        except queue.Full:
+            await asyncio.to_thread(self.queue.put, (result, partition))
 
     def run(self) -> None:
         try:

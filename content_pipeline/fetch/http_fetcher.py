@@ -3,7 +3,8 @@ a streaming body cap, conditional requests and a journal of finished fetches."""
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
@@ -49,28 +50,48 @@ class HttpFetcher:
     async def fetch_all_async(
         self, requests: Sequence[FetchRequest], partition: str | None = None
     ) -> list[FetchResult]:
-        journal = self.cache.journal(partition) if self.cache and partition else {}
+        async with self.session(partition) as session:
+            return await session.fetch_many(requests)
+
+    @asynccontextmanager
+    async def session(self, partition: str | None = None) -> AsyncIterator["FetchSession"]:
+        """One client, one set of bounds and one journal writer for many `fetch_many` calls (a day's chunks)."""
         guard = UrlGuard(self.settings.allow_private, self.lookup)
         client = HttpSession(self.settings, guard)
         writer = CacheWriter(self.cache.path) if self.cache is not None else None
         try:
-            run = FetchRun(self.settings, client, guard, self.cache)
-
-            async def one(request: FetchRequest) -> FetchResult:
-                kept = journal.get(request.record_id)
-                if kept is not None and kept.url == request.url and kept.finished:
-                    kept.cache = "journal"
-                    return kept
-                result = await run.fetch(request)
-                if writer is not None:
-                    writer.submit(result, partition)  # committed in the background within moments
-                return result
-
-            return list(await asyncio.gather(*(one(r) for r in requests)))
+            yield FetchSession(FetchRun(self.settings, client, guard, self.cache), self.cache, writer, partition)
         finally:
             await client.aclose()
             if writer is not None:
                 await asyncio.to_thread(writer.close)
+
+
+class FetchSession:
+    """Fetches batches of requests with shared bounds; finished fetches are journaled for the partition."""
+
+    def __init__(
+        self, run: "FetchRun", cache: HttpCache | None, writer: CacheWriter | None, partition: str | None
+    ) -> None:
+        self.run, self.cache, self.writer, self.partition = run, cache, writer, partition
+
+    async def fetch_many(self, requests: Sequence[FetchRequest]) -> list[FetchResult]:
+        """Every request's result, in input order; those an interrupted run finished come from the journal."""
+        journal: dict[str, FetchResult] = {}
+        if self.cache is not None and self.partition is not None:
+            journal = self.cache.journal(self.partition, [r.record_id for r in requests])
+
+        async def one(request: FetchRequest) -> FetchResult:
+            kept = journal.pop(request.record_id, None)
+            if kept is not None and kept.url == request.url and kept.finished:
+                kept.cache = "journal"
+                return kept
+            result = await self.run.fetch(request)
+            if self.writer is not None:
+                await self.writer.submit_async(result, self.partition)  # committed in the background within moments
+            return result
+
+        return list(await asyncio.gather(*(one(r) for r in requests)))
 
 
 class FetchRun:

@@ -1,19 +1,37 @@
 """The fetch stage over one partition: fetch the ingested rows that are fetchable, keep every record."""
 
-from collections.abc import Sequence
-from dataclasses import asdict
+import asyncio
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
 from fnmatch import fnmatch
 from pathlib import Path
 
 import polars as pl
 
 from content_pipeline.fetch.content_facts import describe_content
-from content_pipeline.fetch.http_fetcher import HttpFetcher
+from content_pipeline.fetch.http_fetcher import FetchSession, HttpFetcher
 from content_pipeline.fetch.local_files import LocalFileRequest, read_local_files
 from content_pipeline.fetch.models import FetchRequest, FetchResult
 from content_pipeline.moved_images import MovedImages
 from content_pipeline.schemas import FETCH_SCHEMA, frame
 from content_pipeline.status import FetchStatus, IngestStatus
+from content_pipeline.warehouse.chunked_stage import HEAVY_COLUMNS, ProgressHook, StageRun, finish_day, start_day
+from content_pipeline.warehouse.content_hash import VOLATILE_COLUMNS
+from content_pipeline.warehouse.partition_store import PartitionStore
+
+INGEST_COLUMNS = ("record_id", "url", "path", "status", "reason", "source_file")  # what fetch reads of ingest
+FETCH_CHUNK_ROWS = 250  # ingested rows per chunk: at 30-80 KiB a page, ~15 MB of bodies
+FETCH_WINDOW_CHUNKS = 4  # chunks in flight at once (bodies of at most this many chunks are held)
+
+
+@dataclass(frozen=True)
+class FetchOptions:
+    """What a day's fetch needs besides the rows: see `fetch_partition`."""
+
+    ignore_robots_for: Sequence[str] = ()
+    image_roots: Sequence[Path] = ()
+    moved: MovedImages | None = None
 
 
 def fetch_partition(
@@ -30,20 +48,33 @@ def fetch_partition(
     holds file-name patterns of sources whose URLs are fetched without consulting robots.txt. Files from image
     folders are read from disk, and only from inside `image_roots` (images that move mode moved: where it put them).
     """
+    options = FetchOptions(ignore_robots_for, image_roots, moved)
+
+    async def fetch() -> pl.DataFrame:
+        async with fetcher.session(partition) as session:
+            return await fetch_chunk(ingested, session, fetcher.settings.max_body_bytes, options)
+
+    return asyncio.run(fetch())
+
+
+async def fetch_chunk(
+    ingested: pl.DataFrame, session: FetchSession, max_body_bytes: int, options: FetchOptions
+) -> pl.DataFrame:
+    """`fetch_partition` of one chunk of a day's ingested rows, through a session shared by the day's chunks."""
     if "path" not in ingested.columns:  # partitions ingested before image folders existed
         ingested = ingested.with_columns(path=pl.lit(None, pl.String()))
-    rows = ingested.select("record_id", "url", "path", "status", "reason", "source_file").to_dicts()
+    rows = ingested.select(*INGEST_COLUMNS).to_dicts()
     wanted = [r for r in rows if r["status"] == IngestStatus.OK]
     requests = [
-        FetchRequest(r["record_id"], r["url"], respect_robots=not exempt(r["source_file"], ignore_robots_for))
+        FetchRequest(r["record_id"], r["url"], respect_robots=not exempt(r["source_file"], options.ignore_robots_for))
         for r in wanted
         if not r["path"]
     ]
     files = [LocalFileRequest(r["record_id"], r["path"]) for r in wanted if r["path"]]
-    fetched = {res.record_id: res for res in fetcher.fetch_all(requests, partition)}
+    fetched = {res.record_id: res for res in await session.fetch_many(requests)}
     if files:
-        max_bytes = fetcher.settings.max_body_bytes
-        fetched |= {res.record_id: res for res in read_local_files(files, image_roots, max_bytes, moved)}
+        found = await asyncio.to_thread(read_local_files, files, options.image_roots, max_body_bytes, options.moved)
+        fetched |= {res.record_id: res for res in found}
     out: list[dict[str, object]] = []
     for row in rows:
         result = fetched.get(row["record_id"])
@@ -57,5 +88,74 @@ def fetch_partition(
     return frame(out, FETCH_SCHEMA)
 
 
+def fetch_day(
+    chunks: Iterable[tuple[int, pl.DataFrame]],
+    fetcher: HttpFetcher,
+    partition: str,
+    options: FetchOptions,
+    store_chunk: Callable[[int, pl.DataFrame], None],
+    window: int = FETCH_WINDOW_CHUNKS,
+) -> None:
+    """Fetch a day chunk by chunk: up to `window` chunks are in flight at once, so one slow URL holds back its own
+    chunk, not the day; each finished chunk goes to `store_chunk` (called in a worker thread, in any order)."""
+
+    async def run() -> None:
+        slots = asyncio.Semaphore(window)
+        async with fetcher.session(partition) as session:
+            tasks: list[asyncio.Task[None]] = []
+
+            async def one(index: int, ingested: pl.DataFrame) -> None:
+                try:
+                    data = await fetch_chunk(ingested, session, fetcher.settings.max_body_bytes, options)
+                    await asyncio.to_thread(store_chunk, index, data)
+                finally:
+                    slots.release()
+
+            try:
+                for index, ingested in chunks:
+                    await slots.acquire()
+                    if failed := [t.exception() for t in tasks if t.done() and t.exception() is not None]:
+                        raise failed[0]  # type: ignore[misc]
+                    tasks.append(asyncio.create_task(one(index, ingested)))
+                await asyncio.gather(*tasks)
+            finally:
+                for task in tasks:
+                    task.cancel()
+
+    asyncio.run(run())
+
+
 def exempt(source_file: str | None, patterns: Sequence[str]) -> bool:
     return source_file is not None and any(fnmatch(source_file, pattern) for pattern in patterns)
+
+
+def fetch_stored_day(
+    store: PartitionStore,
+    day: str,
+    fetcher: HttpFetcher,
+    options: FetchOptions,
+    stamp: str,
+    on_progress: ProgressHook | None = None,
+    chunk_rows: int = FETCH_CHUNK_ROWS,
+) -> StageRun:
+    """Fetch the stored ingest partition of `day` chunk by chunk into the fetch partition (see `fetch_day`).
+
+    Chunks an interrupted run stored with the same `stamp` and the same ingest partition are kept."""
+    started = time.monotonic()
+    with store.reader("ingest", day) as reader:
+        full_stamp = f"{stamp}|{store.identity('ingest', day)}|{chunk_rows}"
+        partition = store.chunked("fetch", day, full_stamp, HEAVY_COLUMNS["fetch"])
+        sizes, done, tracker = start_day(partition, "fetch", day, reader.rows, chunk_rows)
+        if on_progress is not None:
+            on_progress(tracker.progress)
+
+        def store_chunk(index: int, data: pl.DataFrame) -> None:
+            partition.write_chunk(index, data)
+            progress = tracker.advance(sizes[index])
+            if on_progress is not None:
+                on_progress(progress)
+
+        chunks = ((i, reader.chunk(i, chunk_rows, INGEST_COLUMNS)) for i in range(len(sizes)) if i not in done)
+        fetch_day(chunks, fetcher, day, options, store_chunk)
+    volatile = VOLATILE_COLUMNS["fetch"]
+    return finish_day(partition, tracker, started, len(sizes), len(done), volatile, on_progress=on_progress)

@@ -31,18 +31,40 @@ ROW_HASH_SEED = 0
 
 def content_version(data: pl.DataFrame, exclude: Iterable[str] = ()) -> str:
     """A hex digest over the column names, types and rows of `data` (without `exclude`), independent of row order."""
-    kept = data.drop([c for c in exclude if c in data.columns])
-    kept = kept.select(sorted(kept.columns)).with_columns(
-        pl.col(column).map_elements(partial(without_keys, keys=keys), return_dtype=pl.String())
-        for column, keys in VOLATILE_JSON_KEYS.items()
-        if kept.schema.get(column) == pl.String()
-    )
-    digest = hashlib.sha256()
-    digest.update(json.dumps([[name, str(dtype)] for name, dtype in kept.schema.items()]).encode())
-    digest.update(len(kept).to_bytes(8, "little"))
-    if len(kept) and kept.width:
-        digest.update(kept.hash_rows(seed=ROW_HASH_SEED).sort().to_numpy().tobytes())
-    return digest.hexdigest()[:VERSION_CHARS]
+    version = ContentVersion(exclude)
+    version.add(data)
+    return version.digest()
+
+
+class ContentVersion:
+    """`content_version` of a partition seen chunk by chunk: the same digest as over all its rows at once."""
+
+    def __init__(self, exclude: Iterable[str] = ()) -> None:
+        self.exclude = tuple(exclude)
+        self.schema: list[list[str]] | None = None
+        self.rows = 0
+        self.hashes: list[pl.Series] = []  # 8 bytes a row: 0.8 MB for 100,000 rows
+
+    def add(self, data: pl.DataFrame) -> None:
+        kept = data.drop([c for c in self.exclude if c in data.columns])
+        kept = kept.select(sorted(kept.columns)).with_columns(
+            pl.col(column).map_elements(partial(without_keys, keys=keys), return_dtype=pl.String())
+            for column, keys in VOLATILE_JSON_KEYS.items()
+            if kept.schema.get(column) == pl.String()
+        )
+        if self.schema is None:
+            self.schema = [[name, str(dtype)] for name, dtype in kept.schema.items()]
+        self.rows += len(kept)
+        if len(kept) and kept.width:
+            self.hashes.append(kept.hash_rows(seed=ROW_HASH_SEED))
+
+    def digest(self) -> str:
+        digest = hashlib.sha256()
+        digest.update(json.dumps(self.schema or []).encode())
+        digest.update(self.rows.to_bytes(8, "little"))
+        if self.hashes:
+            digest.update(pl.concat(self.hashes).sort().to_numpy().tobytes())
+        return digest.hexdigest()[:VERSION_CHARS]
 
 
 def stage_content_version(stage: str, data: pl.DataFrame) -> str:

@@ -1,20 +1,27 @@
 """One parquet file per asset partition, written through DuckDB atomically, plus a DuckDB catalog of views."""
 
-import os
 import re
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow.parquet as pq
 
+from content_pipeline.warehouse.chunked_partition import (
+    CONTENT_VERSION_KEY,
+    ChunkedPartition,
+    to_arrow,
+    write_parquet_file,
+)
 from content_pipeline.warehouse.content_hash import stage_content_version
+from content_pipeline.warehouse.partition_reader import PartitionReader
 
 PARTITION_FILE = "part.parquet"
 SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 SAFE_KEY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ROW_GROUP_ROWS = 1000  # a reader of a slice of rows reads only the row groups it covers
 
 ConnectionFactory = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
 
@@ -26,9 +33,8 @@ class MissingPartitionError(LookupError):
 class PartitionStore:
     """`<root>/<asset>/date=<key>/part.parquet`: written to a temporary name and renamed, replaced whole."""
 
-    def __init__(self, root: Path, compression: str = "zstd") -> None:
+    def __init__(self, root: Path) -> None:
         self.root = root
-        self.compression = compression
 
     def path(self, asset: str, key: str) -> Path:
         if not SAFE_NAME.match(asset) or not SAFE_KEY.match(key):
@@ -41,20 +47,39 @@ class PartitionStore:
     def write(self, asset: str, key: str, data: pl.DataFrame) -> Path:
         """Write one partition atomically: a reader sees the old file or the new one, never half of one."""
         target = self.path(asset, key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{PARTITION_FILE}.{uuid.uuid4().hex}.tmp")
-        try:
-            with duckdb.connect() as con:
-                con.register("partition_frame", data.to_arrow())
-                con.execute(
-                    f"COPY partition_frame TO '{sql_path(temporary)}' (FORMAT parquet, COMPRESSION {self.compression})"
-                )
-            with open(temporary, "rb") as handle:
-                os.fsync(handle.fileno())
-            os.replace(temporary, target)
-        finally:
-            temporary.unlink(missing_ok=True)
+        table = to_arrow(data)
+        slices = (table.slice(start, ROW_GROUP_ROWS) for start in range(0, table.num_rows, ROW_GROUP_ROWS))
+        version = stage_content_version(asset, data)
+        write_parquet_file(target, slices, table.schema, footer=lambda: {CONTENT_VERSION_KEY: version})
         return target
+
+    def footer(self, asset: str, key: str) -> dict[str, str]:
+        """The key-value metadata in the stored partition's footer ({} when there is no partition)."""
+        try:
+            metadata = pq.read_metadata(self.path(asset, key)).metadata or {}
+        except FileNotFoundError:
+            return {}
+        return {k.decode(errors="replace"): v.decode(errors="replace") for k, v in metadata.items()}
+
+    def stored_version(self, asset: str, key: str) -> str | None:
+        """The content version recorded when the partition was written (None: none recorded, or no partition)."""
+        return self.footer(asset, key).get(CONTENT_VERSION_KEY)
+
+    def chunked(self, asset: str, key: str, stamp: str, heavy: Iterable[str] = ()) -> ChunkedPartition:
+        """The partition of `asset` for `key` written chunk by chunk (see chunked_partition.py)."""
+        return ChunkedPartition(self.root, asset, key, self.path(asset, key), stamp, heavy)
+
+    def reader(self, asset: str, key: str) -> PartitionReader:
+        """A reader of the stored partition by slices of rows; MissingPartitionError when it is not there."""
+        target = self.path(asset, key)
+        if not target.is_file():
+            raise MissingPartitionError(f"no '{asset}' partition for {key}: materialize {asset} for {key} first")
+        return PartitionReader(target)
+
+    def identity(self, asset: str, key: str) -> str:
+        """Changes whenever the stored partition is written again (a stage's resume stamp includes its upstream's)."""
+        stat = self.path(asset, key).stat()
+        return f"{asset}/{key}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
 
     def read(
         self, asset: str, key: str, columns: Iterable[str] | None = None, record_ids: Sequence[str] | None = None
@@ -95,7 +120,7 @@ class PartitionStore:
 
     def content_version(self, asset: str, key: str) -> str:
         """The stored partition's content version (see content_hash): equal for two runs that stored the same rows."""
-        return stage_content_version(asset, self.read(asset, key))
+        return self.stored_version(asset, key) or stage_content_version(asset, self.read(asset, key))
 
     def assets_with_data(self) -> list[str]:
         if not self.root.is_dir():

@@ -227,10 +227,26 @@ def test_a_run_killed_mid_fetch_is_noticed_by_the_next_run_which_goes_on_and_the
         assert instance.event_log_storage.get_concurrency_info("outbound_http").claimed_slots == []
 
 
-def test_a_run_killed_mid_classify_goes_on_from_classify_without_fetching_again(project: Project) -> None:
+def staged_chunks(project: Project, stage: str, day: str) -> int:
+    """Chunks of `stage` an unfinished run of `day` has stored so far."""
+    return len(list((project.home / "warehouse" / ".staging" / stage / f"date={day}").glob("chunk-*.parquet")))
+
+
+def materialization_metadata(project: Project, stage: str) -> dict[str, object]:
+    with project.instance() as instance:
+        event = instance.get_latest_materialization_event(dg.AssetKey(stage))
+        assert event is not None and event.asset_materialization is not None
+        return {key: value.value for key, value in event.asset_materialization.metadata.items()}
+
+
+def test_a_run_killed_mid_classify_goes_on_from_the_chunks_it_had_not_finished_with_the_same_result(
+    project: Project,
+) -> None:
+    project.env["CONTENT_PIPELINE_CHUNK_ROWS"] = "5"  # 12 chunks of classify
     first = project.start("run", "--date", DAY)
-    wait_for(step_started(project, "classify"), "classify step", first)
+    wait_for(lambda: staged_chunks(project, "classify", DAY) >= 2, "2 chunks of classify stored", first)
     kill(first)
+    kept = staged_chunks(project, "classify", DAY)
     fetched = len(project.origin.answered())
     assert fetched == PAGES  # fetch had finished
 
@@ -240,6 +256,15 @@ def test_a_run_killed_mid_classify_goes_on_from_classify_without_fetching_again(
     assert f"going on with {DAY} from classify" in again.stderr and "ingest, fetch are kept" in again.stderr
     assert len(project.origin.answered()) == fetched  # nothing fetched twice
     assert_every_row_once(project, {"ok"})
+    resumed = materialization_metadata(project, "classify")
+    assert resumed["chunks"] == 12 and resumed["chunks_kept"] == kept >= 2
+
+    (project.home / "warehouse" / "classify" / f"date={DAY}" / "part.parquet").unlink()  # nothing to keep
+    whole = project.run("run", "--date", DAY, "--from-start")  # the day again, from the start, uninterrupted
+    assert whole.returncode == 0, whole.stderr[-3000:]
+    uninterrupted = materialization_metadata(project, "classify")
+    assert uninterrupted["chunks_kept"] == 0 and uninterrupted["unchanged_input"] is False
+    assert uninterrupted["content_version"] == resumed["content_version"]
 
 
 @pytest.fixture

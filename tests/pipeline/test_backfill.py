@@ -18,7 +18,7 @@ from content_pipeline.categorize.gemini_provider import GeminiProvider
 from content_pipeline.categorize.taxonomy import load_taxonomy
 from content_pipeline.sample_site.server import sample_urls
 from content_pipeline.warehouse.partition_store import PartitionStore
-from pipeline_defs.cli import write_demo_inbox
+from pipeline_defs.commands import write_demo_inbox
 from pipeline_defs.definitions import build_definitions
 from pipeline_defs.runner import batches, days_per_run, range_keys, run_partition, run_range
 from pipeline_defs.settings import Settings

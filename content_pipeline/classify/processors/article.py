@@ -4,7 +4,10 @@ from typing import Any
 from urllib.parse import urljoin
 
 import trafilatura
+from trafilatura.settings import Document, Extractor
+from trafilatura.utils import load_html
 
+from content_pipeline.classify.article_metadata import article_metadata
 from content_pipeline.classify.html_text import is_html, is_text_document
 from content_pipeline.classify.language import detect_language
 from content_pipeline.classify.models import Extraction, FetchedPage, Kind
@@ -84,19 +87,25 @@ class ArticleProcessor:
         return f"too short ({words} words)"
 
     def _extract_html(self, html: str, url: str) -> dict[str, Any]:
-        document = trafilatura.bare_extraction(
-            html,
+        """What `trafilatura.bare_extraction(html, with_metadata=True, ...)` gives, the page parsed once."""
+        options = Extractor(
+            output_format="python",
+            precision=self.favor_precision,
+            comments=False,
+            tables=True,
             url=url,
-            with_metadata=True,
-            include_comments=False,
-            include_tables=True,
-            favor_precision=self.favor_precision,
         )
+        tree = load_html(html, options.max_file_size)
+        if tree is None:
+            return {}
+        metadata = article_metadata(tree, url, options.date_params)
+        document = trafilatura.bare_extraction(tree, options=options)  # works on a copy: `tree` stays whole
         if document is None:
             return {}
-        data = document if isinstance(document, dict) else document.as_dict()
+        data = metadata.as_dict()
+        text = document.text if isinstance(document, Document) else document.get("text")
         return {
-            "text": data.get("text"),
+            "text": text,
             "title": data.get("title") or None,
             "author": data.get("author") or None,
             "published": data.get("date") or None,

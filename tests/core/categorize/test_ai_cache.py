@@ -3,6 +3,7 @@
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -267,3 +268,58 @@ def test_each_answer_is_kept_as_it_comes_so_a_run_killed_midway_does_not_pay_for
     results = CachedProvider(rerun, cache, TAXONOMY_VERSION).categorize(docs)
     assert rerun.asked == ["r7", "r8", "r9"]  # only what the killed run had not been told
     assert [r.cache for r in results] == ["hit"] * 7 + ["miss"] * 3
+
+
+class CountingCache(AiCache):
+    """The real cache, counting its write transactions."""
+
+    writes = 0
+
+    def store(self, *args: Any, **kwargs: Any) -> None:
+        self.writes += 1
+        super().store(*args, **kwargs)
+
+
+class FreeProvider(CountingProvider):
+    """Answers that cost nothing (as the local model's), optionally dying after `answers` of them."""
+
+    free_answers = True
+
+    def __init__(self, answers: int | None = None) -> None:
+        super().__init__()
+        self.answers = answers
+
+    def answer(self, doc: Document) -> Categorization:
+        return replace(super().answer(doc), tokens_in=0, tokens_out=0, cost_usd=None)
+
+    def categorize(self, docs: Sequence[Document], on_answer: AnswerHook | None = None) -> list[Categorization]:
+        if self.answers is None:
+            return super().categorize(docs, on_answer)
+        for i, doc in enumerate(docs[: self.answers]):
+            if on_answer is not None:
+                on_answer(i, self.answer(doc))
+        raise KeyboardInterrupt("killed")
+
+
+def many_docs(count: int) -> list[Document]:
+    return [Document(f"r{i}", "article", f"Title {i}", f"Text number {i}.") for i in range(count)]
+
+
+def test_free_answers_are_stored_in_a_few_transactions_and_paid_ones_one_by_one(tmp_path: Path) -> None:
+    cache = CountingCache(tmp_path / "ai.sqlite")
+    docs = many_docs(600)
+    CachedProvider(FreeProvider(), cache, TAXONOMY_VERSION).categorize(docs)
+    assert len(cache) == 600 and cache.writes == 3  # 256 + 256 + the last 88
+    CachedProvider(CountingProvider(prompt_version="paid"), cache, TAXONOMY_VERSION).categorize(docs[:10])
+    assert len(cache) == 610 and cache.writes == 3 + 10
+    cache.close()
+
+
+def test_free_answers_given_before_a_failure_are_all_kept(cache: AiCache) -> None:
+    docs = many_docs(300)
+    with pytest.raises(KeyboardInterrupt):
+        CachedProvider(FreeProvider(answers=270), cache, TAXONOMY_VERSION).categorize(docs)
+    assert len(cache) == 270
+    rerun = FreeProvider()
+    CachedProvider(rerun, cache, TAXONOMY_VERSION).categorize(docs)
+    assert rerun.asked == [f"r{i}" for i in range(270, 300)]

@@ -180,3 +180,20 @@ def test_tags_of_a_german_text_skip_german_stop_words(taxonomy: Taxonomy) -> Non
     [result] = LocalEmbeddingProvider(taxonomy).categorize([doc])
     lowered = [tag.casefold() for tag in result.tags]
     assert lowered and not {"die", "für", "aus", "von", "der", "das"} & set(lowered)
+
+
+def test_a_document_gets_the_same_answer_alone_and_among_others(provider: LocalEmbeddingProvider) -> None:
+    crowd = [VACCINE, PHONE, ELECTION, FOOTBALL, Document("e", "article", "", "")] * 40 + [RATES]
+    alone = provider.categorize([RATES])[0]
+    among = provider.categorize(crowd)[-1]
+    assert among == alone
+    assert provider.categorize([RATES])[0] == alone
+
+
+def test_only_the_lead_of_a_huge_text_is_read(provider: LocalEmbeddingProvider) -> None:
+    filler = "Zanzibar xylophone quartets tour the marble quarries. " * 100_000  # ~5 MB after the cut
+    doc = Document("r-huge", "article", FOOTBALL.title, FOOTBALL.text + " " * 8000 + filler)
+    [result] = provider.categorize([doc])
+    assert result.status == "ok" and result.category == "Sports"
+    assert result.summary and "Zanzibar" not in result.summary and result.summary.startswith("Manchester United")
+    assert result.tags and not any("zanzibar" in tag.casefold() for tag in result.tags)

@@ -1,0 +1,103 @@
+"""The export stage over one day, a chunk of records at a time: join the stages, file the images, store the rows;
+the CSV and parquet files of the day are written from the stored chunks as the partition is committed."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from content_pipeline.export.image_filing import FilingResult, ImageToFile
+from content_pipeline.export.image_items import filing_ids, image_items, with_filing
+from content_pipeline.export.records import READ_COLUMNS, STAGES, build_records, extra_names
+from content_pipeline.export.writers import DayFiles
+from content_pipeline.moved_images import MovedImages
+from content_pipeline.warehouse.chunked_stage import HEAVY_COLUMNS, ProgressHook, StageRun, process_day
+from content_pipeline.warehouse.content_hash import VOLATILE_COLUMNS
+from content_pipeline.warehouse.partition_reader import PartitionReader
+from content_pipeline.warehouse.partition_store import PartitionStore
+
+EXPORT_CHUNK_ROWS = 1000  # records per chunk (main texts included)
+
+
+@dataclass
+class ExportDay:
+    """What the export of a day did besides its partition: the files written and the images filed in this run."""
+
+    run: StageRun
+    files: dict[str, Path]
+    filed: list[FilingResult] = field(default_factory=list)
+
+
+def chunk_of(readers: dict[str, PartitionReader], index: int, rows: int) -> list[pl.DataFrame]:
+    """Every stage's rows of one chunk. Stages keep their upstream's row order, so a chunk is the same slice of each;
+    a stage whose slice holds other records (a partition from before that rule) is read by record id instead."""
+    ingest = readers["ingest"].chunk(index, rows)
+    wanted = ingest["record_id"]
+    frames = [ingest]
+    for stage in STAGES[1:]:
+        data = readers[stage].chunk(index, rows, READ_COLUMNS.get(stage))
+        if not data["record_id"].equals(wanted):
+            data = read_ids(readers[stage], wanted.to_list(), READ_COLUMNS.get(stage))
+        frames.append(data)
+    return frames
+
+
+def read_ids(reader: PartitionReader, ids: Sequence[str], columns: Sequence[str] | None) -> pl.DataFrame:
+    """The rows of `ids`, scanning the partition a slice at a time."""
+    wanted = set(ids)
+    parts = [chunk.filter(pl.col("record_id").is_in(wanted)) for _, chunk in reader.chunks(EXPORT_CHUNK_ROWS, columns)]
+    return pl.concat(parts, how="vertical_relaxed")
+
+
+def export_stored_day(
+    store: PartitionStore,
+    day: str,
+    output_dir: Path,
+    file_images: Callable[[Sequence[ImageToFile]], list[FilingResult]],
+    moved: MovedImages | None,
+    stamp: str,
+    on_progress: ProgressHook | None = None,
+    chunk_rows: int = EXPORT_CHUNK_ROWS,
+) -> ExportDay:
+    """Export `day` from the stored partitions of every stage, chunk by chunk (see the module docstring)."""
+    readers = {stage: store.reader(stage, day) for stage in STAGES}
+    bodies_reader = store.reader("fetch", day)  # its own file handle: chunks are processed in another thread
+    filed: list[FilingResult] = []
+    try:
+        identities = "|".join(store.identity(stage, day) for stage in STAGES)
+        partition = store.chunked("export", day, f"{stamp}|{identities}|{chunk_rows}", HEAVY_COLUMNS["export"])
+
+        def export_chunk(chunk: tuple[int, list[pl.DataFrame]]) -> pl.DataFrame:
+            index, frames = chunk
+            records = build_records(*frames)
+            if wanted := filing_ids(records):
+                bodies_frame = bodies_reader.chunk(index, chunk_rows, ["record_id", "body"])
+                if not set(wanted) <= set(bodies_frame["record_id"].to_list()):
+                    bodies_frame = read_ids(bodies_reader, wanted, ["record_id", "body"])
+                bodies: dict[str, bytes | None] = dict(bodies_frame.iter_rows())
+                results = file_images(image_items(records, bodies, moved))
+                filed.extend(results)
+                records = with_filing(records, results)
+            else:
+                records = with_filing(records, [])
+            return records
+
+        extras = extra_names(readers["ingest"].slice(0, readers["ingest"].rows, ["extra"]))
+        with DayFiles(output_dir, day, extras) as files:
+            run = process_day(
+                partition,
+                "export",
+                day,
+                readers["ingest"].rows,
+                chunk_rows,
+                lambda index: (index, chunk_of(readers, index, chunk_rows)),
+                export_chunk,
+                on_progress,
+                VOLATILE_COLUMNS["export"],
+                on_chunk=files.add,
+            )
+    finally:
+        for reader in readers.values():
+            reader.close()
+    return ExportDay(run, files.paths, filed)

@@ -1,0 +1,176 @@
+"""A partition written chunk by chunk and committed at once; the chunks already written survive a crash.
+
+While a stage works through a day, each finished chunk is a parquet file of its own under
+`<root>/.staging/<asset>/date=<key>/chunk-NNNNNN.parquet` (written to a temporary name, then renamed). `commit()`
+copies them in order, one row group per chunk, into a new `part.parquet` written to a temporary name and renamed
+over the old one: a reader sees the old partition or the new one, never half of one. A later run of the same day
+with the same `stamp` (the upstream partition it read and the settings that shape its output) keeps the chunks that
+are there and does only the others; another stamp starts over.
+
+While committing, the rows' content version is computed and a slim copy of the partition is kept for checks and
+metadata: the `heavy` columns (bodies, main texts) are replaced by typed nulls there, so it stays small at any size.
+"""
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from content_pipeline.warehouse.content_hash import ContentVersion
+
+STAGING = ".staging"
+STAMP_FILE = "stamp.json"
+CHUNK_GLOB = "chunk-*.parquet"
+COMPRESSION = "zstd"
+# keys of the partition file's footer (parquet key-value metadata)
+CONTENT_VERSION_KEY = "content_pipeline.content_version"  # see content_hash.py
+MADE_FROM_KEY = "content_pipeline.made_from"  # the stamp and the upstream's version, when the stage may keep it
+
+
+@dataclass(frozen=True)
+class CommittedPartition:
+    """What `commit` stored: the file, its rows, its content version and the slim copy of its rows."""
+
+    path: Path
+    rows: int
+    content_version: str
+    summary: pl.DataFrame  # every column, with the heavy ones as nulls
+
+
+def to_arrow(data: pl.DataFrame) -> pa.Table:
+    """Arrow without view types, so every parquet reader (DuckDB, pyarrow, polars) reads the file alike."""
+    return data.to_arrow(compat_level=pl.CompatLevel.oldest())
+
+
+def write_parquet_file(
+    target: Path,
+    tables: Iterable[pa.Table],
+    schema: pa.Schema | None = None,
+    footer: Callable[[], dict[str, str]] | None = None,
+) -> int:
+    """Write `tables` in order into `target` (one row group each) atomically: temporary name, fsync, rename.
+
+    Returns the rows written. With no table at all, `schema` gives the columns of the empty file. `footer`, called
+    once every table is written, gives key-value metadata stored in the file's footer."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    rows = 0
+    writer: pq.ParquetWriter | None = None
+    try:
+        for table in tables:
+            if writer is None:
+                schema = table.schema
+                writer = pq.ParquetWriter(temporary, schema, compression=COMPRESSION)
+            writer.write_table(table.cast(writer.schema) if table.schema != writer.schema else table)
+            rows += table.num_rows
+        if writer is None:
+            if schema is None:
+                raise ValueError(f"no rows and no schema for {target}")
+            writer = pq.ParquetWriter(temporary, schema, compression=COMPRESSION)
+        if footer is not None:
+            writer.add_key_value_metadata(footer())
+        writer.close()
+        writer = None
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    finally:
+        if writer is not None:
+            writer.close()
+        temporary.unlink(missing_ok=True)
+    return rows
+
+
+class ChunkedPartition:
+    """One stage's partition of one day while it is being written chunk by chunk."""
+
+    def __init__(self, root: Path, asset: str, key: str, target: Path, stamp: str, heavy: Iterable[str] = ()) -> None:
+        self.folder = root / STAGING / asset / f"date={key}"
+        self.asset, self.key, self.target, self.stamp = asset, key, target, stamp
+        self.heavy = tuple(heavy)
+        self._keep_or_start_over()
+
+    def _keep_or_start_over(self) -> None:
+        stamp_path = self.folder / STAMP_FILE
+        if stamp_path.is_file():
+            try:
+                kept = json.loads(stamp_path.read_text(encoding="utf-8")).get("stamp")
+            except (OSError, ValueError):
+                kept = None
+            if kept == self.stamp:
+                return
+        shutil.rmtree(self.folder, ignore_errors=True)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        stamp_path.write_text(json.dumps({"stamp": self.stamp}), encoding="utf-8")
+
+    def chunk_path(self, index: int) -> Path:
+        return self.folder / f"chunk-{index:06d}.parquet"
+
+    def done(self) -> set[int]:
+        """Indexes of the chunks already written (by this run or by an earlier one with the same stamp)."""
+        return {int(p.stem.split("-")[1]) for p in self.folder.glob(CHUNK_GLOB)}
+
+    def write_chunk(self, index: int, data: pl.DataFrame) -> None:
+        """Store one finished chunk (atomically: a crash leaves it whole or absent)."""
+        target = self.chunk_path(index)
+        temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            pq.write_table(to_arrow(data), temporary, compression=COMPRESSION)
+            os.replace(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)
+
+    def commit(
+        self,
+        chunks: int,
+        volatile: Iterable[str] = (),
+        on_chunk: Callable[[pl.DataFrame], None] | None = None,
+        made_from: Callable[[pl.DataFrame], str | None] | None = None,
+    ) -> CommittedPartition:
+        """Copy chunks 0..chunks-1 into the partition file at once, then drop the staging folder.
+
+        `volatile` columns are left out of the content version; `on_chunk` sees every chunk's rows as they pass
+        (for totals a stage keeps of its own); `made_from(summary)` gives what the footer records the partition was
+        made from, or None when a later run must not keep it as it is (rows a rerun may fill in)."""
+        missing = sorted(set(range(chunks)) - self.done())
+        if missing:
+            raise RuntimeError(f"{self.asset} {self.key}: chunks {missing[:5]} were never written; cannot commit")
+        version = ContentVersion(volatile)
+        slim: list[pl.DataFrame] = []
+
+        def tables() -> Iterable[pa.Table]:
+            for index in range(chunks):
+                table = pq.read_table(self.chunk_path(index))
+                data = pl.from_arrow(table)
+                assert isinstance(data, pl.DataFrame)
+                version.add(data)
+                if on_chunk is not None:
+                    on_chunk(data)
+                slim.append(self.slimmed(data))
+                yield table
+
+        def footer() -> dict[str, str]:
+            keys = {CONTENT_VERSION_KEY: version.digest()}
+            origin = made_from(summary()) if made_from is not None else None
+            return keys | ({MADE_FROM_KEY: origin} if origin else {})
+
+        def summary() -> pl.DataFrame:
+            return pl.concat(slim, how="vertical_relaxed") if slim else pl.DataFrame()
+
+        rows = write_parquet_file(self.target, tables(), footer=footer)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return CommittedPartition(self.target, rows, version.digest(), summary())
+
+    def slimmed(self, data: pl.DataFrame) -> pl.DataFrame:
+        heavy = [c for c in self.heavy if c in data.columns]
+        return data.with_columns(pl.lit(None, data.schema[c]).alias(c) for c in heavy) if heavy else data
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
