@@ -17,7 +17,7 @@ from content_pipeline.categorize.stage import (
     categorize_partition,
     may_keep_categorized,
 )
-from content_pipeline.categorize.stats import categorize_stats
+from content_pipeline.categorize.stats import categorize_stats, kept_partition_stats
 from content_pipeline.quality.checks import CheckOutcome, stage_checks
 from content_pipeline.warehouse.chunked_stage import process_stored_day
 from resources.categorizer import CategorizerResource
@@ -76,7 +76,9 @@ def categorize(
             metadata["model"] = provider.model
             metadata["taxonomy_version"] = taxonomy.version
             metadata["ai_cache"] = "on" if cache is not None else "off"
-            metadata.update(categorize_stats(data))  # tokens, cost_usd and cache hits/misses of this run
+            metadata.update(
+                kept_partition_stats(data) if run.unchanged else categorize_stats(data)
+            )  # tokens, cost_usd and cache hits/misses of this run
             if note := getattr(provider, "cost_note", ""):
                 metadata["cost_note"] = note  # e.g. a model missing from the price table: its cost is unknown
             return Day(data, metadata, run.committed.content_version)

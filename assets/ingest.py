@@ -1,5 +1,6 @@
 """ingest: the day's items from the CSV inbox, image folders and the Google Sheet, each with a status."""
 
+import time
 from datetime import date
 
 import dagster as dg
@@ -29,12 +30,13 @@ def ingest(
     """One row per URL or image file that arrived this day (invalid and duplicate items kept, with a status)."""
 
     def one_day(day: str) -> Day:
+        began = time.monotonic()
         on = date.fromisoformat(day)
         sheet = sheets.read_day(on) if sheets.enabled else None
         data = ingest_frame(inbox.csv_rows(on), inbox.image_rows(on), sheet.records if sheet else [])
         for problem in data.filter(data["status"] == "bad_file")["reason"].to_list():
             context.log.warning(problem)
-        progress = track("ingest", day, len(data)).finish()  # read whole: a day's list of links is small
+        progress = track("ingest", day, len(data), started=began).finish()  # read whole: a day's links are small
         context.log.info(progress.describe())
         path = warehouse.write("ingest", day, data, refresh=False)
         metadata = partition_metadata(data, path, ["record_id", "url", "status", "reason", "source_file"])

@@ -77,8 +77,10 @@ def listening(listener: ProgressListener) -> Iterator[ProgressListener]:
 class ProgressTracker:
     """What a stage holds while it works through a day."""
 
-    def __init__(self, stage: str, day: str, total: int, kept: int = 0) -> None:
+    def __init__(self, stage: str, day: str, total: int, kept: int = 0, started: float | None = None) -> None:
         self.progress = StageProgress(stage, day, total, done=min(kept, total), kept=min(kept, total))
+        if started is not None:  # the stage began before it knew its total
+            self.progress.started = started
         self._counting = threading.Lock()  # chunks may finish in several threads
         self._tell()
 
@@ -107,8 +109,8 @@ class ProgressTracker:
                         _listeners.remove(listener)
 
 
-def track(stage: str, day: str, total: int, kept: int = 0) -> ProgressTracker:
-    return ProgressTracker(stage, day, total, kept)
+def track(stage: str, day: str, total: int, kept: int = 0, started: float | None = None) -> ProgressTracker:
+    return ProgressTracker(stage, day, total, kept, started)
 
 
 def duration(seconds: float) -> str:

@@ -60,7 +60,15 @@ def test_a_rerun_with_gemini_sends_no_categorize_requests_and_shows_the_hits(
         shown_first = categorize_metadata(instance)
 
         assert run_partition(settings, DAY, instance).success
-        assert categorize_requests(server) == asked_first  # the rerun asked Gemini nothing
+        assert categorize_requests(server) == asked_first  # the rerun asked Gemini nothing...
+        kept = categorize_metadata(instance)  # ...it kept the stored partition: same content, code and model
+        assert kept["unchanged_input"] is True and kept["content_version"] == shown_first["content_version"]
+        assert (kept["cache_hits"], kept["cache_misses"], kept["tokens_in"], kept["cost_usd"]) == (len(urls), 0, 0, 0.0)
+
+        store = PartitionStore(settings.warehouse)
+        store.path("categorize", DAY).unlink()  # nothing to keep: every text goes to the AI cache
+        assert run_partition(settings, DAY, instance).success
+        assert categorize_requests(server) == asked_first  # answered from the AI cache
     second = PartitionStore(settings.warehouse).read("categorize", DAY).filter(pl.col("status") == "ok")
 
     assert asked_first == len(first) == len(urls) >= 3
