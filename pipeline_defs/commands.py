@@ -23,7 +23,7 @@ from pipeline_defs.progress_display import showing_progress
 from pipeline_defs.run_guard import free_slots_of_ended_runs, reap_dead_runs
 from pipeline_defs.runner import POOLS, Resume, project_instance, resume_point, run_partition, run_range
 from pipeline_defs.settings import Settings
-from pipeline_defs.summary import summarize
+from pipeline_defs.summary import SUMMARY_COLUMNS, summarize
 
 DEMO_HOST = "127.0.0.1"
 DEMO_PORT = 8765
@@ -77,8 +77,14 @@ def run_and_report(settings: Settings, day: str, may_resume: bool = False) -> in
     store = PartitionStore(settings.warehouse)
     written = [str(settings.output / day / name) for name in ("records.csv", "records.parquet")]
     fetched = store.read("fetch", day, STATS_COLUMNS)
-    print(summarize(store.read("export", day), settings, day, written, fetch_stats(fetched)))
+    exported = store.read("export", day, [c for c in SUMMARY_COLUMNS if c in export_columns(store, day)])
+    print(summarize(exported, settings, day, written, fetch_stats(fetched)))
     return 0
+
+
+def export_columns(store: PartitionStore, day: str) -> list[str]:
+    with store.reader("export", day) as reader:
+        return reader.columns
 
 
 def demo(args: argparse.Namespace) -> int:
