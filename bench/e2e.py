@@ -223,21 +223,8 @@ def extract_ceiling(store: PageStore, origin: Origin, sample: list[int]) -> tupl
     return Ceiling(len(sample) / elapsed, len(sample), note), docs
 
 
-def pieces(text: str, size: int) -> list[str]:
-    """`text` cut at whitespace into pieces of at most ~`size` characters, as the local provider cuts it."""
-    out, start = [], 0
-    while start < len(text):
-        end = min(len(text), start + size)
-        if end < len(text):
-            cut = text.rfind(" ", start + size // 2, end)
-            end = cut if cut > start else end
-        out.append(text[start:end])
-        start = end
-    return [piece for piece in out if piece.strip()] or [text]
-
-
 def model_ceiling(docs: list[tuple[str, str]]) -> Ceiling:
-    """Docs/s of wordllama's embed over title + text, in the provider's pieces and batch size."""
+    """Docs/s of wordllama's embed over what the provider reads: the title and the first max_text_chars of the text."""
     from content_pipeline.categorize.local_provider import LocalSettings, load_wordllama
 
     settings = LocalSettings()
@@ -245,11 +232,12 @@ def model_ceiling(docs: list[tuple[str, str]]) -> Ceiling:
     model.embed(["warm up the model"], batch_size=settings.batch_size)
     with_text = [(title, text) for title, text in docs if text.strip()]
     started = time.perf_counter()
-    chunks = [c for title, text in with_text for c in pieces(f"{title.strip()}\n{text}".strip(), settings.chunk_chars)]
-    chunks.sort(key=len)
-    model.embed(chunks, batch_size=settings.batch_size)
+    texts = [
+        f"{title.strip()[: settings.max_text_chars]}\n{text[: settings.max_text_chars]}" for title, text in with_text
+    ]
+    model.embed(texts, batch_size=settings.batch_size)
     elapsed = time.perf_counter() - started
-    return Ceiling(len(with_text) / elapsed, len(with_text), f"wordllama embed, {len(chunks)} pieces")
+    return Ceiling(len(with_text) / elapsed, len(with_text), "wordllama embed of title + first 8,000 characters")
 
 
 # ---------------------------------------------------------------------------------------------------------------
