@@ -16,7 +16,14 @@ from content_pipeline.fetch.models import FetchRequest, FetchResult
 from content_pipeline.moved_images import MovedImages
 from content_pipeline.schemas import FETCH_SCHEMA, frame
 from content_pipeline.status import FetchStatus, IngestStatus
-from content_pipeline.warehouse.chunked_stage import HEAVY_COLUMNS, ProgressHook, StageRun, finish_day, start_day
+from content_pipeline.warehouse.chunked_stage import (
+    HEAVY_COLUMNS,
+    ProgressHook,
+    StageRun,
+    finish_day,
+    resume_stamp,
+    start_day,
+)
 from content_pipeline.warehouse.content_hash import VOLATILE_COLUMNS
 from content_pipeline.warehouse.partition_store import PartitionStore
 
@@ -143,19 +150,11 @@ def fetch_stored_day(
     Chunks an interrupted run stored with the same `stamp` and the same ingest partition are kept."""
     started = time.monotonic()
     with store.reader("ingest", day) as reader:
-        full_stamp = f"{stamp}|{store.identity('ingest', day)}|{chunk_rows}"
+        full_stamp = resume_stamp(store, "ingest", day, stamp, chunk_rows)
         partition = store.chunked("fetch", day, full_stamp, HEAVY_COLUMNS["fetch"])
-        sizes, done, tracker = start_day(partition, "fetch", day, reader.rows, chunk_rows)
-        if on_progress is not None:
-            on_progress(tracker.progress)
-
-        def store_chunk(index: int, data: pl.DataFrame) -> None:
-            partition.write_chunk(index, data)
-            progress = tracker.advance(sizes[index])
-            if on_progress is not None:
-                on_progress(progress)
-
-        chunks = ((i, reader.chunk(i, chunk_rows, INGEST_COLUMNS)) for i in range(len(sizes)) if i not in done)
-        fetch_day(chunks, fetcher, day, options, store_chunk)
+        begun = start_day(partition, "fetch", day, reader.rows, chunk_rows, on_progress)
+        todo = (i for i in range(len(begun.sizes)) if i not in begun.done)
+        fetch_day(((i, reader.chunk(i, chunk_rows, INGEST_COLUMNS)) for i in todo), fetcher, day, options, begun.store)
     volatile = VOLATILE_COLUMNS["fetch"]
-    return finish_day(partition, tracker, started, len(sizes), len(done), volatile, on_progress=on_progress)
+    chunks, kept = len(begun.sizes), len(begun.done)
+    return finish_day(partition, begun.tracker, started, chunks, kept, volatile, on_progress=on_progress)

@@ -48,13 +48,43 @@ def chunk_sizes(total_rows: int, chunk_rows: int) -> list[int]:
     return [max(0, min(chunk_rows, total_rows - index * chunk_rows)) for index in range(count)]
 
 
+@dataclass(frozen=True)
+class DayStart:
+    """A day as a stage starts it: its chunks' sizes, those already stored, the tracker, and how to store one."""
+
+    sizes: list[int]
+    done: set[int]
+    tracker: ProgressTracker
+    store: Callable[[int, pl.DataFrame], None]  # stores chunk `index` and tells the progress
+
+
 def start_day(
-    partition: ChunkedPartition, stage: str, day: str, total_rows: int, chunk_rows: int
-) -> tuple[list[int], set[int], ProgressTracker]:
-    """Chunk sizes, the chunks already stored, and a progress tracker that counts them as kept."""
+    partition: ChunkedPartition,
+    stage: str,
+    day: str,
+    total_rows: int,
+    chunk_rows: int,
+    on_progress: ProgressHook | None = None,
+) -> DayStart:
+    """Chunk sizes, the chunks already stored (counted as kept), and the function that stores each new one."""
     sizes = chunk_sizes(total_rows, chunk_rows)
     done = partition.done() & set(range(len(sizes)))
-    return sizes, done, track(stage, day, total_rows, kept=sum(sizes[index] for index in done))
+    tracker = track(stage, day, total_rows, kept=sum(sizes[index] for index in done))
+    if on_progress is not None:
+        on_progress(tracker.progress)
+
+    def store(index: int, data: pl.DataFrame) -> None:
+        partition.write_chunk(index, data)
+        progress = tracker.advance(sizes[index])
+        if on_progress is not None:
+            on_progress(progress)
+
+    return DayStart(sizes, done, tracker, store)
+
+
+def resume_stamp(store: PartitionStore, upstream: str, day: str, stamp: str, chunk_rows: int) -> str:
+    """What stored chunks must match to be kept: `stamp`, the upstream's content (or file) and the chunk size."""
+    return f"{stamp}|{store.stored_version(upstream, day) or store.identity(upstream, day)}|{chunk_rows}"
 
 
 def process_day(
@@ -72,15 +102,8 @@ def process_day(
 ) -> StageRun:
     """Run `process(read(index))` for every chunk not yet stored, store each result, then commit the partition."""
     started = time.monotonic()
-    sizes, done, tracker = start_day(partition, stage, day, total_rows, chunk_rows)
-    if on_progress is not None:
-        on_progress(tracker.progress)
-
-    def store(index: int, data: pl.DataFrame) -> None:
-        partition.write_chunk(index, data)
-        progress = tracker.advance(sizes[index])
-        if on_progress is not None:
-            on_progress(progress)
+    begun = start_day(partition, stage, day, total_rows, chunk_rows, on_progress)
+    sizes, done, tracker, store = begun.sizes, begun.done, begun.tracker, begun.store
 
     todo = [index for index in range(len(sizes)) if index not in done]
     # `process` runs in this thread (it may hold thread-bound things: SQLite connections, a process pool); the
@@ -146,7 +169,7 @@ def process_stored_day(
     if origin is not None and store.footer(stage, day).get(MADE_FROM_KEY) == origin:
         return kept_day(store, stage, day, on_progress)
     with store.reader(upstream, day) as reader:
-        full_stamp = f"{stamp}|{upstream_version or store.identity(upstream, day)}|{chunk_rows}"
+        full_stamp = resume_stamp(store, upstream, day, stamp, chunk_rows)
         partition = store.chunked(stage, day, full_stamp, HEAVY_COLUMNS.get(stage, ()))
         return process_day(
             partition,
