@@ -24,6 +24,7 @@ class StageProgress:
     started: float = field(default_factory=time.monotonic)
     finished: bool = False
     kept: int = 0  # rows an earlier, interrupted run had already done (they do not count in the rate)
+    unchanged: bool = False  # the stored partition was kept whole: its input, code and settings are unchanged
     ended: float | None = None  # time.monotonic() at the finish
 
     @property
@@ -48,6 +49,8 @@ class StageProgress:
         eta = "" if self.finished or self.eta_s is None else f", ETA {duration(self.eta_s)}"
         took = f" in {duration(self.elapsed_s)}" if self.finished else ""
         kept = f" ({self.kept:,} kept from an interrupted run)" if self.kept else ""
+        if self.unchanged:
+            kept = " (unchanged: the stored partition is kept)"
         rows = f"{self.done:,}/{self.total:,} rows{share}"
         return f"{self.stage} {self.day}: {rows}, {self.rate:.1f} rows/s{eta}{took}{kept}"
 
@@ -77,8 +80,11 @@ def listening(listener: ProgressListener) -> Iterator[ProgressListener]:
 class ProgressTracker:
     """What a stage holds while it works through a day."""
 
-    def __init__(self, stage: str, day: str, total: int, kept: int = 0, started: float | None = None) -> None:
-        self.progress = StageProgress(stage, day, total, done=min(kept, total), kept=min(kept, total))
+    def __init__(
+        self, stage: str, day: str, total: int, kept: int = 0, started: float | None = None, unchanged: bool = False
+    ) -> None:
+        done = total if unchanged else min(kept, total)
+        self.progress = StageProgress(stage, day, total, done=done, kept=done, unchanged=unchanged)
         if started is not None:  # the stage began before it knew its total
             self.progress.started = started
         self._counting = threading.Lock()  # chunks may finish in several threads
@@ -109,8 +115,11 @@ class ProgressTracker:
                         _listeners.remove(listener)
 
 
-def track(stage: str, day: str, total: int, kept: int = 0, started: float | None = None) -> ProgressTracker:
-    return ProgressTracker(stage, day, total, kept, started)
+def track(
+    stage: str, day: str, total: int, kept: int = 0, started: float | None = None, unchanged: bool = False
+) -> ProgressTracker:
+    """A tracker for one stage's day; `unchanged`: the stored partition is kept whole, nothing is done."""
+    return ProgressTracker(stage, day, total, kept, started, unchanged)
 
 
 def duration(seconds: float) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from content_pipeline.fetch.stats import STATS_COLUMNS, fetch_stats
+from content_pipeline.fetch.stats import FIGURES, STATS_COLUMNS, fetch_stats
 from content_pipeline.sample_site.server import sample_urls, serve_sample_site
 from content_pipeline.warehouse.partition_store import PartitionStore
 from pipeline_defs.foreground import Foreground, say
@@ -76,10 +76,20 @@ def run_and_report(settings: Settings, day: str, may_resume: bool = False) -> in
         return 1
     store = PartitionStore(settings.warehouse)
     written = [str(settings.output / day / name) for name in ("records.csv", "records.parquet")]
-    fetched = store.read("fetch", day, STATS_COLUMNS)
     exported = store.read("export", day, [c for c in SUMMARY_COLUMNS if c in export_columns(store, day)])
-    print(summarize(exported, settings, day, written, fetch_stats(fetched)))
+    print(summarize(exported, settings, day, written, fetch_figures(result, store, day)))
     return 0
+
+
+def fetch_figures(result: dg.ExecuteInProcessResult, store: PartitionStore, day: str) -> dict[str, float | int]:
+    """This run's fetch figures, from its fetch materialization (a kept partition holds the timings of the run
+    that stored it); from the stored partition when this run did not fetch (it went on from a later stage)."""
+    for materialization in result.asset_materializations_for_node("fetch"):
+        shown = {key: value.value for key, value in materialization.metadata.items()}
+        figures = {key: shown.get(key) for key in FIGURES}
+        if all(isinstance(value, int | float) for value in figures.values()):
+            return figures  # type: ignore[return-value]
+    return fetch_stats(store.read("fetch", day, STATS_COLUMNS))
 
 
 def export_columns(store: PartitionStore, day: str) -> list[str]:

@@ -89,7 +89,11 @@ def figures(progress: StageProgress, took_s: float | None = None) -> str:
     rate = f"{worked / elapsed:.1f} rows/s" if elapsed > 0 and worked > 0 else "- rows/s"
     rows = f"{progress.done:,}/{progress.total:,} rows"
     if took_s is not None:
-        return f"{rows}  {rate}  done in {duration(took_s)}"
+        return (
+            f"{rows}  unchanged: stored partition kept"
+            if progress.unchanged
+            else f"{rows}  {rate}  done in {duration(took_s)}"
+        )
     eta = progress.eta_s
     return f"{rows}  {rate}  ETA {'-' if eta is None else duration(eta)}  {duration(elapsed)} elapsed"
 

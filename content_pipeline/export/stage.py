@@ -1,5 +1,8 @@
 """The export stage over one day, a chunk of records at a time: join the stages, file the images, store the rows;
-the CSV and parquet files of the day are written from the stored chunks as the partition is committed."""
+the CSV and parquet files of the day are written from the stored chunks as the partition is committed.
+
+A rerun over the same content of every stage, with the same settings, keeps the stored export and its files when
+they are still there and the day filed no images (filing is redone, in case images were moved or deleted)."""
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -10,9 +13,10 @@ import polars as pl
 from content_pipeline.export.image_filing import FilingResult, ImageToFile
 from content_pipeline.export.image_items import filing_ids, image_items, with_filing
 from content_pipeline.export.records import READ_COLUMNS, STAGES, build_records, extra_names
-from content_pipeline.export.writers import DayFiles
+from content_pipeline.export.writers import DayFiles, day_file_paths
 from content_pipeline.moved_images import MovedImages
-from content_pipeline.warehouse.chunked_stage import HEAVY_COLUMNS, ProgressHook, StageRun, process_day
+from content_pipeline.warehouse.chunked_partition import MADE_FROM_KEY
+from content_pipeline.warehouse.chunked_stage import HEAVY_COLUMNS, ProgressHook, StageRun, kept_day, process_day
 from content_pipeline.warehouse.content_hash import VOLATILE_COLUMNS
 from content_pipeline.warehouse.partition_reader import PartitionReader
 from content_pipeline.warehouse.partition_store import PartitionStore
@@ -61,6 +65,11 @@ def export_stored_day(
     chunk_rows: int = EXPORT_CHUNK_ROWS,
 ) -> ExportDay:
     """Export `day` from the stored partitions of every stage, chunk by chunk (see the module docstring)."""
+    versions = [store.stored_version(stage, day) for stage in STAGES]
+    origin = "|".join([stamp, *(f"{s}={v}" for s, v in zip(STAGES, versions, strict=True))]) if all(versions) else None
+    paths = day_file_paths(output_dir, day)
+    if origin and store.footer("export", day).get(MADE_FROM_KEY) == origin and all(p.is_file() for p in paths.values()):
+        return ExportDay(kept_day(store, "export", day, on_progress), paths)
     readers = {stage: store.reader(stage, day) for stage in STAGES}
     bodies_reader = store.reader("fetch", day)  # its own file handle: chunks are processed in another thread
     filed: list[FilingResult] = []
@@ -96,6 +105,7 @@ def export_stored_day(
                 on_progress,
                 VOLATILE_COLUMNS["export"],
                 on_chunk=files.add,
+                made_from=lambda summary: origin if not summary["filed_status"].drop_nulls().len() else None,
             )
     finally:
         for reader in readers.values():

@@ -35,6 +35,12 @@ def for_csv(records: pl.DataFrame, expanded: bool = False) -> pl.DataFrame:
     return neutralize_text_columns(flat)  # values and the user's column names alike
 
 
+def day_file_paths(output_dir: Path, day: str) -> dict[str, Path]:
+    """Where the day's files go: `<output>/<day>/records.csv` and `records.parquet`."""
+    folder = output_dir / day
+    return {"csv": folder / "records.csv", "parquet": folder / "records.parquet"}
+
+
 def write_exports(records: pl.DataFrame, output_dir: Path, day: str) -> dict[str, Path]:
     """Write `<output>/<day>/records.csv` and `records.parquet`, replacing earlier ones; returns the paths."""
     with DayFiles(output_dir, day, extra_names(records)) as files:
@@ -51,7 +57,7 @@ class DayFiles:
     def __init__(self, output_dir: Path, day: str, extras: Sequence[str]) -> None:
         self.folder = output_dir / day
         self.extras = list(extras)
-        self.paths = {"csv": self.folder / "records.csv", "parquet": self.folder / "records.parquet"}
+        self.paths = day_file_paths(output_dir, day)
         token = uuid.uuid4().hex
         self.temporary = {fmt: p.with_name(f".{p.name}.{token}.tmp") for fmt, p in self.paths.items()}
         self.csv: IO[bytes] | None = None

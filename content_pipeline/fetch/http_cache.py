@@ -5,6 +5,7 @@ Bodies are stored once, by content hash, and shared by the validator rows and th
 """
 
 import asyncio
+import copy
 import dataclasses
 import hashlib
 import json
@@ -139,15 +140,18 @@ class CacheWriter:
         self.thread.start()
 
     def submit(self, result: FetchResult, partition: str | None) -> None:
-        self.queue.put((result, partition))
+        """Store `result` as it is now: a copy is queued, so what the caller changes later (the content facts the
+        stage fills in) never races the writer; a 304 then describes the stored body exactly as the 200 did."""
+        self.queue.put((copy.copy(result), partition))
 
     async def submit_async(self, result: FetchResult, partition: str | None) -> None:
         """`submit` from an event loop: when the writer is behind, wait for room without blocking the loop, so
         bodies never pile up in memory faster than SQLite takes them."""
+        item = (copy.copy(result), partition)
         try:
-            self.queue.put_nowait((result, partition))
+            self.queue.put_nowait(item)
         except queue.Full:
-            await asyncio.to_thread(self.queue.put, (result, partition))
+            await asyncio.to_thread(self.queue.put, item)
 
     def run(self) -> None:
         try:

@@ -22,6 +22,7 @@ from content_pipeline.warehouse.chunked_stage import (
     StageRun,
     finish_day,
     resume_stamp,
+    same_content_day,
     start_day,
 )
 from content_pipeline.warehouse.content_hash import VOLATILE_COLUMNS
@@ -147,14 +148,22 @@ def fetch_stored_day(
 ) -> StageRun:
     """Fetch the stored ingest partition of `day` chunk by chunk into the fetch partition (see `fetch_day`).
 
-    Chunks an interrupted run stored with the same `stamp` and the same ingest partition are kept."""
+    Chunks an interrupted run stored with the same `stamp` and the same ingest partition are kept. When the day's
+    rows hold what the stored partition holds (every page answered 304 Not Modified, or the same bytes again), that
+    file is kept rather than written again: its timings and cache columns stay those of the run that stored it,
+    while the returned rows (for the metadata) are this run's."""
     started = time.monotonic()
+    volatile = VOLATILE_COLUMNS["fetch"]
+    stored_version = store.stored_version("fetch", day)
     with store.reader("ingest", day) as reader:
         full_stamp = resume_stamp(store, "ingest", day, stamp, chunk_rows)
         partition = store.chunked("fetch", day, full_stamp, HEAVY_COLUMNS["fetch"])
+        if stored_version is not None:
+            partition.hash_as_stored(volatile)  # to tell at the end whether the day's content changed
         begun = start_day(partition, "fetch", day, reader.rows, chunk_rows, on_progress)
         todo = (i for i in range(len(begun.sizes)) if i not in begun.done)
         fetch_day(((i, reader.chunk(i, chunk_rows, INGEST_COLUMNS)) for i in todo), fetcher, day, options, begun.store)
-    volatile = VOLATILE_COLUMNS["fetch"]
     chunks, kept = len(begun.sizes), len(begun.done)
+    if stored_version is not None and partition.content_version(chunks) == stored_version:
+        return same_content_day(partition, stored_version, begun.tracker, started, chunks, kept, on_progress)
     return finish_day(partition, begun.tracker, started, chunks, kept, volatile, on_progress=on_progress)

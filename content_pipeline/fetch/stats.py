@@ -3,6 +3,9 @@
 import polars as pl
 
 STATS_COLUMNS = ["bytes", "attempts", "elapsed_ms", "cache"]  # all that fetch_stats reads (never the bodies)
+FIGURES = (  # the keys of fetch_stats
+    "bytes", "requests", "retries", "latency_p50_ms", "latency_p95_ms", "not_modified_304", "reused_from_journal",
+)  # fmt: skip
 
 
 def fetch_stats(fetched: pl.DataFrame) -> dict[str, float | int]:

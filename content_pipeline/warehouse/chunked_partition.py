@@ -14,6 +14,7 @@ metadata: the `heavy` columns (bodies, main texts) are replaced by typed nulls t
 import json
 import os
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -95,6 +96,9 @@ class ChunkedPartition:
         self.folder = root / STAGING / asset / f"date={key}"
         self.asset, self.key, self.target, self.stamp = asset, key, target, stamp
         self.heavy = tuple(heavy)
+        self._chunk_versions: dict[int, ContentVersion] | None = None  # see `hash_as_stored`
+        self._versions_lock = threading.Lock()
+        self._volatile: tuple[str, ...] = ()
         self._keep_or_start_over()
 
     def _keep_or_start_over(self) -> None:
@@ -121,11 +125,50 @@ class ChunkedPartition:
         """Store one finished chunk (atomically: a crash leaves it whole or absent)."""
         target = self.chunk_path(index)
         temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+        if self._chunk_versions is not None:
+            version = ContentVersion(self._volatile)
+            version.add(data)
+            with self._versions_lock:
+                self._chunk_versions[index] = version
         try:
             pq.write_table(to_arrow(data), temporary, compression=COMPRESSION)
             os.replace(temporary, target)
         finally:
             temporary.unlink(missing_ok=True)
+
+    def hash_as_stored(self, volatile: Iterable[str] = ()) -> None:
+        """Hash each chunk's rows as `write_chunk` stores it, so `content_version` need not read the day again."""
+        self._volatile = tuple(volatile)
+        self._chunk_versions = {}
+
+    def content_version(self, chunks: int) -> str:
+        """The content version chunks 0..chunks-1 would commit as (without `hash_as_stored`'s volatile columns);
+        chunks stored before `hash_as_stored` (by an interrupted run) are read to hash them."""
+        version = ContentVersion(self._volatile)
+        hashed = dict(self._chunk_versions or {})
+        for index in range(chunks):
+            if index not in hashed:
+                data = pl.from_arrow(pq.read_table(self.chunk_path(index)))
+                assert isinstance(data, pl.DataFrame)
+                hashed[index] = ContentVersion(self._volatile)
+                hashed[index].add(data)
+            version.extend(hashed[index])
+        return version.digest()
+
+    def summary(self, chunks: int) -> pl.DataFrame:
+        """The slim copy of chunks 0..chunks-1 (heavy columns as typed nulls), read without their heavy columns."""
+        parts: list[pl.DataFrame] = []
+        for index in range(chunks):
+            path = self.chunk_path(index)
+            schema = pq.read_schema(path)
+            light = [name for name in schema.names if name not in self.heavy]
+            data = pl.from_arrow(pq.read_table(path, columns=light))
+            assert isinstance(data, pl.DataFrame)
+            heavy = pl.from_arrow(schema.empty_table().select([n for n in schema.names if n in self.heavy]))
+            assert isinstance(heavy, pl.DataFrame)
+            nulls = [pl.lit(None, dtype).alias(name) for name, dtype in heavy.schema.items()]
+            parts.append(data.with_columns(nulls).select(schema.names))
+        return pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame()
 
     def commit(
         self,

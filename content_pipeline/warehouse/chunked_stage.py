@@ -146,6 +146,27 @@ def finish_day(
     return StageRun(committed, time.monotonic() - started, chunks, kept_chunks)
 
 
+def same_content_day(
+    partition: ChunkedPartition,
+    version: str,
+    tracker: ProgressTracker,
+    started: float,
+    chunks: int,
+    kept_chunks: int,
+    on_progress: ProgressHook | None = None,
+) -> StageRun:
+    """The day's stored chunks hold what the stored partition holds (same content `version`): keep that file as it
+    is instead of writing it again, and drop the chunks. The slim copy is this run's rows (its timings and cache
+    columns), so the metadata tells what this run saw."""
+    summary = partition.summary(chunks)
+    partition.discard()
+    progress = tracker.finish()
+    if on_progress is not None:
+        on_progress(progress)
+    committed = CommittedPartition(partition.target, len(summary), version, summary)
+    return StageRun(committed, time.monotonic() - started, chunks, kept_chunks, unchanged=True)
+
+
 def process_stored_day(
     store: PartitionStore,
     stage: str,
@@ -195,7 +216,7 @@ def kept_day(store: PartitionStore, stage: str, day: str, on_progress: ProgressH
         typed_nulls = reader.slice(0, 0, heavy).schema
         summary = light.with_columns(pl.lit(None, dtype).alias(name) for name, dtype in typed_nulls.items())
         summary = summary.select(reader.columns)
-    tracker = track(stage, day, len(summary), kept=len(summary))
+    tracker = track(stage, day, len(summary), unchanged=True)
     progress = tracker.finish()
     if on_progress is not None:
         on_progress(progress)

@@ -58,6 +58,13 @@ class ContentVersion:
         if len(kept) and kept.width:
             self.hashes.append(kept.hash_rows(seed=ROW_HASH_SEED))
 
+    def extend(self, other: "ContentVersion") -> None:
+        """Count `other`'s rows too (another chunk of the same partition, hashed on its own)."""
+        if self.schema is None:
+            self.schema = other.schema
+        self.rows += other.rows
+        self.hashes.extend(other.hashes)
+
     def digest(self) -> str:
         digest = hashlib.sha256()
         digest.update(json.dumps(self.schema or []).encode())

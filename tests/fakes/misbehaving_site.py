@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 PAGE = b"<html><head><title>ok</title></head><body><p>hello</p></body></html>"
 CP1252_PAGE = "<html><body>“smart quotes” cost 5 € – naïve</body></html>".encode("cp1252")
 LATIN1_PAGE = "<html><body>café crème brûlée</body></html>".encode("latin-1")
+META_CHARSET_PAGE = '<html><head><meta charset="windows-1252"></head><body>“quoted” €</body></html>'.encode("cp1252")
 LAST_MODIFIED = "Tue, 24 Nov 2026 10:00:00 GMT"
 SLOW_S = 0.2  # how long a /slow/ response takes
 TRICKLE_EVERY_S = 0.05  # a /trickle/ body sends one byte this often
@@ -267,6 +268,11 @@ class MisbehavingHandler(BaseHTTPRequestHandler):
                 self.send_not_modified({"ETag": etag})
             else:
                 self.send(200, PAGE + f"<!-- {path} v{version} -->".encode(), {"ETag": etag})
+        elif route == "meta-charset":  # cp1252 named only by the page's <meta>, with an ETag
+            if headers.get("if-none-match") == '"m1"':
+                self.send_not_modified({"ETag": '"m1"'})
+            else:
+                self.send(200, META_CHARSET_PAGE, {"ETag": '"m1"', "Content-Type": "text/html"})
         elif route == "dated":  # a Last-Modified validator only
             if headers.get("if-modified-since") == LAST_MODIFIED:
                 self.send_not_modified({})

@@ -7,14 +7,21 @@ import sys
 import time
 from collections.abc import Callable
 from contextlib import closing
+from datetime import date
 from pathlib import Path
 
+import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from content_pipeline.fetch.http_cache import HttpCache
 from content_pipeline.fetch.http_fetcher import HttpFetcher
 from content_pipeline.fetch.models import FetchRequest, FetchResult
 from content_pipeline.fetch.settings import FetchSettings
+from content_pipeline.fetch.stage import FetchOptions, fetch_stored_day
+from content_pipeline.schemas import INGEST_SCHEMA, frame
+from content_pipeline.warehouse.chunked_stage import StageRun
+from content_pipeline.warehouse.partition_store import PartitionStore
 from tests.fakes.misbehaving_site import CP1252_PAGE, LAST_MODIFIED, LATIN1_PAGE, PAGE, Site
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
@@ -226,3 +233,64 @@ def test_an_http_cache_that_cannot_be_written_stops_the_run_with_a_clear_error(s
     fetcher = HttpFetcher(FetchSettings(allow_private=("127.0.0.1",)), cache)
     with pytest.raises(RuntimeError, match=r"HTTP cache .* could not be written"):
         fetcher.fetch_all([FetchRequest("a", site.url("/ok"))], "2026-11-24")
+
+
+def ingested_day(store: PartitionStore, site: Site, paths: list[str]) -> None:
+    rows = [
+        {
+            "record_id": path,
+            "url": site.url(path),
+            "status": "ok",
+            "source_file": "links.csv",
+            "added_on": date(2026, 11, 24),
+        }
+        for path in paths
+    ]
+    store.write("ingest", PARTITION, frame(rows, INGEST_SCHEMA))
+
+
+def fetch_day_of(store: PartitionStore, cache_path: Path) -> StageRun:
+    """One run of the fetch stage over the stored ingest partition, as the asset does it (chunks of 2 rows)."""
+    cache = HttpCache(cache_path)
+    try:
+        run = fetch_stored_day(store, PARTITION, HttpFetcher(CACHED, cache), FetchOptions(), "stamp", chunk_rows=2)
+        cache.close_partition(PARTITION)
+        return run
+    finally:
+        cache.close()
+
+
+def test_a_rerun_that_fetched_the_same_content_keeps_the_stored_partition_and_a_change_rewrites_it(
+    site: Site, cache_path: Path, tmp_path: Path
+) -> None:
+    store = PartitionStore(tmp_path / "warehouse")
+    paths = ["/versioned/same", "/versioned/changed", "/dated/same", "/plain/no-validators", "/meta-charset/a"]
+    ingested_day(store, site, paths)
+    first = fetch_day_of(store, cache_path)
+    stored_first = store.read("fetch", PARTITION)
+    assert not first.unchanged and stored_first["http_status"].to_list() == [200] * len(paths)
+    meta_page = stored_first.filter(pl.col("record_id") == "/meta-charset/a").row(0, named=True)
+    assert (meta_page["charset"], meta_page["charset_source"]) == ("cp1252", "meta")
+    written = store.path("fetch", PARTITION).stat()
+
+    again = fetch_day_of(store, cache_path)  # every page answers 304 or the same bytes: nothing to write
+    assert again.unchanged and again.committed.content_version == first.committed.content_version
+    kept = store.path("fetch", PARTITION).stat()
+    assert (kept.st_ino, kept.st_mtime_ns) == (written.st_ino, written.st_mtime_ns)
+    assert_frame_equal(store.read("fetch", PARTITION), stored_first)
+    seen = again.committed.summary.sort("record_id")  # what this run saw, for its metadata
+    assert seen.filter(pl.col("cache") == "not_modified")["record_id"].to_list() == sorted(
+        set(paths) - {"/plain/no-validators"}
+    )
+    assert seen["body"].is_null().all() and len(seen) == len(paths)
+    again_meta = seen.filter(pl.col("record_id") == "/meta-charset/a").row(0, named=True)  # described as the 200 was
+    assert (again_meta["charset"], again_meta["charset_source"]) == ("cp1252", "meta")
+    assert not (tmp_path / "warehouse" / ".staging" / "fetch" / f"date={PARTITION}").exists()
+
+    site.server.versions["/versioned/changed"] = "2"
+    changed = fetch_day_of(store, cache_path)
+    assert not changed.unchanged and changed.committed.content_version != first.committed.content_version
+    stored = {row["record_id"]: row for row in store.read("fetch", PARTITION).to_dicts()}
+    assert b"v2" in stored["/versioned/changed"]["body"] and stored["/versioned/changed"]["http_status"] == 200
+    assert stored["/versioned/same"]["cache"] == "not_modified"
+    assert stored["/versioned/same"]["body"] == stored_first.filter(pl.col("record_id") == "/versioned/same")["body"][0]
