@@ -14,6 +14,7 @@ from content_pipeline.export.records import STAGES
 from content_pipeline.export.report import write_report
 from content_pipeline.export.stage import EXPORT_CHUNK_ROWS, export_stored_day
 from content_pipeline.quality.checks import stage_checks
+from content_pipeline.sheets.results import RESULT_COLUMNS
 from resources.exporter import ExportResource
 from resources.sheets import SheetsResource
 from resources.warehouse import WarehouseResource
@@ -39,7 +40,7 @@ def export(
             warehouse.store, day, Path(exporter.output_dir), exporter.file_images, exporter.moved_images, stamp,
             progress_log(context), warehouse.rows_per_chunk(EXPORT_CHUNK_ROWS),
         )  # fmt: skip
-        records, filed = exported.run.committed.summary, exported.filed  # main texts left out of the summary
+        records, filed = exported.run.committed.summary, exported.filed  # texts are nulls in this slim copy
         report_path = write_report(records, Path(exporter.output_dir) / day / "report.html", day)
         metadata = partition_metadata(
             records, exported.run.committed.path, ["record_id", "status", "kind", "category", "title", "reason"]
@@ -55,8 +56,9 @@ def export(
             metadata["images_filed"] = dg.MetadataValue.json(counts(records.drop_nulls("filed_status"), "filed_status"))
             metadata["images_new_files"] = dg.MetadataValue.int(sum(r.status == "filed" for r in filed))
             metadata["images_folder"] = dg.MetadataValue.path(str(exporter.images_root))
-        if sheets.enabled and sheets.write_back:
-            report = sheets.write_results(records.to_dicts())
+        if sheets.enabled and sheets.write_back:  # the columns it writes, from the stored rows (not the slim copy)
+            stored = warehouse.store.read("export", day, [c for c in RESULT_COLUMNS if c in records.columns])
+            report = sheets.write_results(stored.to_dicts())
             metadata["sheet_results"] = dg.MetadataValue.json(
                 {k: v for k, v in vars(report).items() if k != "worksheet"} | {"worksheet": report.worksheet}
             )

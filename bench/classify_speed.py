@@ -20,7 +20,7 @@ Both pools are started and warmed up (untimed) first; our start-up is printed ap
 
 Printed per round and contender: pages/s (wall), CPU ms per page summed over this process and the pool's workers
 (less sensitive to other load on the machine than wall time); the ratios classify / ceiling (target >= 0.8), and
-the classify workers' RSS and USS (memory not shared with the forkserver) after each chunk: a worker must not grow
+the classify workers' RSS and USS (memory not shared with another process) after each chunk: a worker must not grow
 with the day.
 """
 
@@ -111,7 +111,7 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 def memory_mib(pids: list[int]) -> list[str]:
-    """ "RSS (USS)" of each process: resident, and unique to it (what it does not share with the forkserver)."""
+    """ "RSS (USS)" of each process: resident, and unique to it (what it shares with no other process)."""
     out = []
     for pid in pids:
         try:
@@ -210,7 +210,7 @@ def main() -> None:
         f"(mean {statistics.mean(sizes) / 1024:.0f}), chunks of {args.chunk} rows, generated in "
         f"{time.perf_counter() - started:.1f} s"
     )
-    with ClassifyPool(None, workers, inline_below=0) as pool:  # first: its forkserver preloads the processors
+    with ClassifyPool(None, workers, inline_below=0) as pool:
         warm = fetched.head(WARM_UP_PAGES)
         start_s = timed(lambda: classify_partition(warm, pool=pool))
         print(f"classify pool: start-up and the first {WARM_UP_PAGES} pages took {start_s:.1f} s")

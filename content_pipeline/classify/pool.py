@@ -20,20 +20,23 @@ from types import TracebackType
 
 from content_pipeline.classify.dispatcher import Dispatcher, classify_error
 from content_pipeline.classify.models import Extraction, FetchedPage, Kind
+from content_pipeline.classify.warm_workers import warm_up
 
-# Batches smaller than this are classified in this process while the pool has not started: starting it (forking
-# the workers, trafilatura's first-call set-up) costs 1-3 s, about what 2 cores save on 64 pages at 25 ms each.
+# Batches smaller than this are classified in this process while the pool has not started: starting it (the workers
+# import the processors and classify a page once) costs 1-3 s, about what 2 cores save on 64 pages at 25 ms each.
 INLINE_BELOW = 64
 TASK_PAGES = 8  # pages a task carries: at ~20 ms a page, a batch's last task idles a core for ~0.1 s at most
 TASK_BYTES = 8 * 1024 * 1024  # ...and bodies it carries: a task of huge pages is cut short
-POOL_START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-WARM_WORKERS_MODULE = "content_pipeline.classify.warm_workers"  # imported by the forkserver only: see there
+# Workers are started afresh (not forked from this process, or from a fork server, which would be one more process
+# holding the processors and py3langid's ~75 MB model): each worker holds only what classifying needs, ~150 MB.
+POOL_START_METHOD = "spawn"
 
 _WORKER: dict[str, Dispatcher] = {}  # the dispatcher a worker built once at start-up
 
 
 def _init_worker(rules_path: Path | None) -> None:
-    _WORKER["dispatcher"] = Dispatcher.from_rules_file(rules_path)
+    _WORKER["dispatcher"] = dispatcher = Dispatcher.from_rules_file(rules_path)
+    warm_up(dispatcher)  # the lazy set-up of the first page is paid here, while the pool starts
 
 
 def _classify_task(pages: list[FetchedPage]) -> list[Extraction]:
@@ -184,14 +187,9 @@ class ClassifyPool:
     def _start(self) -> ProcessPoolExecutor:
         if self._executor is not None:
             return self._executor
-        context = multiprocessing.get_context(POOL_START_METHOD)
-        if POOL_START_METHOD == "forkserver":
-            # Workers fork from a server that imported the processors and classified a page once; it outlives this
-            # pool, so later pools (and restarts after a crash) start their workers without paying that again.
-            context.set_forkserver_preload(["__main__", __name__, WARM_WORKERS_MODULE])  # keep "__main__", the default
         self._executor = ProcessPoolExecutor(
             self.workers,
-            mp_context=context,
+            mp_context=multiprocessing.get_context(POOL_START_METHOD),
             initializer=_init_worker,
             initargs=(self.rules_path,),
         )

@@ -1,9 +1,6 @@
-"""Warms the forkserver that classify workers fork from; imported there only (ClassifyPool's preload list).
-
-Importing it classifies one small built-in page, so the forkserver holds what the first page of every worker
-would otherwise load (py3langid's model, trafilatura's and htmldate's lazy set-up: ~0.8 s a worker), and freezes the
-garbage collector's view of it, so forked workers share those pages of memory instead of copying them. A pool then
-starts, and restarts after a crash, in the time a fork takes. Warming is an optimisation: a failure is ignored.
+"""Warms a classify worker as it starts: it classifies one small built-in page, so py3langid's model and
+trafilatura's and htmldate's lazy set-up (~0.8 s) are loaded while the pool starts, not on a real page's clock,
+and then freezes what is loaded out of the garbage collector's way. Warming is an optimisation: a failure is ignored.
 """
 
 import gc
@@ -26,11 +23,10 @@ WARM_UP_PAGE = FetchedPage(
 )
 
 
-def warm_up() -> None:
-    """Classify the built-in page once in this process; then keep the collector off what is loaded so far."""
-    with suppress(Exception):  # an optimisation only: the workers load what they need themselves
-        Dispatcher.from_rules_file(None).classify(WARM_UP_PAGE)
+def warm_up(dispatcher: Dispatcher) -> None:
+    """Classify the built-in page once in this process, then keep the garbage collector off what is loaded so far
+    (py3langid's model alone is ~100,000 Python objects, which every full collection would walk again)."""
+    with suppress(Exception):  # an optimisation only: the first real page would load the same
+        dispatcher.classify(WARM_UP_PAGE)
+    gc.collect()
     gc.freeze()
-
-
-warm_up()

@@ -16,7 +16,14 @@ from content_pipeline.export.records import READ_COLUMNS, STAGES, build_records,
 from content_pipeline.export.writers import DayFiles, day_file_paths
 from content_pipeline.moved_images import MovedImages
 from content_pipeline.warehouse.chunked_partition import MADE_FROM_KEY
-from content_pipeline.warehouse.chunked_stage import HEAVY_COLUMNS, ProgressHook, StageRun, kept_day, process_day
+from content_pipeline.warehouse.chunked_stage import (
+    HEAVY_COLUMNS,
+    SUMMARY_ONLY,
+    ProgressHook,
+    StageRun,
+    kept_day,
+    process_day,
+)
 from content_pipeline.warehouse.content_hash import VOLATILE_COLUMNS
 from content_pipeline.warehouse.partition_reader import PartitionReader
 from content_pipeline.warehouse.partition_store import PartitionStore
@@ -75,7 +82,8 @@ def export_stored_day(
     filed: list[FilingResult] = []
     try:
         identities = "|".join(store.identity(stage, day) for stage in STAGES)
-        partition = store.chunked("export", day, f"{stamp}|{identities}|{chunk_rows}", HEAVY_COLUMNS["export"])
+        full_stamp = f"{stamp}|{identities}|{chunk_rows}"
+        partition = store.chunked("export", day, full_stamp, HEAVY_COLUMNS["export"], SUMMARY_ONLY["export"])
 
         def export_chunk(chunk: tuple[int, list[pl.DataFrame]]) -> pl.DataFrame:
             index, frames = chunk

@@ -3,6 +3,7 @@
 import asyncio
 import time
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from fnmatch import fnmatch
 from pathlib import Path
@@ -105,17 +106,18 @@ def fetch_day(
     window: int = FETCH_WINDOW_CHUNKS,
 ) -> None:
     """Fetch a day chunk by chunk: up to `window` chunks are in flight at once, so one slow URL holds back its own
-    chunk, not the day; each finished chunk goes to `store_chunk` (called in a worker thread, in any order)."""
+    chunk, not the day; each finished chunk goes to `store_chunk` (called in one storing thread, in any order)."""
 
-    async def run() -> None:
+    async def run(storing: ThreadPoolExecutor) -> None:
         slots = asyncio.Semaphore(window)
+        loop = asyncio.get_running_loop()
         async with fetcher.session(partition) as session:
             tasks: list[asyncio.Task[None]] = []
 
             async def one(index: int, ingested: pl.DataFrame) -> None:
                 try:
                     data = await fetch_chunk(ingested, session, fetcher.settings.max_body_bytes, options)
-                    await asyncio.to_thread(store_chunk, index, data)
+                    await loop.run_in_executor(storing, store_chunk, index, data)
                 finally:
                     slots.release()
 
@@ -130,7 +132,9 @@ def fetch_day(
                 for task in tasks:
                     task.cancel()
 
-    asyncio.run(run())
+    # one storing thread: chunks are written one after the other, so at most one chunk's frame is being encoded
+    with ThreadPoolExecutor(1, thread_name_prefix="fetch-store") as storing:
+        asyncio.run(run(storing))
 
 
 def exempt(source_file: str | None, patterns: Sequence[str]) -> bool:

@@ -8,7 +8,8 @@ with the same `stamp` (the upstream partition it read and the settings that shap
 are there and does only the others; another stamp starts over.
 
 While committing, the rows' content version is computed and a slim copy of the partition is kept for checks and
-metadata: the `heavy` columns (bodies, main texts) are replaced by typed nulls there, so it stays small at any size.
+metadata: the `heavy` columns (bodies, main texts), or every column but the `light` ones, are replaced by typed nulls
+there, so it stays small at any size.
 """
 
 import json
@@ -92,10 +93,20 @@ def write_parquet_file(
 class ChunkedPartition:
     """One stage's partition of one day while it is being written chunk by chunk."""
 
-    def __init__(self, root: Path, asset: str, key: str, target: Path, stamp: str, heavy: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        root: Path,
+        asset: str,
+        key: str,
+        target: Path,
+        stamp: str,
+        heavy: Iterable[str] = (),
+        light: Iterable[str] | None = None,
+    ) -> None:
         self.folder = root / STAGING / asset / f"date={key}"
         self.asset, self.key, self.target, self.stamp = asset, key, target, stamp
         self.heavy = tuple(heavy)
+        self.light = None if light is None else frozenset(light)  # when given: the only columns the slim copy holds
         self._chunk_versions: dict[int, ContentVersion] | None = None  # see `hash_as_stored`
         self._versions_lock = threading.Lock()
         self._volatile: tuple[str, ...] = ()
@@ -161,10 +172,11 @@ class ChunkedPartition:
         for index in range(chunks):
             path = self.chunk_path(index)
             schema = pq.read_schema(path)
-            light = [name for name in schema.names if name not in self.heavy]
+            left_out = self.heavy_of(schema.names)
+            light = [name for name in schema.names if name not in left_out]
             data = pl.from_arrow(pq.read_table(path, columns=light))
             assert isinstance(data, pl.DataFrame)
-            heavy = pl.from_arrow(schema.empty_table().select([n for n in schema.names if n in self.heavy]))
+            heavy = pl.from_arrow(schema.empty_table().select(left_out))
             assert isinstance(heavy, pl.DataFrame)
             nulls = [pl.lit(None, dtype).alias(name) for name, dtype in heavy.schema.items()]
             parts.append(data.with_columns(nulls).select(schema.names))
@@ -211,8 +223,14 @@ class ChunkedPartition:
         shutil.rmtree(self.folder, ignore_errors=True)
         return CommittedPartition(self.target, rows, version.digest(), summary())
 
+    def heavy_of(self, names: Iterable[str]) -> list[str]:
+        """The columns among `names` that the slim copy holds as nulls."""
+        if self.light is not None:
+            return [name for name in names if name not in self.light]
+        return [name for name in names if name in self.heavy]
+
     def slimmed(self, data: pl.DataFrame) -> pl.DataFrame:
-        heavy = [c for c in self.heavy if c in data.columns]
+        heavy = self.heavy_of(data.columns)
         return data.with_columns(pl.lit(None, data.schema[c]).alias(c) for c in heavy) if heavy else data
 
     def discard(self) -> None:

@@ -25,6 +25,18 @@ HEAVY_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "classify": ("text",),  # its `details` stay: oEmbed and Gemini Vision figures are counted from them
     "export": ("text", "details"),
 }
+# Per stage: when given, the only columns its slim copy holds (the rest are nulls there). Export's rows carry every
+# stage's texts (summaries, descriptions, entities...); what reads its slim copy needs only these.
+EXPORT_SUMMARY = ("record_id", "status", "reason", "kind", "category", "title", "filed_status", "filed_path")
+EXPORT_COSTS = ("tokens_in", "tokens_out", "cost_usd", "ai_cache")
+SUMMARY_ONLY: Mapping[str, tuple[str, ...]] = {"export": (*EXPORT_SUMMARY, *EXPORT_COSTS)}
+
+
+def heavy_columns(stage: str, names: Sequence[str]) -> list[str]:
+    """The columns among `names` that `stage`'s slim copy holds as nulls."""
+    if stage in SUMMARY_ONLY:
+        return [name for name in names if name not in SUMMARY_ONLY[stage]]
+    return [name for name in names if name in HEAVY_COLUMNS.get(stage, ())]
 
 
 @dataclass(frozen=True)
@@ -211,7 +223,7 @@ def kept_day(store: PartitionStore, stage: str, day: str, on_progress: ProgressH
     """The stored partition of `stage`, kept as it is: its slim copy, its recorded version, progress told done."""
     started = time.monotonic()
     with store.reader(stage, day) as reader:
-        heavy = [c for c in HEAVY_COLUMNS.get(stage, ()) if c in reader.columns]
+        heavy = heavy_columns(stage, reader.columns)
         light = reader.slice(0, reader.rows, [c for c in reader.columns if c not in heavy])
         typed_nulls = reader.slice(0, 0, heavy).schema
         summary = light.with_columns(pl.lit(None, dtype).alias(name) for name, dtype in typed_nulls.items())
