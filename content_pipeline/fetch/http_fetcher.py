@@ -12,6 +12,7 @@ import httpx
 
 from content_pipeline.fetch.body_decoder import BodyTooLargeError, BoundedDecoder, UnsupportedEncodingError
 from content_pipeline.fetch.client import HttpSession, media_type_and_charset, plain_headers, redirect_target
+from content_pipeline.fetch.content_facts import describe_content
 from content_pipeline.fetch.failures import describe_failure
 from content_pipeline.fetch.host_throttle import HostGivenUpError, HostThrottle, HostThrottles
 from content_pipeline.fetch.http_cache import CacheWriter, HttpCache
@@ -87,6 +88,8 @@ class FetchSession:
                 kept.cache = "journal"
                 return kept
             result = await self.run.fetch(request)
+            if result.cache is None:  # a 304 has the stored body's facts, described when it came with a 200
+                describe_content(result)  # before it is stored: a 304 or the journal hands these facts back as they are
             if self.writer is not None:
                 await self.writer.submit_async(result, self.partition)  # committed in the background within moments
             return result
@@ -303,7 +306,8 @@ def validator_headers(stored: FetchResult | None) -> dict[str, str] | None:
 
 
 def reuse_stored(stored: FetchResult, result: FetchResult, headers: dict[str, str]) -> None:
-    """A 304: the stored body and content facts stand; the validators may have been refreshed."""
+    """A 304: the stored body and content facts (as `describe_content` found them) stand; the validators may have
+    been refreshed."""
     result.status, result.body, result.bytes = FetchStatus.OK, stored.body, stored.bytes
     result.declared_type, result.content_type = stored.declared_type, stored.content_type
     result.charset, result.charset_source = stored.charset, stored.charset_source

@@ -4,7 +4,7 @@ import asyncio
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from content_pipeline.warehouse.partition_store import PartitionStore
 
 INGEST_COLUMNS = ("record_id", "url", "path", "status", "reason", "source_file")  # what fetch reads of ingest
 FETCH_CHUNK_ROWS = 250  # ingested rows per chunk: at 30-80 KiB a page, ~15 MB of bodies
+RESULT_FIELDS = tuple(f.name for f in fields(FetchResult))  # a row of the partition (a plain copy: no deep copy)
 FETCH_WINDOW_CHUNKS = 4  # chunks in flight at once (bodies of at most this many chunks are held)
 
 
@@ -80,9 +81,11 @@ async def fetch_chunk(
         if not r["path"]
     ]
     files = [LocalFileRequest(r["record_id"], r["path"]) for r in wanted if r["path"]]
-    fetched = {res.record_id: res for res in await session.fetch_many(requests)}
+    fetched = {res.record_id: res for res in await session.fetch_many(requests)}  # described by the session
     if files:
         found = await asyncio.to_thread(read_local_files, files, options.image_roots, max_body_bytes, options.moved)
+        for res in found:
+            describe_content(res)
         fetched |= {res.record_id: res for res in found}
     out: list[dict[str, object]] = []
     for row in rows:
@@ -90,8 +93,7 @@ async def fetch_chunk(
         if result is None:
             reason = f"ingest status {row['status']}" + (f": {row['reason']}" if row["reason"] else "")
             result = FetchResult(row["record_id"], row["url"] or "", FetchStatus.SKIPPED, reason)
-        describe_content(result)
-        record = asdict(result)
+        record = {name: getattr(result, name) for name in RESULT_FIELDS}
         record["status"] = result.status.value
         out.append(record)
     return frame(out, FETCH_SCHEMA)
