@@ -81,7 +81,7 @@ def categorize(
             )  # tokens, cost_usd and cache hits/misses of this run
             if note := getattr(provider, "cost_note", ""):
                 metadata["cost_note"] = note  # e.g. a model missing from the price table: its cost is unknown
-            return Day(data, metadata, run.committed.content_version)
+            return Day(data, metadata, run.committed.content_version, kept=run.unchanged)
 
         def checks(data: pl.DataFrame) -> list[CheckOutcome]:
             bound = quality.max_failure_rate

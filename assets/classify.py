@@ -65,6 +65,7 @@ def classify(
             run = process_stored_day(
                 warehouse.store, "classify", day, "fetch", FETCH_COLUMNS, chunk_rows, stamp, classify_chunk,
                 progress_log(context), keep_if=may_keep_classified,
+                chunks_done=pool.close,  # the workers (~150 MiB each) are gone before the day's rows are committed
             )  # fmt: skip
         data = run.committed.summary
         preview = ["record_id", "kind", "status", "title", "language", "word_count"]
@@ -74,7 +75,7 @@ def classify(
         if vision is not None:
             metadata.update(vision_totals(data))
         metadata.update(run_metadata(run))
-        return Day(data, metadata, run.committed.content_version)
+        return Day(data, metadata, run.committed.content_version, kept=run.unchanged)
 
     try:
         return materialize_days(

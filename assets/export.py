@@ -62,7 +62,7 @@ def export(
             metadata["sheet_results"] = dg.MetadataValue.json(
                 {k: v for k, v in vars(report).items() if k != "worksheet"} | {"worksheet": report.worksheet}
             )
-        return Day(records, metadata, exported.run.committed.content_version)
+        return Day(records, metadata, exported.run.committed.content_version, kept=exported.run.unchanged)
 
     return materialize_days(
         context, warehouse, "export", one_day, needs=list(STAGES), checks=lambda data: stage_checks("export", data)

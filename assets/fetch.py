@@ -58,7 +58,7 @@ def fetch(
             metadata.update(fetch_stats(data))
             metadata["fetch_settings"] = dg.MetadataValue.json(fetch_settings_metadata(settings))
             metadata.update(run_metadata(run))
-            return Day(data, metadata, run.committed.content_version)
+            return Day(data, metadata, run.committed.content_version, kept=run.unchanged)
 
         def checks(data: pl.DataFrame) -> list[CheckOutcome]:
             return stage_checks("fetch", data, max_failure_rate=quality.max_failure_rate)

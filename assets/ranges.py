@@ -48,6 +48,7 @@ class Day(NamedTuple):
     data: pl.DataFrame
     metadata: dict[str, Any]
     version: str | None = None
+    kept: bool = False  # the stored partition was kept as it was: nothing new for the catalog's views
 
 
 def materialize_days(
@@ -69,10 +70,12 @@ def materialize_days(
         warehouse.require(upstream, days)
     versions: dict[str, str] = {}
     outcomes: dict[str, list[CheckOutcome]] = {}
+    wrote = False
     for number, day in enumerate(days, start=1):
         started = time.monotonic()
         written = one_day(day)
         wall_s = time.monotonic() - started
+        wrote = wrote or not written.kept
         versions[day] = written.version or stage_content_version(asset, written.data)
         rows = len(written.data)
         metadata = {
@@ -87,7 +90,8 @@ def materialize_days(
         context.add_asset_metadata(metadata, partition_key=day)
         if len(days) > 1:
             context.log.info(f"{asset} {day}: {rows} rows ({number}/{len(days)} days)")
-    warehouse.refresh_catalog_or_warn()
+    if wrote:  # the views are globs: a kept partition is in them already
+        warehouse.refresh_catalog_or_warn()
     return dg.MaterializeResult(
         metadata={DAYS_IN_RUN_KEY: len(days)},
         data_version=dg.DataVersion(combined_version(versions)),

@@ -6,6 +6,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -99,11 +100,15 @@ class LocalEmbeddingProvider:
     def __init__(self, taxonomy: Taxonomy, settings: LocalSettings | None = None) -> None:
         self.taxonomy = taxonomy
         self.settings = settings or LocalSettings()
-        wl = load_wordllama()
-        self._embedder = TokenEmbedder(wl.embedding, wl.tokenizer)
-        self._category_vectors = self._build_category_vectors()
 
-    def _build_category_vectors(self) -> np.ndarray:
+    # The model is loaded on first use (~1 s): a run that keeps its stored partition never needs it.
+    @cached_property
+    def _embedder(self) -> TokenEmbedder:
+        wl = load_wordllama()
+        return TokenEmbedder(wl.embedding, wl.tokenizer)
+
+    @cached_property
+    def _category_vectors(self) -> np.ndarray:
         rows = []
         for c in self.taxonomy.categories:
             label = self.settings.category_text.format(name=c.name, description=c.description)
@@ -112,6 +117,7 @@ class LocalEmbeddingProvider:
         return unit(np.vstack(rows))
 
     def categorize(self, docs: Sequence[Document], on_answer: AnswerHook | None = None) -> list[Categorization]:
+        _ = self._category_vectors  # a model that cannot be loaded fails the stage here, before any document
         results: list[Categorization] = []
         step = self.settings.docs_per_slice
         for start in range(0, len(docs), step):

@@ -111,8 +111,10 @@ def process_day(
     volatile: Iterable[str] = (),
     on_chunk: Callable[[pl.DataFrame], None] | None = None,
     made_from: Callable[[pl.DataFrame], str | None] | None = None,
+    chunks_done: Callable[[], None] | None = None,
 ) -> StageRun:
-    """Run `process(read(index))` for every chunk not yet stored, store each result, then commit the partition."""
+    """Run `process(read(index))` for every chunk not yet stored, store each result, then commit the partition
+    (`chunks_done` is called in between: to let go of what processing held, such as worker processes)."""
     started = time.monotonic()
     begun = start_day(partition, stage, day, total_rows, chunk_rows, on_progress)
     sizes, done, tracker, store = begun.sizes, begun.done, begun.tracker, begun.store
@@ -136,6 +138,8 @@ def process_day(
             del data
         if storing is not None:
             storing.result()
+    if chunks_done is not None:
+        chunks_done()
     return finish_day(partition, tracker, started, len(sizes), len(done), volatile, on_chunk, on_progress, made_from)
 
 
@@ -191,6 +195,7 @@ def process_stored_day(
     on_progress: ProgressHook | None = None,
     on_chunk: Callable[[pl.DataFrame], None] | None = None,
     keep_if: Callable[[pl.DataFrame], bool] | None = None,
+    chunks_done: Callable[[], None] | None = None,
 ) -> StageRun:
     """`process_day` over the stored `upstream` partition of `day`, `columns` only, one row out per row in.
 
@@ -216,6 +221,7 @@ def process_stored_day(
             VOLATILE_COLUMNS.get(stage, ()),
             on_chunk,
             made_from=None if keep_if is None else (lambda summary: origin if keep_if(summary) else None),
+            chunks_done=chunks_done,
         )
 
 
