@@ -140,8 +140,8 @@ class CacheWriter:
         self.thread.start()
 
     def submit(self, result: FetchResult, partition: str | None) -> None:
-        """Store `result` as it is now: a copy is queued, so what the caller changes later (the content facts the
-        stage fills in) never races the writer; a 304 then describes the stored body exactly as the 200 did."""
+        """Store `result` as it is now: a copy is queued, so nothing the caller changes later can race the writer
+        (a stored result is handed back as it was: by a 304, or by the journal)."""
         self.queue.put((copy.copy(result), partition))
 
     async def submit_async(self, result: FetchResult, partition: str | None) -> None:

@@ -90,6 +90,15 @@ def write_parquet_file(
     return rows
 
 
+def left_out_of_summary(names: Iterable[str], heavy: Iterable[str], light: Iterable[str] | None) -> list[str]:
+    """The columns among `names` that a slim copy holds as nulls: all but `light` when given, else the `heavy` ones."""
+    if light is not None:
+        kept = set(light)
+        return [name for name in names if name not in kept]
+    left_out = set(heavy)
+    return [name for name in names if name in left_out]
+
+
 class ChunkedPartition:
     """One stage's partition of one day while it is being written chunk by chunk."""
 
@@ -225,9 +234,7 @@ class ChunkedPartition:
 
     def heavy_of(self, names: Iterable[str]) -> list[str]:
         """The columns among `names` that the slim copy holds as nulls."""
-        if self.light is not None:
-            return [name for name in names if name not in self.light]
-        return [name for name in names if name in self.heavy]
+        return left_out_of_summary(names, self.heavy, self.light)
 
     def slimmed(self, data: pl.DataFrame) -> pl.DataFrame:
         heavy = self.heavy_of(data.columns)

@@ -13,7 +13,12 @@ from typing import TypeVar
 import polars as pl
 
 from content_pipeline.progress import ProgressTracker, StageProgress, track
-from content_pipeline.warehouse.chunked_partition import MADE_FROM_KEY, ChunkedPartition, CommittedPartition
+from content_pipeline.warehouse.chunked_partition import (
+    MADE_FROM_KEY,
+    ChunkedPartition,
+    CommittedPartition,
+    left_out_of_summary,
+)
 from content_pipeline.warehouse.content_hash import VOLATILE_COLUMNS
 from content_pipeline.warehouse.partition_store import PartitionStore
 
@@ -34,9 +39,7 @@ SUMMARY_ONLY: Mapping[str, tuple[str, ...]] = {"export": (*EXPORT_SUMMARY, *EXPO
 
 def heavy_columns(stage: str, names: Sequence[str]) -> list[str]:
     """The columns among `names` that `stage`'s slim copy holds as nulls."""
-    if stage in SUMMARY_ONLY:
-        return [name for name in names if name not in SUMMARY_ONLY[stage]]
-    return [name for name in names if name in HEAVY_COLUMNS.get(stage, ())]
+    return left_out_of_summary(names, HEAVY_COLUMNS.get(stage, ()), SUMMARY_ONLY.get(stage))
 
 
 @dataclass(frozen=True)
