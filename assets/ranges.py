@@ -21,6 +21,7 @@ import dagster as dg
 import polars as pl
 
 from assets.checks import check_results
+from content_pipeline.free_memory import release_free_memory
 from content_pipeline.quality.checks import CheckOutcome
 from content_pipeline.warehouse.content_hash import combined_version, stage_content_version
 from resources.warehouse import WarehouseResource
@@ -87,6 +88,7 @@ def materialize_days(
         if checks is not None:
             outcomes[day] = checks(written.data)
         del written  # the day's frame is released before the next day is read
+        release_free_memory()  # and what the day used goes back to the system, not on to the next stage
         context.add_asset_metadata(metadata, partition_key=day)
         if len(days) > 1:
             context.log.info(f"{asset} {day}: {rows} rows ({number}/{len(days)} days)")

@@ -262,6 +262,7 @@ class TreeSampler(threading.Thread):
         self.peak_single = 0
         self.peak_single_name = ""
         self.most_processes = 0
+        self.at_peak: list[tuple[int, str]] = []  # (RSS, process) of each process at the tree's highest RSS sample
 
     def run(self) -> None:
         import psutil
@@ -272,6 +273,7 @@ class TreeSampler(threading.Thread):
             except psutil.NoSuchProcess:
                 return
             rss_sum = pss_sum = 0
+            each: list[tuple[int, Any]] = []
             for process in processes:
                 try:
                     memory = process.memory_full_info()
@@ -280,10 +282,13 @@ class TreeSampler(threading.Thread):
                     continue
                 rss_sum += memory.rss
                 pss_sum += getattr(memory, "pss", memory.rss)
+                each.append((memory.rss, process))
                 self.cpu_by_pid[process.pid] = cpu.user + cpu.system
                 if memory.rss > self.peak_single:
                     self.peak_single = memory.rss
                     self.peak_single_name = describe(process)
+            if rss_sum > max((sample[1] for sample in self.samples), default=0):
+                self.at_peak = sorted(((rss, describe(process)) for rss, process in each), reverse=True)
             self.samples.append((time.time(), rss_sum, pss_sum, sum(self.cpu_by_pid.values())))
             self.most_processes = max(self.most_processes, len(processes))
             self.halt.wait(SAMPLE_EVERY_S)
@@ -501,7 +506,9 @@ def tree_figures(run: RunFigures) -> str:
         f"peak RSS of the process tree: {peak:.0f} MiB, summed over up to {s.most_processes} processes (target <= "
         f"{TARGET_RSS_MIB:.0f} MiB: {verdict(peak <= TARGET_RSS_MIB)}); peak PSS (shared pages split among the "
         f"processes) {s.peak(pss=True) / MIB:.0f} MiB; largest single process {s.peak_single / MIB:.0f} MiB RSS "
-        f"({s.peak_single_name})\nCPU of the process tree: {s.cpu_s():.1f} s over {run.wall_s:.1f} s "
+        f"({s.peak_single_name})\n  at the tree's peak: "
+        + ", ".join(f"{rss / MIB:.0f} MiB {name}" for rss, name in s.at_peak)
+        + f"\nCPU of the process tree: {s.cpu_s():.1f} s over {run.wall_s:.1f} s "
         f"({s.cpu_s() / run.wall_s:.2f} cores busy); load average at the end: {load_average()}"
     )
 

@@ -14,8 +14,7 @@ from typing import Literal
 
 import yaml
 
-from content_pipeline.categorize.gemini_batch import GeminiBatchProvider
-from content_pipeline.categorize.gemini_provider import GeminiProvider
+from content_pipeline.categorize.gemini_constants import PROMPT_VERSION as GEMINI_PROMPT_VERSION
 from content_pipeline.categorize.local_provider import LOCAL_MODEL_NAME, LocalEmbeddingProvider
 from content_pipeline.categorize.provider import DEFAULT_GEMINI_MODEL
 from content_pipeline.categorize.taxonomy import load_taxonomy
@@ -92,8 +91,8 @@ def prompt_version(provider: ProviderKind) -> str:
     """The prompt version the provider class declares (the same one that keys the AI cache)."""
     versions = {
         "local": LocalEmbeddingProvider.prompt_version,
-        "gemini": GeminiProvider.prompt_version,
-        "gemini-batch": GeminiBatchProvider.prompt_version,
+        "gemini": GEMINI_PROMPT_VERSION,  # GeminiProvider's and GeminiBatchProvider's (tests/core/test_versions.py)
+        "gemini-batch": GEMINI_PROMPT_VERSION,
     }
     return str(versions[provider])
 

@@ -4,7 +4,7 @@ from collections.abc import Mapping, Sequence
 
 import dagster as dg
 
-from content_pipeline.categorize.gemini_batch import DEFAULT_POLL_INTERVAL_S
+from content_pipeline.categorize.gemini_constants import DEFAULT_POLL_INTERVAL_S
 from content_pipeline.versions import VersionInputs, provider_kind, stage_code_versions
 from pipeline_defs import dagster_patches
 from pipeline_defs.jobs import STAGE_ASSETS, pipeline_job

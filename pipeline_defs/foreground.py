@@ -3,7 +3,7 @@
 Dagster holds Ctrl-C back while a run executes and only acts on it between steps, so a run waiting for a pool slot
 would ignore it. Here the main thread handles SIGINT and SIGTERM itself: it marks the current run canceled, frees
 its pool slots and ends the process at once (every write of the pipeline is atomic, and the fetch journal keeps
-what was finished). Meanwhile it looks once a second at the pools the run waits for (see run_guard.PoolWatch).
+what was finished). Meanwhile it looks every few seconds at the pools the run waits for (see run_guard.PoolWatch).
 """
 
 import contextlib
@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from types import FrameType
 from typing import Generic, Protocol, TypeVar
@@ -22,6 +23,7 @@ from pipeline_defs.run_guard import PoolWatch
 
 T = TypeVar("T")
 POLL_S = 1.0
+WATCH_EVERY_S = 3.0  # a look at the pools costs ~20 ms of the run's CPU (a new SQLite engine each time)
 FINISHED = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
 
 
@@ -84,12 +86,15 @@ class Foreground(Generic[T]):
         previous = {signum: signal.signal(signum, self.on_signal) for signum in (signal.SIGINT, signal.SIGTERM)}
         try:
             worker.start()
+            watched_at = -WATCH_EVERY_S
             while worker.is_alive():
                 worker.join(POLL_S)
                 if self.stop_signal is not None:
                     self.stop()
-                if worker.is_alive() and self.current_run_id is not None:
+                due = time.monotonic() - watched_at >= WATCH_EVERY_S
+                if due and worker.is_alive() and self.current_run_id is not None:
                     self.watch.check(self.current_run_id)
+                    watched_at = time.monotonic()
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)

@@ -1,14 +1,17 @@
 """The AI provider of the categorize stage: Gemini when a key is configured, the local model otherwise."""
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
-from content_pipeline.categorize.gemini_batch import DEFAULT_POLL_INTERVAL_S, GeminiBatchProvider
+from content_pipeline.categorize.gemini_constants import DEFAULT_POLL_INTERVAL_S
 from content_pipeline.categorize.pricing import load_prices
 from content_pipeline.categorize.provider import DEFAULT_GEMINI_MODEL, CategorizeProvider, build_provider
 from content_pipeline.categorize.taxonomy import Taxonomy, load_taxonomy
-from content_pipeline.classify.vision import GeminiVision
+
+if TYPE_CHECKING:  # google-genai is imported only when a key is set: it costs ~0.5 s at every start
+    from content_pipeline.classify.vision import GeminiVision
 
 
 class CategorizerResource(dg.ConfigurableResource):
@@ -29,10 +32,12 @@ class CategorizerResource(dg.ConfigurableResource):
     def taxonomy(self) -> Taxonomy:
         return load_taxonomy(Path(self.taxonomy_path) if self.taxonomy_path else None)
 
-    def vision(self) -> GeminiVision | None:
+    def vision(self) -> "GeminiVision | None":
         """Gemini Vision for the visual category of images when a key is set; None keeps the offline heuristic."""
         if not self.gemini_api_key:
             return None
+        from content_pipeline.classify.vision import GeminiVision
+
         cache = Path(self.ai_cache_path) if self.ai_cache_path else None
         return GeminiVision(
             self.gemini_api_key,
@@ -52,6 +57,8 @@ class CategorizerResource(dg.ConfigurableResource):
     def provider(self, taxonomy: Taxonomy) -> CategorizeProvider:
         """One provider per run: its rate limits, budget and quota stop live on the instance."""
         if self.gemini_batch and self.gemini_api_key:
+            from content_pipeline.categorize.gemini_batch import GeminiBatchProvider
+
             return GeminiBatchProvider(
                 self.gemini_api_key,
                 self.gemini_model,

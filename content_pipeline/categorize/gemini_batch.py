@@ -11,6 +11,7 @@ from google import genai
 from google.genai import errors, types
 
 from content_pipeline.categorize.gemini_batch_answers import interpret, match_responses, request_metadata
+from content_pipeline.categorize.gemini_constants import DEFAULT_POLL_INTERVAL_S
 from content_pipeline.categorize.gemini_provider import (
     DEFAULT_MAX_TEXT_CHARS,
     PROMPT_VERSION,
@@ -37,7 +38,6 @@ __all__ = ["BATCH_PRICE_FACTOR", "DEFAULT_BATCH_API_VERSION", "GeminiBatchProvid
 
 BATCH_PRICE_FACTOR = 0.5  # the Batch API bills half the online price per token
 DEFAULT_BATCH_API_VERSION = "v1beta"  # where Google documents the Batch API (the SDK's own default is v1)
-DEFAULT_POLL_INTERVAL_S = 30.0
 DEFAULT_MAX_WAIT_S = 24 * 3600.0  # the Batch API's target turnaround; jobs expire after 48 h
 DEFAULT_TIMEOUT_S = 120.0  # per HTTP call: a create carries every document of the call
 _ENDED_OK = {types.JobState.JOB_STATE_SUCCEEDED, types.JobState.JOB_STATE_PARTIALLY_SUCCEEDED}

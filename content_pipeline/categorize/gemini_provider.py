@@ -16,6 +16,7 @@ from google import genai
 from google.genai import errors, types
 from pydantic import BaseModel, Field, ValidationError
 
+from content_pipeline.categorize.gemini_constants import PROMPT_VERSION
 from content_pipeline.categorize.gemini_limits import (
     DEFAULT_REQUESTS_PER_MINUTE,
     DEFAULT_TOKENS_PER_MINUTE,
@@ -39,7 +40,6 @@ from content_pipeline.status import CategorizeStatus
 
 log = logging.getLogger(__name__)
 
-PROMPT_VERSION = "1"  # bump when the prompt or schema changes: part of the future AI cache key
 DEFAULT_MAX_TEXT_CHARS = 20_000
 TOKEN_BURST_FRACTION = 0.1  # of tokens_per_minute that may start at once
 DEFAULT_MAX_OUTPUT_TOKENS = 8192  # bounds a runaway answer (thinking tokens count too) and the pre-send estimate

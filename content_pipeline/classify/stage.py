@@ -4,6 +4,7 @@ import json
 from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
@@ -11,9 +12,11 @@ from content_pipeline.classify.dispatcher import classify_pages
 from content_pipeline.classify.models import FetchedPage
 from content_pipeline.classify.oembed import OembedClient, OembedTarget
 from content_pipeline.classify.pool import ClassifyPool
-from content_pipeline.classify.vision import GeminiVision, apply_vision
 from content_pipeline.schemas import CLASSIFY_SCHEMA, frame
 from content_pipeline.status import ClassifyStatus, FetchStatus
+
+if TYPE_CHECKING:  # google-genai is imported only when a key is set (see apply_vision below)
+    from content_pipeline.classify.vision import GeminiVision
 
 # what classify reads of fetch
 FETCH_COLUMNS = ("record_id", "url", "final_url", "status", "reason", "content_type", "charset", "body")
@@ -25,7 +28,7 @@ def classify_partition(
     rules_path: Path | None = None,
     workers: int = 1,
     oembed: OembedClient | None = None,
-    vision: GeminiVision | None = None,
+    vision: "GeminiVision | None" = None,
     pool: ClassifyPool | None = None,
 ) -> pl.DataFrame:
     """One classify row per fetched row; rows that were not fetched are `skipped` with the fetch reason.
@@ -52,6 +55,8 @@ def classify_partition(
     if oembed is not None:
         oembed.enrich([OembedTarget(p.url, p.final_url, extracted[i]) for i, p in zip(ok_index, pages, strict=True)])
     if vision is not None:
+        from content_pipeline.classify.vision import apply_vision  # google-genai: imported only with a key
+
         apply_vision([extracted[i] for i in ok_index], [p.body for p in pages], vision)
     out: list[dict[str, object]] = []
     for i, row in enumerate(meta):

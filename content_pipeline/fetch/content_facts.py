@@ -25,10 +25,10 @@ _XML = re.compile(rb"^\s*<\?xml\b", re.IGNORECASE)
 
 
 def sniff_media_type(body: bytes) -> str | None:
-    """The media type the bytes themselves show (magic numbers, HTML, XML feeds); None when they do not say."""
-    kind = filetype.guess(body[:MAGIC_BYTES]) if body else None
-    if kind is not None:
-        return str(kind.mime)
+    """The media type the bytes themselves show (HTML, XML feeds, magic numbers); None when they do not say.
+
+    The markup tests come first: each is anchored at the first byte, where no binary format's magic number can
+    match at the same time, and they cost far less than filetype's matchers (~50 us a page)."""
     head = body[:XML_SNIFF_BYTES].lstrip(b"\xef\xbb\xbf")
     if feed := _FEED.match(head):
         root = feed.group(3).lower()
@@ -37,7 +37,8 @@ def sniff_media_type(body: bytes) -> str | None:
         return "text/html"
     if _XML.match(head):
         return "application/xml"
-    return None
+    kind = filetype.guess(body[:MAGIC_BYTES]) if body else None
+    return str(kind.mime) if kind is not None else None
 
 
 def effective_media_type(declared: str | None, body: bytes) -> tuple[str | None, str]:

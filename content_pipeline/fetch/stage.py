@@ -19,6 +19,7 @@ from content_pipeline.schemas import FETCH_SCHEMA, frame
 from content_pipeline.status import FetchStatus, IngestStatus
 from content_pipeline.warehouse.chunked_stage import (
     HEAVY_COLUMNS,
+    SUMMARY_ONLY,
     ProgressHook,
     StageRun,
     finish_day,
@@ -163,7 +164,7 @@ def fetch_stored_day(
     stored_version = store.stored_version("fetch", day)
     with store.reader("ingest", day) as reader:
         full_stamp = resume_stamp(store, "ingest", day, stamp, chunk_rows)
-        partition = store.chunked("fetch", day, full_stamp, HEAVY_COLUMNS["fetch"])
+        partition = store.chunked("fetch", day, full_stamp, HEAVY_COLUMNS["fetch"], SUMMARY_ONLY["fetch"])
         if stored_version is not None:
             partition.hash_as_stored(volatile)  # to tell at the end whether the day's content changed
         begun = start_day(partition, "fetch", day, reader.rows, chunk_rows, on_progress)

@@ -66,7 +66,8 @@ class UrlGuard:
         if task is None:
             task = self.pinned[host] = asyncio.ensure_future(self.lookup(host, port))
         try:
-            addresses = await asyncio.shield(task)
+            # most calls find the lookup done: its result is read as it is, without a shield per call
+            addresses = task.result() if task.done() else await asyncio.shield(task)
         except UnresolvableHostError:
             self.pinned.pop(host, None)  # a failed lookup is not pinned: a retry asks DNS again
             raise

@@ -30,11 +30,23 @@ HEAVY_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "classify": ("text",),  # its `details` stay: oEmbed and Gemini Vision figures are counted from them
     "export": ("text", "details"),
 }
-# Per stage: when given, the only columns its slim copy holds (the rest are nulls there). Export's rows carry every
-# stage's texts (summaries, descriptions, entities...); what reads its slim copy needs only these.
+# Per stage: when given, the only columns its slim copy holds (the rest are nulls there): what its metadata, checks
+# and keep rule read. The slim copy is held for a whole day, so the short texts (descriptions, summaries, entities:
+# ~300-450 bytes a row, 30-45 MB a stage at 100,000 rows) stay out of it too.
+FETCH_SUMMARY = ("record_id", "url", "status", "reason", "http_status", "content_type")
+FETCH_STATS = ("bytes", "attempts", "elapsed_ms", "cache")  # content_pipeline/fetch/stats.py
+CLASSIFY_SUMMARY = ("record_id", "kind", "processor", "status", "reason", "title", "language", "word_count")
+CLASSIFY_DETAILS = ("details",)  # oEmbed outcomes and Gemini Vision figures are counted from them
+CATEGORIZE_SUMMARY = ("record_id", "status", "reason", "category", "confidence", "tags", "provider", "model")
+CATEGORIZE_COSTS = ("tokens_in", "tokens_out", "cost_usd", "cache")
 EXPORT_SUMMARY = ("record_id", "status", "reason", "kind", "category", "title", "filed_status", "filed_path")
 EXPORT_COSTS = ("tokens_in", "tokens_out", "cost_usd", "ai_cache")
-SUMMARY_ONLY: Mapping[str, tuple[str, ...]] = {"export": (*EXPORT_SUMMARY, *EXPORT_COSTS)}
+SUMMARY_ONLY: Mapping[str, tuple[str, ...]] = {
+    "fetch": (*FETCH_SUMMARY, *FETCH_STATS),
+    "classify": (*CLASSIFY_SUMMARY, *CLASSIFY_DETAILS),
+    "categorize": (*CATEGORIZE_SUMMARY, *CATEGORIZE_COSTS),
+    "export": (*EXPORT_SUMMARY, *EXPORT_COSTS),
+}
 
 
 def heavy_columns(stage: str, names: Sequence[str]) -> list[str]:
@@ -211,7 +223,7 @@ def process_stored_day(
         return kept_day(store, stage, day, on_progress)
     with store.reader(upstream, day) as reader:
         full_stamp = resume_stamp(store, upstream, day, stamp, chunk_rows)
-        partition = store.chunked(stage, day, full_stamp, HEAVY_COLUMNS.get(stage, ()))
+        partition = store.chunked(stage, day, full_stamp, HEAVY_COLUMNS.get(stage, ()), SUMMARY_ONLY.get(stage))
         return process_day(
             partition,
             stage,

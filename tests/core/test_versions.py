@@ -4,7 +4,8 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
-from content_pipeline.categorize.gemini_provider import PROMPT_VERSION
+from content_pipeline.categorize.gemini_batch import GeminiBatchProvider
+from content_pipeline.categorize.gemini_provider import PROMPT_VERSION, GeminiProvider
 from content_pipeline.categorize.local_provider import LocalEmbeddingProvider
 from content_pipeline.categorize.taxonomy import DEFAULT_TAXONOMY_PATH
 from content_pipeline.classify.dispatcher import DEFAULT_RULES_PATH
@@ -59,6 +60,7 @@ def test_the_provider_and_model_in_use_decide_the_categorize_version() -> None:
     assert f"local.prompt{LocalEmbeddingProvider.prompt_version}" in local["categorize"]
     gemini = stage_code_versions(VersionInputs(provider=provider_kind(True, False)))
     assert f"gemini.prompt{PROMPT_VERSION}" in gemini["categorize"]
+    assert GeminiProvider.prompt_version == GeminiBatchProvider.prompt_version == PROMPT_VERSION  # versions.py
     assert changed(local, gemini) == {"classify", "categorize"}  # with a key, Gemini Vision also fills in images
     batch = stage_code_versions(VersionInputs(provider=provider_kind(True, True)))
     assert changed(gemini, batch) == {"categorize"}

@@ -1,0 +1,4 @@
+"""Gemini settings other modules need without importing google-genai (its import takes ~0.5 s at every start)."""
+
+PROMPT_VERSION = "1"  # bump when the prompt or schema changes: part of the AI cache key
+DEFAULT_POLL_INTERVAL_S = 30.0  # how often a Batch API job is polled

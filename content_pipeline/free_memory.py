@@ -1,0 +1,32 @@
+"""Hand the memory a finished day freed back to the operating system, so the next stage starts from a low mark.
+
+A stage's peak (bodies in flight, a chunk being encoded) is freed when the day ends, but the allocators keep those
+pages for reuse: glibc's malloc (Python's objects larger than 512 bytes, such as page bodies) and Arrow's mimalloc
+pool. Without this, the main process carries fetch's peak into classify, where the extraction workers add theirs.
+"""
+
+import ctypes
+import ctypes.util
+import functools
+
+import pyarrow as pa
+
+
+@functools.cache
+def _malloc_trim() -> "ctypes._NamedFuncPointer | None":
+    """glibc's malloc_trim, or None where the C library is another one (musl, macOS)."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
+    try:
+        return ctypes.CDLL(name).malloc_trim
+    except (OSError, AttributeError):
+        return None
+
+
+def release_free_memory() -> None:
+    """Return the free pages of Arrow's pool and of the C heap to the system (no effect on live objects)."""
+    pa.default_memory_pool().release_unused()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
