@@ -13,7 +13,7 @@ import pyarrow as pa
 
 
 @functools.cache
-def _malloc_trim() -> "ctypes._NamedFuncPointer | None":
+def glibc_malloc_trim() -> "ctypes._NamedFuncPointer | None":
     """glibc's malloc_trim, or None where the C library is another one (musl, macOS)."""
     name = ctypes.util.find_library("c")
     if name is None:
@@ -27,6 +27,6 @@ def _malloc_trim() -> "ctypes._NamedFuncPointer | None":
 def release_free_memory() -> None:
     """Return the free pages of Arrow's pool and of the C heap to the system (no effect on live objects)."""
     pa.default_memory_pool().release_unused()
-    trim = _malloc_trim()
+    trim = glibc_malloc_trim()
     if trim is not None:
         trim(0)
