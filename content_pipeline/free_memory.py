@@ -2,14 +2,13 @@
 
 A stage's peak (bodies in flight, a chunk being encoded) is freed when the day ends, but the allocators keep those
 pages for reuse: glibc's malloc (Python's objects larger than 512 bytes, such as page bodies) and Arrow's mimalloc
-pool. Without this, the main process carries fetch's peak into classify, where the extraction workers add theirs.
+pool. Without this, the main process carries fetch's peak into classify, where the extraction workers add theirs,
+and a classify worker's heap creeps up with every page it parses.
 """
 
 import ctypes
 import ctypes.util
 import functools
-
-import pyarrow as pa
 
 
 @functools.cache
@@ -24,9 +23,16 @@ def glibc_malloc_trim() -> "ctypes._NamedFuncPointer | None":
         return None
 
 
-def release_free_memory() -> None:
-    """Return the free pages of Arrow's pool and of the C heap to the system (no effect on live objects)."""
-    pa.default_memory_pool().release_unused()
+def trim_c_heap() -> None:
+    """Return the C heap's free pages to the system (~0.5 ms for a classify worker's heap); nothing elsewhere."""
     trim = glibc_malloc_trim()
     if trim is not None:
         trim(0)
+
+
+def release_free_memory() -> None:
+    """Return the free pages of Arrow's pool and of the C heap to the system (no effect on live objects)."""
+    import pyarrow as pa  # here, not at the top: classify workers trim their heap without loading Arrow
+
+    pa.default_memory_pool().release_unused()
+    trim_c_heap()

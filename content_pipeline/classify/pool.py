@@ -21,6 +21,7 @@ from types import TracebackType
 from content_pipeline.classify.dispatcher import Dispatcher, classify_error
 from content_pipeline.classify.models import Extraction, FetchedPage, Kind
 from content_pipeline.classify.warm_workers import warm_up
+from content_pipeline.free_memory import trim_c_heap
 
 # Batches smaller than this are classified in this process while the pool has not started: starting it (the workers
 # import the processors and classify a page once) costs 1-3 s, about what 2 cores save on 64 pages at 25 ms each.
@@ -37,11 +38,14 @@ _WORKER: dict[str, Dispatcher] = {}  # the dispatcher a worker built once at sta
 def _init_worker(rules_path: Path | None) -> None:
     _WORKER["dispatcher"] = dispatcher = Dispatcher.from_rules_file(rules_path)
     warm_up(dispatcher)  # the lazy set-up of the first page is paid here, while the pool starts
+    trim_c_heap()  # finding glibc is paid here too
 
 
 def _classify_task(pages: list[FetchedPage]) -> list[Extraction]:
     dispatcher = _WORKER.get("dispatcher") or Dispatcher.from_rules_file(None)
-    return [dispatcher.classify(page) for page in pages]
+    extracted = [dispatcher.classify(page) for page in pages]
+    trim_c_heap()  # the parse trees just freed go back to the system: a worker stays the same size all day
+    return extracted
 
 
 def split_tasks(

@@ -25,12 +25,14 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from content_pipeline.free_memory import release_free_memory
 from content_pipeline.warehouse.content_hash import ContentVersion
 
 STAGING = ".staging"
 STAMP_FILE = "stamp.json"
 CHUNK_GLOB = "chunk-*.parquet"
 COMPRESSION = "zstd"
+RELEASE_EVERY_CHUNKS = 8  # freed memory goes back to the system every this many chunks (~1 ms each time)
 # keys of the partition file's footer (parquet key-value metadata)
 CONTENT_VERSION_KEY = "content_pipeline.content_version"  # see content_hash.py
 MADE_FROM_KEY = "content_pipeline.made_from"  # the stamp and the upstream's version, when the stage may keep it
@@ -219,6 +221,8 @@ class ChunkedPartition:
                     on_chunk(data)
                 slim.append(self.slimmed(data))
                 yield table
+                if index % RELEASE_EVERY_CHUNKS == RELEASE_EVERY_CHUNKS - 1:
+                    release_free_memory()  # what the chunks just copied used goes back to the system
 
         def footer() -> dict[str, str]:
             keys = {CONTENT_VERSION_KEY: version.digest()}
