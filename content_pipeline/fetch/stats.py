@@ -2,7 +2,9 @@
 
 import polars as pl
 
-STATS_COLUMNS = ["bytes", "attempts", "elapsed_ms", "cache"]  # all that fetch_stats reads (never the bodies)
+from content_pipeline.warehouse.chunked_stage import FETCH_STATS
+
+STATS_COLUMNS = list(FETCH_STATS)  # all that fetch_stats reads (never the bodies); the day's slim copy holds them
 FIGURES = (  # the keys of fetch_stats
     "bytes", "requests", "retries", "latency_p50_ms", "latency_p95_ms", "not_modified_304", "reused_from_journal",
 )  # fmt: skip

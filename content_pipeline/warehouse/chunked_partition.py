@@ -32,7 +32,7 @@ STAGING = ".staging"
 STAMP_FILE = "stamp.json"
 CHUNK_GLOB = "chunk-*.parquet"
 COMPRESSION = "zstd"
-RELEASE_EVERY_CHUNKS = 8  # freed memory goes back to the system every this many chunks (~1 ms each time)
+RELEASE_EVERY_CHUNKS = 8  # freed memory goes back to the system every this many chunks (up to ~25 ms each time)
 # keys of the partition file's footer (parquet key-value metadata)
 CONTENT_VERSION_KEY = "content_pipeline.content_version"  # see content_hash.py
 MADE_FROM_KEY = "content_pipeline.made_from"  # the stamp and the upstream's version, when the stage may keep it

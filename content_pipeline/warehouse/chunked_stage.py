@@ -36,7 +36,7 @@ HEAVY_COLUMNS: Mapping[str, tuple[str, ...]] = {
 # and keep rule read. The slim copy is held for a whole day, so the short texts (descriptions, summaries, entities:
 # ~300-450 bytes a row, 30-45 MB a stage at 100,000 rows) stay out of it too.
 FETCH_SUMMARY = ("record_id", "url", "status", "reason", "http_status", "content_type")
-FETCH_STATS = ("bytes", "attempts", "elapsed_ms", "cache")  # content_pipeline/fetch/stats.py
+FETCH_STATS = ("bytes", "attempts", "elapsed_ms", "cache")  # what content_pipeline/fetch/stats.py reads
 CLASSIFY_SUMMARY = ("record_id", "kind", "processor", "status", "reason", "title", "language", "word_count")
 CLASSIFY_DETAILS = ("details",)  # oEmbed outcomes and Gemini Vision figures are counted from them
 CATEGORIZE_SUMMARY = ("record_id", "status", "reason", "category", "confidence", "tags", "provider", "model")
