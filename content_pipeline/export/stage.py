@@ -17,8 +17,7 @@ from content_pipeline.export.writers import DayFiles, day_file_paths
 from content_pipeline.moved_images import MovedImages
 from content_pipeline.warehouse.chunked_partition import MADE_FROM_KEY
 from content_pipeline.warehouse.chunked_stage import (
-    HEAVY_COLUMNS,
-    SUMMARY_ONLY,
+    SLIM_COPY_COLUMNS,
     ProgressHook,
     StageRun,
     kept_day,
@@ -83,7 +82,7 @@ def export_stored_day(
     try:
         identities = "|".join(store.identity(stage, day) for stage in STAGES)
         full_stamp = f"{stamp}|{identities}|{chunk_rows}"
-        partition = store.chunked("export", day, full_stamp, HEAVY_COLUMNS["export"], SUMMARY_ONLY["export"])
+        partition = store.chunked("export", day, full_stamp, SLIM_COPY_COLUMNS["export"])
 
         def export_chunk(chunk: tuple[int, list[pl.DataFrame]]) -> pl.DataFrame:
             index, frames = chunk

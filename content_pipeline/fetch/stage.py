@@ -18,8 +18,7 @@ from content_pipeline.moved_images import MovedImages
 from content_pipeline.schemas import FETCH_SCHEMA, frame
 from content_pipeline.status import FetchStatus, IngestStatus
 from content_pipeline.warehouse.chunked_stage import (
-    HEAVY_COLUMNS,
-    SUMMARY_ONLY,
+    SLIM_COPY_COLUMNS,
     ProgressHook,
     StageRun,
     finish_day,
@@ -164,7 +163,7 @@ def fetch_stored_day(
     stored_version = store.stored_version("fetch", day)
     with store.reader("ingest", day) as reader:
         full_stamp = resume_stamp(store, "ingest", day, stamp, chunk_rows)
-        partition = store.chunked("fetch", day, full_stamp, HEAVY_COLUMNS["fetch"], SUMMARY_ONLY["fetch"])
+        partition = store.chunked("fetch", day, full_stamp, SLIM_COPY_COLUMNS["fetch"])
         if stored_version is not None:
             partition.hash_as_stored(volatile)  # to tell at the end whether the day's content changed
         begun = start_day(partition, "fetch", day, reader.rows, chunk_rows, on_progress)

@@ -8,8 +8,8 @@ with the same `stamp` (the upstream partition it read and the settings that shap
 are there and does only the others; another stamp starts over.
 
 While committing, the rows' content version is computed and a slim copy of the partition is kept for checks and
-metadata: the `heavy` columns (bodies, main texts), or every column but the `light` ones, are replaced by typed nulls
-there, so it stays small at any size.
+metadata: every column but the `light` ones (bodies, texts, descriptions...) is replaced by typed nulls there, so it
+stays small at any size.
 """
 
 import json
@@ -45,7 +45,7 @@ class CommittedPartition:
     path: Path
     rows: int
     content_version: str
-    summary: pl.DataFrame  # every column, with the heavy ones as nulls
+    summary: pl.DataFrame  # every column, with all but the light ones as nulls
 
 
 def to_arrow(data: pl.DataFrame) -> pa.Table:
@@ -92,13 +92,12 @@ def write_parquet_file(
     return rows
 
 
-def left_out_of_summary(names: Iterable[str], heavy: Iterable[str], light: Iterable[str] | None) -> list[str]:
-    """The columns among `names` that a slim copy holds as nulls: all but `light` when given, else the `heavy` ones."""
-    if light is not None:
-        kept = set(light)
-        return [name for name in names if name not in kept]
-    left_out = set(heavy)
-    return [name for name in names if name in left_out]
+def left_out_of_summary(names: Iterable[str], light: Iterable[str] | None) -> list[str]:
+    """The columns among `names` that a slim copy holds as nulls: all but `light` (none when `light` is None)."""
+    if light is None:
+        return []
+    kept = set(light)
+    return [name for name in names if name not in kept]
 
 
 class ChunkedPartition:
@@ -111,13 +110,11 @@ class ChunkedPartition:
         key: str,
         target: Path,
         stamp: str,
-        heavy: Iterable[str] = (),
         light: Iterable[str] | None = None,
     ) -> None:
         self.folder = root / STAGING / asset / f"date={key}"
         self.asset, self.key, self.target, self.stamp = asset, key, target, stamp
-        self.heavy = tuple(heavy)
-        self.light = None if light is None else frozenset(light)  # when given: the only columns the slim copy holds
+        self.light = None if light is None else frozenset(light)  # the only columns the slim copy holds (None: all)
         self._chunk_versions: dict[int, ContentVersion] | None = None  # see `hash_as_stored`
         self._versions_lock = threading.Lock()
         self._volatile: tuple[str, ...] = ()
@@ -178,18 +175,18 @@ class ChunkedPartition:
         return version.digest()
 
     def summary(self, chunks: int) -> pl.DataFrame:
-        """The slim copy of chunks 0..chunks-1 (heavy columns as typed nulls), read without their heavy columns."""
+        """The slim copy of chunks 0..chunks-1 (left-out columns as typed nulls), read without the left-out columns."""
         parts: list[pl.DataFrame] = []
         for index in range(chunks):
             path = self.chunk_path(index)
             schema = pq.read_schema(path)
-            left_out = self.heavy_of(schema.names)
+            left_out = self.left_out_of(schema.names)
             light = [name for name in schema.names if name not in left_out]
             data = pl.from_arrow(pq.read_table(path, columns=light))
             assert isinstance(data, pl.DataFrame)
-            heavy = pl.from_arrow(schema.empty_table().select(left_out))
-            assert isinstance(heavy, pl.DataFrame)
-            nulls = [pl.lit(None, dtype).alias(name) for name, dtype in heavy.schema.items()]
+            empty = pl.from_arrow(schema.empty_table().select(left_out))
+            assert isinstance(empty, pl.DataFrame)
+            nulls = [pl.lit(None, dtype).alias(name) for name, dtype in empty.schema.items()]
             parts.append(data.with_columns(nulls).select(schema.names))
         return pl.concat(parts, how="vertical_relaxed") if parts else pl.DataFrame()
 
@@ -236,13 +233,13 @@ class ChunkedPartition:
         shutil.rmtree(self.folder, ignore_errors=True)
         return CommittedPartition(self.target, rows, version.digest(), summary())
 
-    def heavy_of(self, names: Iterable[str]) -> list[str]:
+    def left_out_of(self, names: Iterable[str]) -> list[str]:
         """The columns among `names` that the slim copy holds as nulls."""
-        return left_out_of_summary(names, self.heavy, self.light)
+        return left_out_of_summary(names, self.light)
 
     def slimmed(self, data: pl.DataFrame) -> pl.DataFrame:
-        heavy = self.heavy_of(data.columns)
-        return data.with_columns(pl.lit(None, data.schema[c]).alias(c) for c in heavy) if heavy else data
+        left_out = self.left_out_of(data.columns)
+        return data.with_columns(pl.lit(None, data.schema[c]).alias(c) for c in left_out) if left_out else data
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -26,15 +26,9 @@ from content_pipeline.warehouse.partition_store import PartitionStore
 
 Chunk = TypeVar("Chunk")
 ProgressHook = Callable[[StageProgress], None]
-# Per stage: columns too big to keep for a whole day in the slim copy used for checks and metadata.
-HEAVY_COLUMNS: Mapping[str, tuple[str, ...]] = {
-    "fetch": ("body",),
-    "classify": ("text",),  # its `details` stay: oEmbed and Gemini Vision figures are counted from them
-    "export": ("text", "details"),
-}
-# Per stage: when given, the only columns its slim copy holds (the rest are nulls there): what its metadata, checks
-# and keep rule read. The slim copy is held for a whole day, so the short texts (descriptions, summaries, entities:
-# ~300-450 bytes a row, 30-45 MB a stage at 100,000 rows) stay out of it too.
+# Per stage: the only columns its slim copy of a day holds (the rest are typed nulls there), which is what its
+# metadata, checks and keep rule read. The copy is held for a whole day, so bodies and texts stay out of it, and so do
+# the short texts (descriptions, summaries, entities: ~300-450 bytes a row, 30-45 MB a stage at 100,000 rows).
 FETCH_SUMMARY = ("record_id", "url", "status", "reason", "http_status", "content_type")
 FETCH_STATS = ("bytes", "attempts", "elapsed_ms", "cache")  # what content_pipeline/fetch/stats.py reads
 CLASSIFY_SUMMARY = ("record_id", "kind", "processor", "status", "reason", "title", "language", "word_count")
@@ -43,7 +37,7 @@ CATEGORIZE_SUMMARY = ("record_id", "status", "reason", "category", "confidence",
 CATEGORIZE_COSTS = ("tokens_in", "tokens_out", "cost_usd", "cache")
 EXPORT_SUMMARY = ("record_id", "status", "reason", "kind", "category", "title", "filed_status", "filed_path")
 EXPORT_COSTS = ("tokens_in", "tokens_out", "cost_usd", "ai_cache")
-SUMMARY_ONLY: Mapping[str, tuple[str, ...]] = {
+SLIM_COPY_COLUMNS: Mapping[str, tuple[str, ...]] = {
     "fetch": (*FETCH_SUMMARY, *FETCH_STATS),
     "classify": (*CLASSIFY_SUMMARY, *CLASSIFY_DETAILS),
     "categorize": (*CATEGORIZE_SUMMARY, *CATEGORIZE_COSTS),
@@ -51,9 +45,9 @@ SUMMARY_ONLY: Mapping[str, tuple[str, ...]] = {
 }
 
 
-def heavy_columns(stage: str, names: Sequence[str]) -> list[str]:
+def left_out_columns(stage: str, names: Sequence[str]) -> list[str]:
     """The columns among `names` that `stage`'s slim copy holds as nulls."""
-    return left_out_of_summary(names, HEAVY_COLUMNS.get(stage, ()), SUMMARY_ONLY.get(stage))
+    return left_out_of_summary(names, SLIM_COPY_COLUMNS.get(stage))
 
 
 @dataclass(frozen=True)
@@ -227,7 +221,7 @@ def process_stored_day(
         return kept_day(store, stage, day, on_progress)
     with store.reader(upstream, day) as reader:
         full_stamp = resume_stamp(store, upstream, day, stamp, chunk_rows)
-        partition = store.chunked(stage, day, full_stamp, HEAVY_COLUMNS.get(stage, ()), SUMMARY_ONLY.get(stage))
+        partition = store.chunked(stage, day, full_stamp, SLIM_COPY_COLUMNS.get(stage))
         return process_day(
             partition,
             stage,
@@ -248,9 +242,9 @@ def kept_day(store: PartitionStore, stage: str, day: str, on_progress: ProgressH
     """The stored partition of `stage`, kept as it is: its slim copy, its recorded version, progress told done."""
     started = time.monotonic()
     with store.reader(stage, day) as reader:
-        heavy = heavy_columns(stage, reader.columns)
-        light = reader.slice(0, reader.rows, [c for c in reader.columns if c not in heavy])
-        typed_nulls = reader.slice(0, 0, heavy).schema
+        left_out = left_out_columns(stage, reader.columns)
+        light = reader.slice(0, reader.rows, [c for c in reader.columns if c not in left_out])
+        typed_nulls = reader.slice(0, 0, left_out).schema
         summary = light.with_columns(pl.lit(None, dtype).alias(name) for name, dtype in typed_nulls.items())
         summary = summary.select(reader.columns)
     tracker = track(stage, day, len(summary), unchanged=True)

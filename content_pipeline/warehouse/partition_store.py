@@ -65,11 +65,9 @@ class PartitionStore:
         """The content version recorded when the partition was written (None: none recorded, or no partition)."""
         return self.footer(asset, key).get(CONTENT_VERSION_KEY)
 
-    def chunked(
-        self, asset: str, key: str, stamp: str, heavy: Iterable[str] = (), light: Iterable[str] | None = None
-    ) -> ChunkedPartition:
+    def chunked(self, asset: str, key: str, stamp: str, light: Iterable[str] | None = None) -> ChunkedPartition:
         """The partition of `asset` for `key` written chunk by chunk (see chunked_partition.py)."""
-        return ChunkedPartition(self.root, asset, key, self.path(asset, key), stamp, heavy, light)
+        return ChunkedPartition(self.root, asset, key, self.path(asset, key), stamp, light)
 
     def reader(self, asset: str, key: str) -> PartitionReader:
         """A reader of the stored partition by slices of rows; MissingPartitionError when it is not there."""
