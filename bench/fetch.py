@@ -8,8 +8,6 @@ apart from the server's:
   - latency: the same page, 100 ms after the request arrived.
 On each origin, each client fetches N distinct URLs (/p/0 .. /p/N-1) at concurrency C:
   - aiohttp:  the baseline, one ClientSession(TCPConnector(limit=C)), a Semaphore(C) and `await r.read()`;
-  - httpx-floor: an httpx.Request per URL handed straight to the httpx-aiohttp transport, the body read with
-    `aiter_raw`: the least any fetcher that keeps httpx as its interface does on this transport;
   - pipeline: content_pipeline.fetch.http_fetcher.HttpFetcher(settings).fetch_all(requests), robots.txt and the
     per-host rate off, the per-host bound at C (one origin), one attempt;
   - pipeline+cache: the same with the HTTP cache, as the fetch stage runs it (every finished fetch is journaled).
@@ -43,7 +41,7 @@ import aiohttp
 
 ORIGIN_SCRIPT = Path(__file__).resolve().with_name("origin.py")
 ORIGINS = {"static": 0.0, "latency": 0.1}  # name -> delay before each response, seconds
-CLIENTS = ("aiohttp", "httpx-floor", "pipeline", "pipeline+cache")
+CLIENTS = ("aiohttp", "pipeline", "pipeline+cache")
 TARGETS = {"static": 0.8, "latency": 0.95}  # minimum pipeline/aiohttp ratio of pages/s
 RESULT_PREFIX = "RESULT "
 CLIENT_TIMEOUT_S = 600
@@ -78,41 +76,6 @@ async def aiohttp_fetch_async(urls: list[str], concurrency: int) -> list[Outcome
 
 def aiohttp_fetch(urls: list[str], concurrency: int) -> tuple[list[Outcome], str]:
     return asyncio.run(aiohttp_fetch_async(urls, concurrency)), ""
-
-
-async def httpx_floor_fetch_async(urls: list[str], concurrency: int) -> list[Outcome]:
-    """The least any fetcher with httpx as its interface does on this transport: an httpx.Request per URL straight
-    to httpx-aiohttp's transport, and the body read with `aiter_raw`. No guard, limits, retries or result rows."""
-    import httpx
-    from httpx_aiohttp import AiohttpTransport
-
-    gate = asyncio.Semaphore(concurrency)
-    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency), auto_decompress=False)
-    transport = AiohttpTransport(client=session)
-    timeout = httpx.Timeout(20.0, connect=10.0).as_dict()
-
-    async def one(url: str) -> Outcome:
-        async with gate:
-            try:
-                response = await transport.handle_async_request(
-                    httpx.Request("GET", url, extensions={"timeout": timeout})
-                )
-                size = 0
-                async for chunk in response.aiter_raw():
-                    size += len(chunk)
-                await response.aclose()
-                return Outcome("ok" if response.status_code == 200 else "http_error", size)
-            except httpx.HTTPError as exc:
-                return Outcome("error", 0, f"{type(exc).__name__}: {exc}")
-
-    try:
-        return list(await asyncio.gather(*(one(url) for url in urls)))
-    finally:
-        await transport.aclose()
-
-
-def httpx_floor_fetch(urls: list[str], concurrency: int) -> tuple[list[Outcome], str]:
-    return asyncio.run(httpx_floor_fetch_async(urls, concurrency)), ""
 
 
 def pipeline_cached_fetch(urls: list[str], concurrency: int) -> tuple[list[Outcome], str]:
@@ -155,7 +118,6 @@ def pipeline_fetch(urls: list[str], concurrency: int, cache: Any = None) -> tupl
 
 FETCHERS = {
     "aiohttp": aiohttp_fetch,
-    "httpx-floor": httpx_floor_fetch,
     "pipeline": pipeline_fetch,
     "pipeline+cache": pipeline_cached_fetch,
 }
@@ -384,7 +346,7 @@ def ratio_line(origin: str, summary: dict[str, Sample | None], args: argparse.Na
         ceiling = args.concurrency / delay
         line += f";  ceiling C / {delay:g} s = {ceiling:.0f} pages/s: aiohttp at {base.pages_per_s / ceiling:.0%},"
         line += f" pipeline at {pipe.pages_per_s / ceiling:.0%}"
-    for name, against in (("httpx-floor", "aiohttp"), ("pipeline", "httpx-floor"), ("pipeline+cache", "aiohttp")):
+    for name, against in (("pipeline+cache", "aiohttp"),):
         top, bottom = summary.get(name), summary.get(against)
         if top is not None and bottom is not None:
             line += f"\n{'':<8} {name}/{against} pages/s = {top.pages_per_s / bottom.pages_per_s:.2f}"

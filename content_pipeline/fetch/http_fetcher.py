@@ -8,10 +8,8 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
-import httpx
-
 from content_pipeline.fetch.body_decoder import BodyTooLargeError, BoundedDecoder, UnsupportedEncodingError
-from content_pipeline.fetch.client import HttpSession, media_type_and_charset, plain_headers, redirect_target
+from content_pipeline.fetch.client import HttpSession, WebResponse, media_type_and_charset, redirect_target
 from content_pipeline.fetch.content_facts import describe_content
 from content_pipeline.fetch.failures import describe_failure
 from content_pipeline.fetch.host_throttle import HostGivenUpError, HostThrottle, HostThrottles
@@ -224,18 +222,15 @@ class FetchRun:
             result.final_url, result.redirects = url, hop
             conditional = stored if stored is not None and stored.final_url == url else None
             async with self.client.get(url, validator_headers(conditional)) as response:
-                headers = plain_headers(response)
-                if (location := redirect_target(response, headers)) is not None:
+                if (location := redirect_target(response)) is not None:
                     url = urljoin(url, location)
                     continue
-                await self.read(response, headers, result, conditional)
+                await self.read(response, result, conditional)
                 return
         fail(result, FetchStatus.TOO_MANY_REDIRECTS, f"more than {self.settings.max_redirects} redirects")
 
-    async def read(
-        self, response: httpx.Response, headers: dict[str, str], result: FetchResult, stored: FetchResult | None
-    ) -> None:
-        limit = self.settings.max_body_bytes
+    async def read(self, response: WebResponse, result: FetchResult, stored: FetchResult | None) -> None:
+        limit, headers = self.settings.max_body_bytes, response.headers
         result.http_status = response.status_code
         if response.status_code == 304 and stored is not None:
             reuse_stored(stored, result, headers)
@@ -269,7 +264,7 @@ class FetchRun:
                 for _ in range(s.max_redirects + 1):
                     await self.guard.check(url)
                     async with self.client.get(url) as response:
-                        if (location := redirect_target(response, plain_headers(response))) is not None:
+                        if (location := redirect_target(response)) is not None:
                             url = urljoin(url, location)
                             continue
                         if not response.is_success:
@@ -281,7 +276,7 @@ class FetchRun:
             return RobotsFile(None, error=reason, error_status=status)
 
 
-async def read_capped_text(response: httpx.Response, limit: int) -> str:
+async def read_capped_text(response: WebResponse, limit: int) -> str:
     """The body's first `limit` decoded bytes as UTF-8 text (RFC 9309 lets a crawler stop reading there)."""
     decoder, chunks = BoundedDecoder(response.headers.get("content-encoding"), limit), []
     try:
