@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from content_pipeline.sqlite_file import open_sqlite
+from content_pipeline.sqlite_file import open_sqlite, select_in
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS moves (
@@ -83,20 +83,13 @@ class MovedImages:
 
     def find(self, sources: Iterable[str]) -> dict[str, MovedImage]:
         """Where the images that were at `sources` went, for those move mode moved (one look at the ledger)."""
-        wanted = list(dict.fromkeys(sources))
-        found: dict[str, MovedImage] = {}
         with self.connection(create=False) as db:
             if db is None:
-                return found
-            for start in range(0, len(wanted), LOOKUP_BATCH):
-                batch = wanted[start : start + LOOKUP_BATCH]
-                rows = db.execute(f"{SELECT} WHERE source IN ({','.join('?' * len(batch))})", batch).fetchall()
-                found.update((row[0], from_row(row)) for row in rows)
-        return found
+                return {}
+            return {row[0]: from_row(row) for row in select_in(db, f"{SELECT} WHERE source IN", sources)}
 
 
 SELECT = "SELECT source, day, ingest_row, filed, size, sha256 FROM moves"
-LOOKUP_BATCH = 500  # sources per query (SQLite allows 999 parameters in older builds)
 
 
 def from_row(row: tuple[str, str, str, str, int, str]) -> MovedImage:

@@ -1,7 +1,9 @@
 """The SQLite files beside the warehouse (HTTP cache, AI cache): one way to open them, safe across processes."""
 
 import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 BUSY_TIMEOUT_S = 30.0  # another run (another partition) may be writing at the same moment
 
@@ -14,3 +16,17 @@ def open_sqlite(path: Path, schema: str) -> sqlite3.Connection:
     db.execute("PRAGMA synchronous=NORMAL")
     db.executescript(schema)
     return db
+
+
+IN_BATCH = 500  # values bound in one `IN (...)` (SQLite builds before 3.32 allow 999 parameters in all)
+
+
+def select_in(
+    db: sqlite3.Connection, query: str, values: Iterable[object], before: Sequence[object] = ()
+) -> Iterator[tuple[Any, ...]]:
+    """The rows of `query` (which ends in `IN`) for each distinct value of `values`, a batch of values at a time;
+    `before` are the parameters that come ahead of the list."""
+    wanted = list(dict.fromkeys(values))
+    for start in range(0, len(wanted), IN_BATCH):
+        batch = wanted[start : start + IN_BATCH]
+        yield from db.execute(f"{query} ({', '.join('?' * len(batch))})", (*before, *batch)).fetchall()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from content_pipeline.categorize.models import Categorization, Document, Entity
 from content_pipeline.categorize.provider import CategorizeProvider
-from content_pipeline.sqlite_file import open_sqlite
+from content_pipeline.sqlite_file import open_sqlite, select_in
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
@@ -23,7 +23,6 @@ CREATE TABLE IF NOT EXISTS answers (
     taxonomy_version TEXT NOT NULL, answer TEXT NOT NULL, stored_at TEXT NOT NULL
 );
 """
-LOOKUP_BATCH = 500  # keys per SELECT, under SQLite's limit on bound parameters
 ANSWER_FIELDS = (
     "category",
     "confidence",
@@ -65,14 +64,8 @@ class AiCache:
 
     def lookup(self, keys: Sequence[str]) -> dict[str, Categorization]:
         """The stored answers among `keys` (record_id empty: the caller fills in its own)."""
-        found: dict[str, Categorization] = {}
-        unique = list(dict.fromkeys(keys))
-        for start in range(0, len(unique), LOOKUP_BATCH):
-            batch = unique[start : start + LOOKUP_BATCH]
-            marks = ",".join("?" * len(batch))
-            rows = self.db.execute(f"SELECT key, answer FROM answers WHERE key IN ({marks})", batch).fetchall()
-            found.update((key, from_json(text)) for key, text in rows)
-        return found
+        rows = select_in(self.db, "SELECT key, answer FROM answers WHERE key IN", keys)
+        return {key: from_json(text) for key, text in rows}
 
     def store(
         self,

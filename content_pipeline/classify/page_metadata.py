@@ -8,9 +8,6 @@ from typing import Any
 from urllib.parse import urljoin
 
 import lxml.html
-from extruct.jsonld import JsonLdExtractor
-from extruct.opengraph import OpenGraphExtractor
-from extruct.w3cmicrodata import MicrodataExtractor
 
 from content_pipeline.classify.html_text import parse_html
 from content_pipeline.classify.language import language_from_tag
@@ -203,6 +200,11 @@ def read_metadata(html: str, base_url: str, prefer_types: Iterable[str] = ()) ->
         meta.problems.append("not parseable as HTML")
         return meta
     _read_head(tree, base_url, meta)
+    # extruct's package imports all its parsers (mf2py, requests...: ~0.2 s): only processes that read pages pay it
+    from extruct.jsonld import JsonLdExtractor
+    from extruct.opengraph import OpenGraphExtractor
+    from extruct.w3cmicrodata import MicrodataExtractor
+
     try:
         for block in OpenGraphExtractor().extract_items(tree, base_url=base_url):
             for key, value in block["properties"]:

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from content_pipeline.fetch.models import FetchResult
-from content_pipeline.sqlite_file import open_sqlite
+from content_pipeline.sqlite_file import open_sqlite, select_in
 from content_pipeline.status import FetchStatus
 
 SCHEMA = """
@@ -28,7 +28,6 @@ CREATE TABLE IF NOT EXISTS journal (
 );
 """
 WRITE_BATCH = 256  # most outcomes the writer thread commits in one transaction
-JOURNAL_LOOKUP_BATCH = 500  # record ids per journal query
 WRITE_QUEUE_MAX = 256  # outcomes waiting for the writer thread (with their bodies) before fetching waits for it
 
 
@@ -87,12 +86,7 @@ class HttpCache:
         if record_ids is None:
             rows = self.db.execute(query, (partition,)).fetchall()
         else:
-            rows = []
-            ids = list(record_ids)
-            for start in range(0, len(ids), JOURNAL_LOOKUP_BATCH):
-                batch = ids[start : start + JOURNAL_LOOKUP_BATCH]
-                marks = ", ".join("?" * len(batch))
-                rows.extend(self.db.execute(f"{query} AND j.record_id IN ({marks})", (partition, *batch)).fetchall())
+            rows = list(select_in(self.db, f"{query} AND j.record_id IN", record_ids, before=(partition,)))
         results = [from_json(text, body) for text, body in rows]
         return {r.record_id: r for r in results}
 
