@@ -25,14 +25,13 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from content_pipeline.free_memory import release_free_memory
+from content_pipeline.free_memory import PeriodicRelease
 from content_pipeline.warehouse.content_hash import ContentVersion
 
 STAGING = ".staging"
 STAMP_FILE = "stamp.json"
 CHUNK_GLOB = "chunk-*.parquet"
 COMPRESSION = "zstd"
-RELEASE_EVERY_CHUNKS = 8  # freed memory goes back to the system every this many chunks (up to ~25 ms each time)
 # keys of the partition file's footer (parquet key-value metadata)
 CONTENT_VERSION_KEY = "content_pipeline.content_version"  # see content_hash.py
 MADE_FROM_KEY = "content_pipeline.made_from"  # the stamp and the upstream's version, when the stage may keep it
@@ -207,6 +206,7 @@ class ChunkedPartition:
             raise RuntimeError(f"{self.asset} {self.key}: chunks {missing[:5]} were never written; cannot commit")
         version = ContentVersion(volatile)
         slim: list[pl.DataFrame] = []
+        release = PeriodicRelease()  # what the chunks just copied used goes back to the system
 
         def tables() -> Iterable[pa.Table]:
             for index in range(chunks):
@@ -218,8 +218,7 @@ class ChunkedPartition:
                     on_chunk(data)
                 slim.append(self.slimmed(data))
                 yield table
-                if index % RELEASE_EVERY_CHUNKS == RELEASE_EVERY_CHUNKS - 1:
-                    release_free_memory()  # what the chunks just copied used goes back to the system
+                release()
 
         def footer() -> dict[str, str]:
             keys = {CONTENT_VERSION_KEY: version.digest()}

@@ -12,11 +12,10 @@ from typing import TypeVar
 
 import polars as pl
 
-from content_pipeline.free_memory import release_free_memory
+from content_pipeline.free_memory import PeriodicRelease
 from content_pipeline.progress import ProgressTracker, StageProgress, track
 from content_pipeline.warehouse.chunked_partition import (
     MADE_FROM_KEY,
-    RELEASE_EVERY_CHUNKS,
     ChunkedPartition,
     CommittedPartition,
     left_out_of_summary,
@@ -96,10 +95,11 @@ def start_day(
     if on_progress is not None:
         on_progress(tracker.progress)
 
+    release = PeriodicRelease()  # what the chunks before used (read, processed, encoded) goes back to the system
+
     def store(index: int, data: pl.DataFrame) -> None:
         partition.write_chunk(index, data)
-        if index % RELEASE_EVERY_CHUNKS == RELEASE_EVERY_CHUNKS - 1:
-            release_free_memory()  # the heap does not creep up with the day
+        release()
         progress = tracker.advance(sizes[index])
         if on_progress is not None:
             on_progress(progress)
