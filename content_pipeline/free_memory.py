@@ -3,9 +3,10 @@
 A stage's peak (bodies in flight, a chunk being encoded) is freed when the day ends, but the allocators keep those
 pages for reuse: glibc's malloc (Python's objects larger than 512 bytes, such as page bodies) and Arrow's mimalloc
 pool. Without this, the main process carries fetch's peak into classify, where the extraction workers add theirs,
-and a classify worker's heap creeps up with every page it parses. Within a day too: reading a 250-row chunk of
-fetched pages (14 MB of bodies) left ~10 MB more resident each time in Arrow's pool (+110 MB after 12 chunks, back to
-+50 after a release), so a stage hands memory back as it goes, every `RELEASE_INTERVAL_S` (~1-3 ms a time).
+and a classify worker's heap creeps up with every page it parses. Within a day too: reading 250-row chunks of
+fetched pages (14 MB of bodies each) one after the other left +211 MB resident after 12 of them, mostly in Arrow's
+pool (+40-50 with a release after each read), so a stage hands memory back as it goes, at most every
+`RELEASE_INTERVAL_S` (~1-3 ms a time).
 """
 
 import ctypes
