@@ -15,7 +15,7 @@ import functools
 import threading
 import time
 
-RELEASE_INTERVAL_S = 0.5
+RELEASE_INTERVAL_S = 0.1
 
 
 @functools.cache
@@ -46,7 +46,9 @@ def release_free_memory() -> None:
 
 
 class PeriodicRelease:
-    """`release_free_memory` when called at least `interval_s` after the last release (from any thread)."""
+    """`release_free_memory` when called at least `interval_s` after the last release (from any thread).
+
+    The memory is the process's, so one clock serves every caller: `release_now_and_then` below."""
 
     def __init__(self, interval_s: float = RELEASE_INTERVAL_S) -> None:
         self.interval_s = interval_s
@@ -60,3 +62,6 @@ class PeriodicRelease:
                 return
             self.last = now
         release_free_memory()
+
+
+release_now_and_then = PeriodicRelease()  # what stages call as they go: readers, stored chunks, commits

@@ -25,7 +25,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from content_pipeline.free_memory import PeriodicRelease
+from content_pipeline.free_memory import release_now_and_then
 from content_pipeline.warehouse.content_hash import ContentVersion
 
 STAGING = ".staging"
@@ -206,7 +206,6 @@ class ChunkedPartition:
             raise RuntimeError(f"{self.asset} {self.key}: chunks {missing[:5]} were never written; cannot commit")
         version = ContentVersion(volatile)
         slim: list[pl.DataFrame] = []
-        release = PeriodicRelease()  # what the chunks just copied used goes back to the system
 
         def tables() -> Iterable[pa.Table]:
             for index in range(chunks):
@@ -218,7 +217,7 @@ class ChunkedPartition:
                     on_chunk(data)
                 slim.append(self.slimmed(data))
                 yield table
-                release()
+                release_now_and_then()  # what the chunks just copied used goes back to the system
 
         def footer() -> dict[str, str]:
             keys = {CONTENT_VERSION_KEY: version.digest()}

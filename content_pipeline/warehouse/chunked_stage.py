@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import polars as pl
 
-from content_pipeline.free_memory import PeriodicRelease
+from content_pipeline.free_memory import release_now_and_then
 from content_pipeline.progress import ProgressTracker, StageProgress, track
 from content_pipeline.warehouse.chunked_partition import (
     MADE_FROM_KEY,
@@ -95,11 +95,9 @@ def start_day(
     if on_progress is not None:
         on_progress(tracker.progress)
 
-    release = PeriodicRelease()  # what the chunks before used (read, processed, encoded) goes back to the system
-
     def store(index: int, data: pl.DataFrame) -> None:
         partition.write_chunk(index, data)
-        release()
+        release_now_and_then()  # what the chunks before used (read, processed, encoded) goes back
         progress = tracker.advance(sizes[index])
         if on_progress is not None:
             on_progress(progress)

@@ -14,7 +14,7 @@ from types import TracebackType
 import polars as pl
 import pyarrow.parquet as pq
 
-from content_pipeline.free_memory import PeriodicRelease
+from content_pipeline.free_memory import release_now_and_then
 
 
 class PartitionReader:
@@ -27,7 +27,6 @@ class PartitionReader:
         for group in range(metadata.num_row_groups):
             self.starts.append(self.starts[-1] + metadata.row_group(group).num_rows)
         self.columns = self.file.schema_arrow.names
-        self.release = PeriodicRelease()
 
     def __enter__(self) -> "PartitionReader":
         return self
@@ -56,7 +55,7 @@ class PartitionReader:
         offset = start - self.starts[first]
         data = _frame(table.slice(offset, stop - start))
         del table
-        self.release()
+        release_now_and_then()
         return data
 
     def chunk(self, index: int, chunk_rows: int, columns: Sequence[str] | None = None) -> pl.DataFrame:
