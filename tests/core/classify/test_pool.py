@@ -167,3 +167,21 @@ def test_classify_partition_gives_the_same_rows_through_a_shared_pool_chunk_by_c
 
     assert pl.concat(chunks).equals(alone)
     assert alone.filter(pl.col("record_id") == "r-failed")["status"].to_list() == ["skipped"]
+
+
+def test_workers_are_replaced_by_fresh_ones_between_batches_after_recycle_pages_and_no_result_changes() -> None:
+    batches = [[article(i) for i in range(start, start + 12)] for start in range(0, 48, 12)]
+    inline = Dispatcher.from_rules_file()
+
+    with classify_pool(None, workers=2, inline_below=0, recycle_pages=20) as pool:
+        first = pool.classify(batches[0])  # 12 pages: the same workers go on
+        workers = pool.worker_pids()
+        second = pool.classify(batches[1])  # 24 pages: these workers are done, stopped after the batch
+        assert not pool.started and pool.recycled == 1
+        third = pool.classify(batches[2])  # fresh workers
+        fresh = pool.worker_pids()
+        fourth = pool.classify(batches[3])
+    assert len(workers) == len(fresh) == 2 and not set(workers) & set(fresh)
+    assert pool.recycled == 2 and pool.restarts == 0
+    for batch, got in zip(batches, [first, second, third, fourth], strict=True):
+        assert as_dicts(got) == as_dicts([inline.classify(page) for page in batch])
