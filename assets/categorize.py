@@ -3,12 +3,11 @@
 import dagster as dg
 import polars as pl
 
-from assets.checks import check_specs
 from assets.chunks import progress_log, run_metadata, stage_stamp
 from assets.fetch import NETWORK_RETRY
 from assets.metadata import counts, partition_metadata
-from assets.partitions import daily_partitions
-from assets.ranges import BACKFILL_POLICY, Day, materialize_days
+from assets.ranges import Day, materialize_days
+from assets.stage_asset import stage_asset
 from content_pipeline.categorize.ai_cache import open_cache
 from content_pipeline.categorize.cached_provider import with_cache
 from content_pipeline.categorize.stage import (
@@ -19,6 +18,7 @@ from content_pipeline.categorize.stage import (
 )
 from content_pipeline.categorize.stats import categorize_stats, kept_partition_stats
 from content_pipeline.quality.checks import CheckOutcome, stage_checks
+from content_pipeline.stages import Stage
 from content_pipeline.warehouse.chunked_stage import process_stored_day
 from resources.categorizer import CategorizerResource
 from resources.quality import QualityResource
@@ -29,16 +29,7 @@ QUOTA_RETRIES = 3  # step retries after a quota that asked to wait longer than o
 QUOTA_MAX_WAIT_S = 15 * 60.0  # a quota that asks for more is left to a later rerun (its rows say so)
 
 
-@dg.asset(
-    partitions_def=daily_partitions,
-    backfill_policy=BACKFILL_POLICY,
-    group_name="content",
-    deps=["classify"],
-    kinds={"parquet"},
-    retry_policy=NETWORK_RETRY,
-    pool=AI_PROVIDER_POOL,
-    check_specs=check_specs("categorize"),
-)
+@stage_asset(Stage.CATEGORIZE, kinds={"parquet"}, retry_policy=NETWORK_RETRY, pool=AI_PROVIDER_POOL)
 def categorize(
     context: dg.AssetExecutionContext,
     categorizer: CategorizerResource,
@@ -62,7 +53,7 @@ def categorize(
 
         def one_day(day: str) -> Day:
             run = process_stored_day(
-                warehouse.store, "categorize", day, "classify", CLASSIFY_COLUMNS, chunk_rows, stamp,
+                warehouse.store, Stage.CATEGORIZE, day, CLASSIFY_COLUMNS, chunk_rows, stamp,
                 lambda classified: categorize_partition(classified, asking), progress_log(context),
                 keep_if=may_keep_categorized,
             )  # fmt: skip
@@ -85,9 +76,9 @@ def categorize(
 
         def checks(data: pl.DataFrame) -> list[CheckOutcome]:
             bound = quality.max_failure_rate
-            return stage_checks("categorize", data, max_failure_rate=bound, taxonomy_names=taxonomy.names)
+            return stage_checks(Stage.CATEGORIZE, data, max_failure_rate=bound, taxonomy_names=taxonomy.names)
 
-        return materialize_days(context, warehouse, "categorize", one_day, needs=["classify"], checks=checks)
+        return materialize_days(context, warehouse, one_day, checks=checks)
 
 
 def quota_wait_s(provider: object) -> float | None:

@@ -19,7 +19,7 @@ MAX_DAYS_DESCRIBED = 5  # a backfill's description names at most this many faile
 def check_specs(stage: str) -> list[dg.AssetCheckSpec]:
     """The checks the `stage` asset declares (asset key = stage name); all blocking but `needs_rerun`."""
     return [
-        dg.AssetCheckSpec(name, asset=stage, blocking=is_blocking(name), description=CHECK_DESCRIPTIONS[name])
+        dg.AssetCheckSpec(name, asset=str(stage), blocking=is_blocking(name), description=CHECK_DESCRIPTIONS[name])
         for name in check_names(stage)
     ]
 

@@ -3,12 +3,11 @@
 import dagster as dg
 import polars as pl
 
-from assets.checks import check_specs
 from assets.chunks import progress_log, run_metadata, stage_stamp
 from assets.fetch import OUTBOUND_HTTP_POOL
 from assets.metadata import counts, partition_metadata
-from assets.partitions import daily_partitions
-from assets.ranges import BACKFILL_POLICY, Day, materialize_days
+from assets.ranges import Day, materialize_days
+from assets.stage_asset import stage_asset
 from content_pipeline.classify.pool import classify_pool
 from content_pipeline.classify.stage import (
     CLASSIFY_CHUNK_ROWS,
@@ -19,6 +18,7 @@ from content_pipeline.classify.stage import (
     vision_totals,
 )
 from content_pipeline.quality.checks import stage_checks
+from content_pipeline.stages import Stage
 from content_pipeline.warehouse.chunked_stage import process_stored_day
 from resources.categorizer import CategorizerResource
 from resources.classifier import ClassifierResource
@@ -27,15 +27,7 @@ from resources.quality import QualityResource
 from resources.warehouse import WarehouseResource
 
 
-@dg.asset(
-    partitions_def=daily_partitions,
-    backfill_policy=BACKFILL_POLICY,
-    group_name="content",
-    deps=["fetch"],
-    kinds={"parquet"},
-    pool=OUTBOUND_HTTP_POOL,  # oEmbed lookups
-    check_specs=check_specs("classify"),
-)
+@stage_asset(Stage.CLASSIFY, kinds={"parquet"}, pool=OUTBOUND_HTTP_POOL)  # the pool: oEmbed lookups
 def classify(
     context: dg.AssetExecutionContext,
     classifier: ClassifierResource,
@@ -63,7 +55,7 @@ def classify(
                 return classify_partition(fetched, classifier.rules, classifier.worker_count, oembed, vision, pool=pool)
 
             run = process_stored_day(
-                warehouse.store, "classify", day, "fetch", FETCH_COLUMNS, chunk_rows, stamp, classify_chunk,
+                warehouse.store, Stage.CLASSIFY, day, FETCH_COLUMNS, chunk_rows, stamp, classify_chunk,
                 progress_log(context), keep_if=may_keep_classified,
                 chunks_done=pool.close,  # the workers (~150 MiB each) are gone before the day's rows are committed
             )  # fmt: skip
@@ -81,10 +73,8 @@ def classify(
         return materialize_days(
             context,
             warehouse,
-            "classify",
             one_day,
-            needs=["fetch"],
-            checks=lambda data: stage_checks("classify", data, max_failure_rate=quality.max_failure_rate),
+            checks=lambda data: stage_checks(Stage.CLASSIFY, data, max_failure_rate=quality.max_failure_rate),
         )
     finally:
         if vision is not None:

@@ -5,29 +5,21 @@ from pathlib import Path
 
 import dagster as dg
 
-from assets.checks import check_specs
 from assets.chunks import progress_log, run_metadata, stage_stamp
 from assets.metadata import cost_metadata, counts, partition_metadata, report_metadata
-from assets.partitions import daily_partitions
-from assets.ranges import BACKFILL_POLICY, Day, materialize_days
-from content_pipeline.export.records import STAGES
+from assets.ranges import Day, materialize_days
+from assets.stage_asset import stage_asset
 from content_pipeline.export.report import write_report
 from content_pipeline.export.stage import EXPORT_CHUNK_ROWS, export_stored_day
 from content_pipeline.quality.checks import stage_checks
 from content_pipeline.sheets.results import RESULT_COLUMNS
+from content_pipeline.stages import Stage
 from resources.exporter import ExportResource
 from resources.sheets import SheetsResource
 from resources.warehouse import WarehouseResource
 
 
-@dg.asset(
-    partitions_def=daily_partitions,
-    backfill_policy=BACKFILL_POLICY,
-    group_name="content",
-    deps=["categorize"],
-    kinds={"csv", "parquet", "googlesheets"},
-    check_specs=check_specs("export"),
-)
+@stage_asset(Stage.EXPORT, kinds={"csv", "parquet", "googlesheets"})
 def export(
     context: dg.AssetExecutionContext, exporter: ExportResource, sheets: SheetsResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
@@ -57,13 +49,11 @@ def export(
             metadata["images_new_files"] = dg.MetadataValue.int(sum(r.status == "filed" for r in filed))
             metadata["images_folder"] = dg.MetadataValue.path(str(exporter.images_root))
         if sheets.enabled and sheets.write_back:  # the columns it writes, from the stored rows (not the slim copy)
-            stored = warehouse.store.read("export", day, [c for c in RESULT_COLUMNS if c in records.columns])
+            stored = warehouse.store.read(Stage.EXPORT, day, [c for c in RESULT_COLUMNS if c in records.columns])
             report = sheets.write_results(stored.to_dicts())
             metadata["sheet_results"] = dg.MetadataValue.json(
                 {k: v for k, v in vars(report).items() if k != "worksheet"} | {"worksheet": report.worksheet}
             )
         return Day(records, metadata, exported.run.committed.content_version, kept=exported.run.unchanged)
 
-    return materialize_days(
-        context, warehouse, "export", one_day, needs=list(STAGES), checks=lambda data: stage_checks("export", data)
-    )
+    return materialize_days(context, warehouse, one_day, checks=lambda data: stage_checks(Stage.EXPORT, data))

@@ -3,15 +3,15 @@
 import dagster as dg
 import polars as pl
 
-from assets.checks import check_specs
 from assets.chunks import progress_log, run_metadata, stage_stamp
 from assets.metadata import partition_metadata
-from assets.partitions import daily_partitions
-from assets.ranges import BACKFILL_POLICY, Day, materialize_days
+from assets.ranges import Day, materialize_days
+from assets.stage_asset import stage_asset
 from content_pipeline.fetch.settings import fetch_settings_metadata
 from content_pipeline.fetch.stage import FETCH_CHUNK_ROWS, FetchOptions, fetch_stored_day
 from content_pipeline.fetch.stats import fetch_stats
 from content_pipeline.quality.checks import CheckOutcome, stage_checks
+from content_pipeline.stages import Stage
 from resources.fetcher import FetcherResource
 from resources.inbox import InboxResource
 from resources.quality import QualityResource
@@ -21,16 +21,7 @@ NETWORK_RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONE
 OUTBOUND_HTTP_POOL = "outbound_http"  # every step that sends requests to websites (pages, robots.txt, oEmbed)
 
 
-@dg.asset(
-    partitions_def=daily_partitions,
-    backfill_policy=BACKFILL_POLICY,
-    group_name="content",
-    deps=["ingest"],
-    kinds={"parquet"},
-    retry_policy=NETWORK_RETRY,
-    pool=OUTBOUND_HTTP_POOL,
-    check_specs=check_specs("fetch"),
-)
+@stage_asset(Stage.FETCH, kinds={"parquet"}, retry_policy=NETWORK_RETRY, pool=OUTBOUND_HTTP_POOL)
 def fetch(
     context: dg.AssetExecutionContext,
     fetcher: FetcherResource,
@@ -61,6 +52,6 @@ def fetch(
             return Day(data, metadata, run.committed.content_version, kept=run.unchanged)
 
         def checks(data: pl.DataFrame) -> list[CheckOutcome]:
-            return stage_checks("fetch", data, max_failure_rate=quality.max_failure_rate)
+            return stage_checks(Stage.FETCH, data, max_failure_rate=quality.max_failure_rate)
 
-        return materialize_days(context, warehouse, "fetch", one_day, needs=["ingest"], checks=checks)
+        return materialize_days(context, warehouse, one_day, checks=checks)

@@ -5,25 +5,19 @@ from datetime import date
 
 import dagster as dg
 
-from assets.checks import check_specs
 from assets.metadata import counts, partition_metadata
-from assets.partitions import daily_partitions
-from assets.ranges import BACKFILL_POLICY, Day, materialize_days
+from assets.ranges import Day, materialize_days
+from assets.stage_asset import stage_asset
 from content_pipeline.ingest.combine import ingest_frame
 from content_pipeline.progress import track
 from content_pipeline.quality.checks import stage_checks
+from content_pipeline.stages import Stage
 from resources.inbox import InboxResource
 from resources.sheets import SheetsResource
 from resources.warehouse import WarehouseResource
 
 
-@dg.asset(
-    partitions_def=daily_partitions,
-    backfill_policy=BACKFILL_POLICY,
-    group_name="content",
-    kinds={"csv", "parquet", "googlesheets"},
-    check_specs=check_specs("ingest"),
-)
+@stage_asset(Stage.INGEST, kinds={"csv", "parquet", "googlesheets"})
 def ingest(
     context: dg.AssetExecutionContext, inbox: InboxResource, sheets: SheetsResource, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
@@ -36,9 +30,9 @@ def ingest(
         data = ingest_frame(inbox.csv_rows(on), inbox.image_rows(on), sheet.records if sheet else [])
         for problem in data.filter(data["status"] == "bad_file")["reason"].to_list():
             context.log.warning(problem)
-        progress = track("ingest", day, len(data), started=began).finish()  # read whole: a day's links are small
+        progress = track(Stage.INGEST, day, len(data), started=began).finish()  # read whole: a day's links are small
         context.log.info(progress.describe())
-        path = warehouse.write("ingest", day, data, refresh=False)
+        path = warehouse.write(Stage.INGEST, day, data, refresh=False)
         metadata = partition_metadata(data, path, ["record_id", "url", "status", "reason", "source_file"])
         metadata["files"] = dg.MetadataValue.json(counts(data, "source_file"))
         metadata["sources"] = dg.MetadataValue.json(counts(data, "source"))
@@ -46,4 +40,4 @@ def ingest(
             metadata["sheet_rows_stamped"] = dg.MetadataValue.int(sheet.stamped)
         return Day(data, metadata)
 
-    return materialize_days(context, warehouse, "ingest", one_day, checks=lambda data: stage_checks("ingest", data))
+    return materialize_days(context, warehouse, one_day, checks=lambda data: stage_checks(Stage.INGEST, data))

@@ -7,6 +7,7 @@ import dagster as dg
 import polars as pl
 
 from content_pipeline.categorize.stats import categorize_stats
+from content_pipeline.display import column_counts, shorten
 
 PREVIEW_ROWS = 10
 PREVIEW_CELL_CHARS = 80
@@ -15,10 +16,7 @@ TOKEN_COLUMNS = ("tokens_in", "tokens_out")
 
 def counts(data: pl.DataFrame, column: str) -> dict[str, int]:
     """Rows per value of `column` (null shown as '(none)'), most frequent first."""
-    if column not in data.columns or data.is_empty():
-        return {}
-    grouped = data.group_by(column).len().sort(["len", column], descending=[True, False], nulls_last=True)
-    return {("(none)" if value is None else str(value)): n for value, n in grouped.iter_rows()}
+    return dict(column_counts(data, column))
 
 
 def markdown_preview(data: pl.DataFrame, columns: list[str]) -> str:
@@ -35,9 +33,7 @@ def markdown_preview(data: pl.DataFrame, columns: list[str]) -> str:
 
 def short(value: object) -> str:
     """One line of at most PREVIEW_CELL_CHARS characters that cannot break the table or become markup."""
-    text = "" if value is None else str(value)
-    text = " ".join(text.split())  # newlines and tabs too
-    text = text if len(text) <= PREVIEW_CELL_CHARS else text[: PREVIEW_CELL_CHARS - 1] + "…"
+    text = shorten("" if value is None else str(value), PREVIEW_CELL_CHARS)
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
 
 

@@ -14,7 +14,7 @@ days otherwise: an identical rerun of the same days keeps its versions either wa
 
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import dagster as dg
@@ -23,6 +23,7 @@ import polars as pl
 from assets.checks import check_results
 from content_pipeline.free_memory import release_free_memory
 from content_pipeline.quality.checks import CheckOutcome
+from content_pipeline.stages import Stage
 from content_pipeline.warehouse.content_hash import combined_version, stage_content_version
 from resources.warehouse import WarehouseResource
 
@@ -52,22 +53,26 @@ class Day(NamedTuple):
     kept: bool = False  # the stored partition was kept as it was: nothing new for the catalog's views
 
 
+def stage_of(context: dg.AssetExecutionContext) -> Stage:
+    """The stage the running asset is (its key is the stage's name)."""
+    return Stage(context.asset_key.to_user_string())
+
+
 def materialize_days(
     context: dg.AssetExecutionContext,
     warehouse: WarehouseResource,
-    asset: str,
     one_day: Callable[[str], Day],
-    needs: Sequence[str] = (),
     checks: Callable[[pl.DataFrame], list[CheckOutcome]] | None = None,
 ) -> dg.MaterializeResult:
     """Run `one_day` for every day of the run in order and record one materialization per day.
 
-    `needs` names the upstream stages whose partitions must all exist before the first day starts. `one_day` writes
-    its partition with `refresh=False`: the catalog is refreshed once, after the last day. `checks` gives the
-    data-quality outcomes of a day's frame; a failed blocking one stops the stages below in this run.
+    The partitions of every stage the running one reads (`Stage.reads`) must all exist before the first day starts.
+    `one_day` writes its partition with `refresh=False`: the catalog is refreshed once, after the last day. `checks`
+    gives the data-quality outcomes of a day's frame; a failed blocking one stops the stages below in this run.
     """
+    asset = stage_of(context)
     days = list(context.partition_keys)
-    for upstream in needs:
+    for upstream in asset.reads:
         warehouse.require(upstream, days)
     versions: dict[str, str] = {}
     outcomes: dict[str, list[CheckOutcome]] = {}

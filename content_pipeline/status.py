@@ -2,6 +2,8 @@
 
 from enum import StrEnum
 
+from content_pipeline.stages import Stage
+
 
 class IngestStatus(StrEnum):
     OK = "ok"
@@ -55,9 +57,9 @@ class ExportStatus(StrEnum):
 
 
 KNOWN_STATUSES: dict[str, frozenset[str]] = {
-    "ingest": frozenset(IngestStatus),
-    "fetch": frozenset(FetchStatus),
-    "classify": frozenset(ClassifyStatus),
-    "categorize": frozenset(CategorizeStatus),
-    "export": frozenset(ExportStatus),
+    Stage.INGEST: frozenset(IngestStatus),
+    Stage.FETCH: frozenset(FetchStatus),
+    Stage.CLASSIFY: frozenset(ClassifyStatus),
+    Stage.CATEGORIZE: frozenset(CategorizeStatus),
+    Stage.EXPORT: frozenset(ExportStatus),
 }

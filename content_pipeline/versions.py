@@ -21,6 +21,7 @@ from content_pipeline.categorize.taxonomy import load_taxonomy
 from content_pipeline.classify.dispatcher import DEFAULT_RULES_PATH
 from content_pipeline.classify.oembed_providers import DEFAULT_PROVIDERS_PATH
 from content_pipeline.classify.vision_answer import VISION_PROMPT_VERSION
+from content_pipeline.stages import Stage
 
 INGEST_LOGIC = "1"
 FETCH_LOGIC = "1"
@@ -107,9 +108,9 @@ def categorize_version(inputs: VersionInputs) -> str:
 def stage_code_versions(inputs: VersionInputs) -> dict[str, str]:
     """The code version of each stage, by asset name."""
     return {
-        "ingest": INGEST_LOGIC,
-        "fetch": FETCH_LOGIC,
-        "classify": classify_version(inputs),
-        "categorize": categorize_version(inputs),
-        "export": EXPORT_LOGIC,
+        Stage.INGEST: INGEST_LOGIC,
+        Stage.FETCH: FETCH_LOGIC,
+        Stage.CLASSIFY: classify_version(inputs),
+        Stage.CATEGORIZE: categorize_version(inputs),
+        Stage.EXPORT: EXPORT_LOGIC,
     }

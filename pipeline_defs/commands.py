@@ -17,6 +17,7 @@ import duckdb
 
 from content_pipeline.fetch.stats import FIGURES, STATS_COLUMNS, fetch_stats
 from content_pipeline.sample_site.server import sample_urls, serve_sample_site
+from content_pipeline.stages import Stage
 from content_pipeline.warehouse.partition_store import PartitionStore
 from pipeline_defs.foreground import Foreground, say
 from pipeline_defs.progress_display import showing_progress
@@ -76,7 +77,7 @@ def run_and_report(settings: Settings, day: str, may_resume: bool = False) -> in
         return 1
     store = PartitionStore(settings.warehouse)
     written = [str(settings.output / day / name) for name in ("records.csv", "records.parquet")]
-    exported = store.read("export", day, [c for c in SUMMARY_COLUMNS if c in export_columns(store, day)])
+    exported = store.read(Stage.EXPORT, day, [c for c in SUMMARY_COLUMNS if c in export_columns(store, day)])
     print(summarize(exported, settings, day, written, fetch_figures(result, store, day)))
     return 0
 
@@ -84,16 +85,16 @@ def run_and_report(settings: Settings, day: str, may_resume: bool = False) -> in
 def fetch_figures(result: dg.ExecuteInProcessResult, store: PartitionStore, day: str) -> dict[str, float | int]:
     """This run's fetch figures, from its fetch materialization (a kept partition holds the timings of the run
     that stored it); from the stored partition when this run did not fetch (it went on from a later stage)."""
-    for materialization in result.asset_materializations_for_node("fetch"):
+    for materialization in result.asset_materializations_for_node(Stage.FETCH):
         shown = {key: value.value for key, value in materialization.metadata.items()}
         figures = {key: shown.get(key) for key in FIGURES}
         if all(isinstance(value, int | float) for value in figures.values()):
             return figures  # type: ignore[return-value]
-    return fetch_stats(store.read("fetch", day, STATS_COLUMNS))
+    return fetch_stats(store.read(Stage.FETCH, day, STATS_COLUMNS))
 
 
 def export_columns(store: PartitionStore, day: str) -> list[str]:
-    with store.reader("export", day) as reader:
+    with store.reader(Stage.EXPORT, day) as reader:
         return reader.columns
 
 
@@ -146,7 +147,7 @@ def backfill(args: argparse.Namespace) -> int:
     failed = [r for r in results if not r.success]
     for result in failed:
         report_failures(result, f"run {result.run_id[:8]}: ")
-    days = sorted({day for r in results for day in materialized_days(r, "export")})
+    days = sorted({day for r in results for day in materialized_days(r, Stage.EXPORT)})
     print(f"runs launched: {len(results)} ({len(failed)} failed)")
     print(f"wall time: {wall_s:.1f} s ({wall_s / max(1, len(days)):.1f} s per day exported)")
     print(day_counts_table(PartitionStore(settings.warehouse), days))
@@ -164,7 +165,7 @@ def day_counts_table(store: PartitionStore, days: list[str]) -> str:
     """Records per day, and how many came through every stage ('ok') or stopped at one."""
     lines = ["day          records       ok   not ok"]
     for day in days:
-        statuses = store.read("export", day, ["status"])["status"]
+        statuses = store.read(Stage.EXPORT, day, ["status"])["status"]
         ok = int((statuses == "ok").sum())
         lines.append(f"{day}  {len(statuses):>7}  {ok:>7}  {len(statuses) - ok:>7}")
     return "\n".join(lines)

@@ -5,6 +5,7 @@ from collections.abc import Mapping, Sequence
 import dagster as dg
 
 from content_pipeline.categorize.gemini_constants import DEFAULT_POLL_INTERVAL_S
+from content_pipeline.stages import Stage
 from content_pipeline.versions import VersionInputs, provider_kind, stage_code_versions
 from pipeline_defs import dagster_patches
 from pipeline_defs.jobs import STAGE_ASSETS, pipeline_job
@@ -118,7 +119,7 @@ def code_versions(settings: Settings) -> dict[str, str]:
 # materialized from the UI) brings the stages below it up to date. Runs of pipeline_job update a stage together
 # with its parents, which eager ignores, so the sensors' and the schedule's runs are never run twice. Plain eager
 # ignores failed asset checks, so a stage also waits until its parent's blocking checks have passed.
-AUTOMATED_STAGES = frozenset({"fetch", "classify", "categorize", "export"})
+AUTOMATED_STAGES = frozenset({Stage.FETCH, Stage.CLASSIFY, Stage.CATEGORIZE, Stage.EXPORT})
 AUTOMATION_LABEL = "eager, once the parent's blocking checks passed"
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.events import DagsterEventType
 
+from content_pipeline.stages import Stage
 from content_pipeline.warehouse.partition_store import PartitionStore
 from pipeline_defs.definitions import build_definitions
 from pipeline_defs.jobs import STAGE_ASSETS
@@ -20,7 +21,7 @@ from pipeline_defs.settings import PROJECT_ROOT, Settings
 JOB_NAME = "pipeline_job"
 BACKFILL_TAG = "content_pipeline/backfill"  # every run of one run_range call: "<from>..<to>"
 RESUMED_FROM_TAG = "content_pipeline/resumed_from"  # the dead run whose finished stages a run kept
-STAGES = [asset.key.to_user_string() for asset in STAGE_ASSETS]  # in the order of the chain
+STAGES: list[str] = list(Stage)  # in the order of the chain
 POOLS = sorted({asset.op.pool for asset in STAGE_ASSETS if asset.op.pool})  # the pools the job's steps wait on
 
 

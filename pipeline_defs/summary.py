@@ -5,7 +5,7 @@ from collections.abc import Iterable, Mapping
 import polars as pl
 
 from assets.metadata import counts
-from content_pipeline.export.records import STAGES
+from content_pipeline.stages import RECORD_STAGES
 from pipeline_defs.settings import Settings
 
 
@@ -15,7 +15,14 @@ def count_lines(title: str, data: pl.DataFrame, column: str) -> list[str]:
 
 
 # what `summarize` reads of the export partition (never the main texts: a day of 100,000 holds ~0.5 GB of them)
-SUMMARY_COLUMNS = ["status", *(f"{stage}_status" for stage in STAGES), "kind", "category", "filed_status", "filed_path"]
+SUMMARY_COLUMNS = [
+    "status",
+    *(f"{stage}_status" for stage in RECORD_STAGES),
+    "kind",
+    "category",
+    "filed_status",
+    "filed_path",
+]
 
 
 def summarize(
@@ -24,7 +31,7 @@ def summarize(
     """A few lines a person reads after the demo: what happened to the records and where the results are."""
     lines = [f"content-pipeline: partition {day}, {len(records)} records"]
     lines += count_lines("overall status", records, "status")
-    for stage in STAGES:
+    for stage in RECORD_STAGES:
         lines += count_lines(f"{stage} status", records, f"{stage}_status")
     lines.append(
         f"  {'fetch figures':<22} {fetched['requests']} requests, {fetched['retries']} retries, "

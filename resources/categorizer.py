@@ -7,7 +7,8 @@ import dagster as dg
 
 from content_pipeline.categorize.gemini_constants import DEFAULT_POLL_INTERVAL_S
 from content_pipeline.categorize.pricing import load_prices
-from content_pipeline.categorize.provider import DEFAULT_GEMINI_MODEL, CategorizeProvider, build_provider
+from content_pipeline.categorize.provider import DEFAULT_GEMINI_MODEL, CategorizeProvider
+from content_pipeline.categorize.provider_factory import build_provider
 from content_pipeline.categorize.taxonomy import Taxonomy, load_taxonomy
 
 if TYPE_CHECKING:  # google-genai is imported only when a key is set: it costs ~0.5 s at every start

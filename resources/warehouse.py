@@ -1,6 +1,6 @@
 """The parquet warehouse: one file per asset partition, and the DuckDB catalog of views over them."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
@@ -42,12 +42,6 @@ class WarehouseResource(dg.ConfigurableResource):
     def require(self, asset: str, keys: Sequence[str]) -> None:
         """Fail before a range run starts when `asset` lacks any of the days `keys` (all of them named)."""
         self.store.require(asset, keys)
-
-    def read_range(
-        self, asset: str, keys: Sequence[str], columns: list[str] | None = None
-    ) -> Iterator[tuple[str, pl.DataFrame]]:
-        """(day, partition) for each of `keys`, one day in memory at a time."""
-        return self.store.read_range(asset, keys, columns)
 
     def refresh_catalog_or_warn(self) -> None:
         if problem := self.refresh_catalog():

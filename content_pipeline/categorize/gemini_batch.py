@@ -30,6 +30,7 @@ from content_pipeline.categorize.provider import (
 )
 from content_pipeline.categorize.taxonomy import Taxonomy
 from content_pipeline.redaction import Redactor
+from content_pipeline.retry_policy import RETRIED_HTTP_STATUSES
 from content_pipeline.status import CategorizeStatus
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,6 @@ DEFAULT_TIMEOUT_S = 120.0  # per HTTP call: a create carries every document of t
 _ENDED_OK = {types.JobState.JOB_STATE_SUCCEEDED, types.JobState.JOB_STATE_PARTIALLY_SUCCEEDED}
 _ENDED_BAD = {types.JobState.JOB_STATE_FAILED, types.JobState.JOB_STATE_CANCELLED, types.JobState.JOB_STATE_EXPIRED}
 _ENDED = _ENDED_OK | _ENDED_BAD
-_TRANSIENT_CODES = {408, 429, 500, 502, 503, 504}
 _TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (httpx.TransportError, OSError)
 try:  # google-genai sends through httpx2 when it is installed
     import httpx2
@@ -169,7 +169,7 @@ class GeminiBatchProvider:
                 job = self._client.batches.get(name=name)
             except errors.APIError as exc:
                 self._raise_system_error(exc, creating=False)
-                if exc.code not in _TRANSIENT_CODES:
+                if exc.code not in RETRIED_HTTP_STATUSES:
                     return job, f"polling Gemini batch job {name} failed: {self._describe(exc)}"
                 log.warning("polling Gemini batch job %s: %s (will poll again)", name, self._describe(exc))
             except _TRANSPORT_ERRORS as exc:

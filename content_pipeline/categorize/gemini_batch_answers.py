@@ -7,12 +7,11 @@ from collections.abc import Sequence
 from google.genai import types
 from pydantic import BaseModel, ValidationError
 
+from content_pipeline.categorize.gemini_constants import BLOCKED_FINISH
 from content_pipeline.categorize.gemini_provider import from_answer
 from content_pipeline.categorize.models import Categorization
 from content_pipeline.status import CategorizeStatus
 
-# Copied from gemini_provider._BLOCKED_FINISH (private there): finish reasons that mean the answer was withheld.
-BLOCKED_FINISH = {"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "MODEL_ARMOR", "LANGUAGE"}
 KEY_FIELD = "key"  # metadata field carrying the request's position in the job
 RECORD_FIELD = "record_id"  # metadata field carrying the record id, for people reading the job in AI Studio
 _ERROR = CategorizeStatus.ERROR.value

@@ -2,3 +2,7 @@
 
 PROMPT_VERSION = "1"  # bump when the prompt or schema changes: part of the AI cache key
 DEFAULT_POLL_INTERVAL_S = 30.0  # how often a Batch API job is polled
+# finish reasons that mean Gemini withheld the answer (online and in a batch alike)
+BLOCKED_FINISH = frozenset(
+    {"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "MODEL_ARMOR", "LANGUAGE"}
+)

@@ -6,6 +6,8 @@ import re
 import threading
 from typing import Any
 
+from content_pipeline.retry_policy import parse_retry_delay
+
 DEFAULT_REQUESTS_PER_MINUTE = 150  # under every listed model's paid tier-1 limit; the free tier needs ~10
 DEFAULT_TOKENS_PER_MINUTE = 1_000_000
 CHARS_PER_TOKEN = 4  # the usual estimate for English text before a request is sent
@@ -58,4 +60,15 @@ def daily_quota_id(details: Any) -> str | None:
                 value = str(violation.get(key) or "")
                 if _DAILY.search(value):
                     return value
+    return None
+
+
+def retry_info_delay_s(details: Any) -> float | None:
+    """The delay a google.rpc.RetryInfo in an error body asks for (its `retryDelay`, "13s"), or None."""
+    error = details.get("error", details) if isinstance(details, dict) else {}
+    for detail in error.get("details") or [] if isinstance(error, dict) else []:
+        if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("RetryInfo"):
+            delay = parse_retry_delay(detail.get("retryDelay"))
+            if delay is not None:
+                return delay
     return None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import logging
-import random
 import re
 import threading
 from collections.abc import Sequence
@@ -16,13 +15,14 @@ from google import genai
 from google.genai import errors, types
 from pydantic import BaseModel, Field, ValidationError
 
-from content_pipeline.categorize.gemini_constants import PROMPT_VERSION
+from content_pipeline.categorize.gemini_constants import BLOCKED_FINISH, PROMPT_VERSION
 from content_pipeline.categorize.gemini_limits import (
     DEFAULT_REQUESTS_PER_MINUTE,
     DEFAULT_TOKENS_PER_MINUTE,
     Budget,
     daily_quota_id,
     estimate_tokens,
+    retry_info_delay_s,
 )
 from content_pipeline.categorize.models import Categorization, Document, Entity
 from content_pipeline.categorize.pricing import PriceTable, load_prices
@@ -36,6 +36,7 @@ from content_pipeline.categorize.provider import (
 from content_pipeline.categorize.taxonomy import Taxonomy
 from content_pipeline.rate_limit import RateLimiter
 from content_pipeline.redaction import Redactor
+from content_pipeline.retry_policy import RETRIED_HTTP_STATUSES, RetryPolicy, parse_retry_after
 from content_pipeline.status import CategorizeStatus
 
 log = logging.getLogger(__name__)
@@ -47,9 +48,6 @@ MAX_TAGS = 8
 MAX_ENTITIES = 15
 FENCE_OPEN, FENCE_CLOSE = "<page_text>", "</page_text>"
 _FENCE_LOOKALIKE = re.compile(r"<\s*(/?)\s*page_text", re.IGNORECASE)
-_BLOCKED_FINISH = {"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "MODEL_ARMOR", "LANGUAGE"}
-_RETRYABLE_CODES = {408, 429, 500, 502, 503, 504}
-_RETRY_DELAY = re.compile(r"^([\d.]+)s$")
 # google-genai sends through httpx2 when it is installed, else httpx: retry the transport errors of both
 _TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (httpx.TransportError, OSError)
 try:
@@ -176,7 +174,7 @@ class GeminiProvider:
         self.max_concurrency = max(1, max_concurrency)
         self.max_attempts = max(1, max_attempts)
         self.max_text_chars = max_text_chars
-        self.backoff_base_s = backoff_base_s
+        self.backoff_base_s = backoff_base_s  # these three and max_attempts make `retry_policy`
         self.max_backoff_s = max_backoff_s
         self.max_retry_delay_s = max_retry_delay_s
         self.max_output_tokens = max(1, max_output_tokens)
@@ -215,6 +213,16 @@ class GeminiProvider:
 
     def close(self) -> None:
         self._client.close()
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """Attempts per record, backoff, and the longest server retry delay a request waits for."""
+        return RetryPolicy(
+            attempts=self.max_attempts,
+            initial_s=self.backoff_base_s,
+            max_s=self.max_backoff_s,
+            server_delay_max_s=self.max_retry_delay_s,
+        )
 
     @property
     def spent_usd(self) -> float:
@@ -258,7 +266,8 @@ class GeminiProvider:
         estimate = estimate_tokens(self._system + contents, self.max_output_tokens)
         spend = _Spend()
         last = ""
-        for attempt in range(1, self.max_attempts + 1):
+        retry = self.retry_policy
+        for attempt in range(1, retry.attempts + 1):
             estimate_usd = self._start(estimate, stop)
             if estimate_usd is None:
                 return self._spent(self._stopped(doc), spend)
@@ -269,10 +278,10 @@ class GeminiProvider:
                 self._halt(*outcome.halt, stop, outcome.delay_s)
                 return self._spent(self._stopped(doc), spend)
             last = outcome.retry_reason
-            if outcome.delay_s is not None and outcome.delay_s > self.max_retry_delay_s:
+            if outcome.delay_s is not None and not retry.honors(outcome.delay_s):
                 break  # the server asks for a longer pause than this run will wait
-            if attempt < self.max_attempts:
-                stop.wait(self._backoff(attempt, outcome.delay_s))  # wakes early when the run stops
+            if attempt < retry.attempts:
+                stop.wait(retry.delay_s(attempt, outcome.delay_s))  # wakes early when the run stops
         reason = f"{last} (gave up after {attempt} attempt{'s' if attempt > 1 else ''})"
         return self._spent(self._result(doc, status=CategorizeStatus.ERROR.value, reason=self._redact(reason)), spend)
 
@@ -350,7 +359,7 @@ class GeminiProvider:
             return _Attempt(retry_reason="Gemini returned no answer (no candidates)")
         candidate = response.candidates[0]
         finish = _name(candidate.finish_reason) if candidate.finish_reason is not None else ""
-        if finish in _BLOCKED_FINISH:
+        if finish in BLOCKED_FINISH:
             reason = f"Gemini withheld the answer: finish reason {finish}"
             return _Attempt(self._result(doc, status=CategorizeStatus.ERROR.value, reason=reason))
         parsed = response.parsed
@@ -399,23 +408,19 @@ class GeminiProvider:
                     "rerun this partition tomorrow to fill these in"
                 )
                 return _Attempt(halt=(CategorizeStatus.QUOTA_EXHAUSTED, reason))
-            if delay is not None and delay > self.max_retry_delay_s:
+            if delay is not None and not self.retry_policy.honors(delay):
                 reason = (
                     f"not categorized: Gemini's quota for model {self.model} asks to wait {delay:.0f} s, longer than "
                     f"a request waits ({self.max_retry_delay_s:.0f} s); a retry of this step after that fills these in"
                 )
                 return _Attempt(halt=(CategorizeStatus.QUOTA_EXHAUSTED, reason), delay_s=delay)
-        if code in _RETRYABLE_CODES:
+        if code in RETRIED_HTTP_STATUSES:
             return _Attempt(retry_reason=f"Gemini HTTP {code} {status}: {message}", delay_s=delay)
         reason = f"Gemini HTTP {code} {status}: {message}"
         return _Attempt(self._result(doc, status=CategorizeStatus.ERROR.value, reason=reason))
 
     def _result(self, doc: Document, **fields: object) -> Categorization:
         return Categorization(record_id=doc.record_id, **fields)  # type: ignore[arg-type]
-
-    def _backoff(self, attempt: int, server_delay: float | None) -> float:
-        delay = min(self.max_backoff_s, self.backoff_base_s * 2 ** (attempt - 1)) * (0.5 + random.random() / 2)
-        return max(delay, server_delay or 0.0)
 
 
 def _name(value: object) -> str:
@@ -430,20 +435,8 @@ def _is_bad_key(exc: errors.APIError) -> bool:
 def _server_delay(exc: errors.APIError) -> float | None:
     """The server's retry hint: a Retry-After header or a google.rpc.RetryInfo retryDelay ("13s")."""
     headers = getattr(exc.response, "headers", None)
-    if headers is not None:
-        value = headers.get("retry-after")
-        if value:
-            try:
-                return max(0.0, float(value))
-            except ValueError:
-                pass
-    error = exc.details.get("error", exc.details) if isinstance(exc.details, dict) else {}
-    for detail in error.get("details") or []:
-        if isinstance(detail, dict) and str(detail.get("@type", "")).endswith("RetryInfo"):
-            match = _RETRY_DELAY.match(str(detail.get("retryDelay", "")))
-            if match:
-                return float(match.group(1))
-    return None
+    asked = parse_retry_after(headers.get("retry-after")) if headers is not None else None
+    return asked if asked is not None else retry_info_delay_s(exc.details)
 
 
 def from_answer(record_id: str, answer: BaseModel) -> Categorization:

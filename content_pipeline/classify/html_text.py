@@ -1,22 +1,17 @@
-"""Recognise and parse HTML documents (decoding bytes to text lives in content_pipeline.text_encoding)."""
+"""Recognise and parse HTML documents (sniffing bytes lives in content_pipeline.markup, decoding them to text in
+content_pipeline.text_encoding)."""
 
 import re
 
 import lxml.html
 from lxml import etree
 
+from content_pipeline.markup import looks_like_html
+
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 PLAIN_TEXT_TYPES = frozenset({"text/plain"})
-HTML_SNIFF_BYTES = 1_024  # how far to look for "<html" when the server gave no content type
 
 _XML_DECLARATION_TEXT = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
-_HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
-
-
-def looks_like_html(body: bytes) -> bool:
-    """True when the bytes start like an HTML document (for pages served without a content type)."""
-    head = body[:HTML_SNIFF_BYTES].lstrip(b"\xef\xbb\xbf")
-    return bool(_HTML_START.match(head))
 
 
 def is_html(content_type: str, body: bytes) -> bool:

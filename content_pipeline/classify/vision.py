@@ -31,6 +31,7 @@ from content_pipeline.classify.vision_answer import VISION_PROMPT_VERSION, Visio
 from content_pipeline.classify.vision_cache import VisionCache, vision_key
 from content_pipeline.rate_limit import RateLimiter
 from content_pipeline.redaction import Redactor
+from content_pipeline.retry_policy import RETRIED_HTTP_STATUSES, RetryPolicy
 from content_pipeline.status import ClassifyStatus
 
 MAX_SIDE = 768  # images are scaled down to this before sending: enough to tell a chart from a photo, fewer tokens
@@ -39,6 +40,8 @@ MAX_DESCRIPTION_CHARS = 300
 MAX_TAGS = 8
 MAX_TAG_CHARS = 40
 MAX_FILENAME_CHARS = 60
+BACKOFF_INITIAL_S = 1.0  # the wait before the first retry, doubled per retry, plus up to 1 s of jitter
+BACKOFF_MAX_S = 60.0
 PROMPT = (
     "Classify this image into exactly one visual category, describe it in one short sentence, suggest a short "
     "descriptive file name (lowercase words joined by hyphens, no extension) and up to 8 one- or two-word tags. "
@@ -85,7 +88,10 @@ class GeminiVision:
         self.method = f"gemini:{model}"
         self.max_concurrency = max(1, max_concurrency)
         self.redact = Redactor([api_key])  # the key never reaches a row, a log line or the vision cache
-        retry = types.HttpRetryOptions(attempts=max(1, max_attempts), http_status_codes=[408, 429, 500, 502, 503, 504])
+        self.retry_policy = RetryPolicy(
+            attempts=max(1, max_attempts), initial_s=BACKOFF_INITIAL_S, max_s=BACKOFF_MAX_S, jitter_s=1.0
+        )
+        retry = sdk_retry_options(self.retry_policy)
         self._client = genai.Client(
             api_key=api_key,
             http_options=types.HttpOptions(base_url=base_url, timeout=int(timeout_s * 1000), retry_options=retry),
@@ -173,6 +179,20 @@ class GeminiVision:
                 f"Gemini does not know the model {self.model!r} (HTTP 404: {message}): check the Gemini model name"
             ) from None
         return VisionAnswer(error=f"Gemini HTTP {code}: {message}")
+
+
+def sdk_retry_options(policy: RetryPolicy) -> types.HttpRetryOptions:
+    """google-genai's own retries (408, 429, 5xx, timeouts, refused connections) with `policy`'s attempts and
+    backoff: the SDK's formula is the policy's. The SDK does not read a server's retry delay, so
+    `server_delay_max_s` plays no part."""
+    return types.HttpRetryOptions(
+        attempts=max(1, policy.attempts),
+        initial_delay=policy.initial_s,
+        max_delay=policy.max_s,
+        exp_base=2.0,
+        jitter=policy.jitter,
+        http_status_codes=sorted(RETRIED_HTTP_STATUSES),
+    )
 
 
 def scrubbed(answer: VisionAnswer, redact: Redactor) -> VisionAnswer:

@@ -9,14 +9,18 @@ from urllib.parse import unquote, urlsplit
 import polars as pl
 
 from content_pipeline.export.image_filing import SOURCE_KEPT, FilingResult, FilingStatus, ImageToFile
+from content_pipeline.export.records import first_stop
 from content_pipeline.moved_images import MovedImages
 from content_pipeline.schemas import INGEST_SCHEMA
+from content_pipeline.stages import Stage
 from content_pipeline.status import ExportStatus
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}
 FILING_COLUMNS = {"filed_status": pl.String(), "filed_path": pl.String(), "filed_reason": pl.String()}
 # files from image folders always (failures too); images fetched from URLs once classified as images
 WANTS_FILING = (pl.col("source") == "folder") | (pl.col("kind") == "image")
+FILING_STAGES = (Stage.INGEST, Stage.FETCH, Stage.CLASSIFY)  # whose failure an image is filed with (not categorize)
+FAILURE = "_first_failure"  # the column `image_items` adds for a moment
 
 
 def filing_ids(records: pl.DataFrame) -> list[str]:
@@ -30,14 +34,15 @@ def original_name(record: Mapping[str, Any]) -> str:
     return PurePosixPath(unquote(urlsplit(str(record.get("final_url") or record.get("url") or "")).path)).name
 
 
-def first_failure(record: Mapping[str, Any]) -> str | None:
-    """The first stage that failed for this record, with its reason (categorize does not matter for filing)."""
-    for stage in ("ingest", "fetch", "classify"):
-        status = record.get(f"{stage}_status")
-        if status and status != "ok":
-            reason = record.get(f"{stage}_reason") or ""
-            return f"{stage} {status}" + (f": {reason}" if reason else "")
-    return None
+def first_failure() -> pl.Expr:
+    """The first stage that stopped a record, with its reason: "fetch http_error: HTTP 404"; null when none did."""
+
+    def described(stage: str) -> pl.Expr:
+        reason = pl.col(f"{stage}_reason").fill_null("")
+        with_reason = pl.when(reason != "").then(pl.lit(": ") + reason).otherwise(pl.lit(""))
+        return pl.concat_str(pl.lit(f"{stage} "), pl.col(f"{stage}_status"), with_reason)
+
+    return first_stop(FILING_STAGES, described)
 
 
 def image_items(
@@ -46,7 +51,7 @@ def image_items(
     """What to file for every record that wants filing; `bodies` holds the fetched bytes by record id.
 
     A file that move mode moved already is filed from where it went (`moved`), else from the fetched bytes."""
-    wanted = records.filter(WANTS_FILING).to_dicts()
+    wanted = records.filter(WANTS_FILING).with_columns(first_failure().alias(FAILURE)).to_dicts()
     gone = [str(r["path"]) for r in wanted if r.get("path") and not Path(r["path"]).is_file()]
     went_to = moved.find(gone) if moved is not None and gone else {}
     items = []
@@ -65,7 +70,7 @@ def image_items(
                 source_path=source,
                 body=bodies.get(record["record_id"]),
                 extension=EXTENSIONS.get(str(record.get("content_type") or "")),
-                failure=first_failure(record),
+                failure=record[FAILURE],
                 ingest_row=ingest_row(record) if record.get("path") else None,
             )
         )

@@ -1,15 +1,14 @@
 """The joined, per-record result of all stages: what a user reads in the CSV and queries as `export`."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import polars as pl
 
 from content_pipeline.classify.models import Kind
 from content_pipeline.schemas import CATEGORIZE_SCHEMA, CLASSIFY_SCHEMA, FETCH_SCHEMA, INGEST_SCHEMA
+from content_pipeline.stages import RECORD_STAGES, Stage
 from content_pipeline.status import CategorizeStatus
-
-STAGES = ("ingest", "fetch", "classify", "categorize")
 
 INGEST_COLUMNS = [
     "record_id",
@@ -28,7 +27,7 @@ CATEGORIZE_RENAMES = {"cache": "ai_cache"}  # hit or miss of the AI cache
 FETCH_COLUMNS = ["final_url", "http_status", "content_type", "bytes", "fetch_cache"]
 # what the export reads of each stage's partition (None: all of it); never the fetched bodies
 READ_COLUMNS: dict[str, list[str] | None] = {
-    "fetch": ["record_id", "status", "reason", "final_url", "http_status", "content_type", "bytes", "cache"]
+    Stage.FETCH: ["record_id", "status", "reason", "final_url", "http_status", "content_type", "bytes", "cache"]
 }
 CLASSIFY_COLUMNS = [
     "kind", "processor", "title", "author", "published", "site_name", "language", "description",
@@ -38,7 +37,12 @@ CATEGORIZE_COLUMNS = [
     "category", "confidence", "tags", "summary", "entities", "entities_note", "provider", "model",
     "tokens_in", "tokens_out", "cost_usd", "ai_cache",
 ]  # fmt: skip
-SCHEMAS = {"ingest": INGEST_SCHEMA, "fetch": FETCH_SCHEMA, "classify": CLASSIFY_SCHEMA, "categorize": CATEGORIZE_SCHEMA}
+SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    Stage.INGEST: INGEST_SCHEMA,
+    Stage.FETCH: FETCH_SCHEMA,
+    Stage.CLASSIFY: CLASSIFY_SCHEMA,
+    Stage.CATEGORIZE: CATEGORIZE_SCHEMA,
+}
 
 
 def with_missing_columns(data: pl.DataFrame, stage: str) -> pl.DataFrame:
@@ -60,23 +64,26 @@ def build_records(
     ingest: pl.DataFrame, fetch: pl.DataFrame, classify: pl.DataFrame, categorize: pl.DataFrame
 ) -> pl.DataFrame:
     """One row per ingested record with every stage's outcome, an overall `status` and its `reason`."""
-    ingest = with_missing_columns(ingest, "ingest")
-    fetch = with_missing_columns(fetch, "fetch").rename(FETCH_RENAMES)
-    classify = with_missing_columns(classify, "classify")
-    categorize = with_missing_columns(categorize, "categorize").rename(CATEGORIZE_RENAMES)
+    ingest = with_missing_columns(ingest, Stage.INGEST)
+    fetch = with_missing_columns(fetch, Stage.FETCH).rename(FETCH_RENAMES)
+    classify = with_missing_columns(classify, Stage.CLASSIFY)
+    categorize = with_missing_columns(categorize, Stage.CATEGORIZE).rename(CATEGORIZE_RENAMES)
     joined = (
-        stage_columns(ingest, "ingest", [*INGEST_COLUMNS, "extra"])
-        .join(stage_columns(fetch, "fetch", FETCH_COLUMNS), on="record_id", how="left")
-        .join(stage_columns(classify, "classify", CLASSIFY_COLUMNS), on="record_id", how="left")
-        .join(stage_columns(categorize, "categorize", CATEGORIZE_COLUMNS), on="record_id", how="left")
+        stage_columns(ingest, Stage.INGEST, [*INGEST_COLUMNS, "extra"])
+        .join(stage_columns(fetch, Stage.FETCH, FETCH_COLUMNS), on="record_id", how="left")
+        .join(stage_columns(classify, Stage.CLASSIFY, CLASSIFY_COLUMNS), on="record_id", how="left")
+        .join(stage_columns(categorize, Stage.CATEGORIZE, CATEGORIZE_COLUMNS), on="record_id", how="left")
     )
-    first_problem = pl.coalesce(
-        [pl.when(stopped_at(stage)).then(pl.lit(f"{stage}:") + pl.col(f"{stage}_status")) for stage in STAGES]
-    )
-    first_reason = pl.coalesce([pl.when(stopped_at(stage)).then(pl.col(f"{stage}_reason")) for stage in STAGES])
+    first_problem = first_stop(RECORD_STAGES, lambda stage: pl.lit(f"{stage}:") + pl.col(f"{stage}_status"))
+    first_reason = first_stop(RECORD_STAGES, lambda stage: pl.col(f"{stage}_reason"))
     return joined.with_columns(status=first_problem.fill_null("ok"), reason=first_reason.fill_null("")).select(
         "record_id", "status", "reason", pl.exclude("record_id", "status", "reason")
     )
+
+
+def first_stop(stages: Sequence[str], describe: Callable[[str], pl.Expr]) -> pl.Expr:
+    """`describe(stage)` for the first of `stages` that stopped the record (see `stopped_at`); null when none did."""
+    return pl.coalesce([pl.when(stopped_at(stage)).then(describe(stage)) for stage in stages])
 
 
 def stopped_at(stage: str) -> pl.Expr:
@@ -84,7 +91,7 @@ def stopped_at(stage: str) -> pl.Expr:
     categorized by their visual category (classify) and filed by it, so a filed image is a success."""
     status = pl.col(f"{stage}_status")
     stopped = status.is_not_null() & (status != "ok")
-    if stage == "categorize":
+    if stage == Stage.CATEGORIZE:
         stopped &= ~((status == CategorizeStatus.NO_TEXT.value) & (pl.col("kind") == Kind.IMAGE.value))
     return stopped
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
+from content_pipeline.display import column_counts, shorten
 from content_pipeline.export.writers import write_atomically
 
 MAX_FAILURE_ROWS = 50  # rows of the failures table; the rest are summed up in one line
@@ -19,7 +20,6 @@ BAR_HEIGHT = 22
 BAR_GAP = 6
 LABEL_WIDTH = 240
 CHART_WIDTH = 720
-NONE = "(none)"
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem; color: #1f2933; }
@@ -37,19 +37,6 @@ svg rect.bar { fill: #3f7cac; }
 def _e(value: object) -> str:
     """Escaped text for HTML content and attribute values alike."""
     return escape("" if value is None else str(value), quote=True)
-
-
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def value_counts(data: pl.DataFrame, column: str) -> list[tuple[str, int]]:
-    """(value, rows) of `column`, most frequent first (then by value); null as '(none)'."""
-    if column not in data.columns or data.is_empty():
-        return []
-    grouped = data.group_by(column).len().sort(["len", column], descending=[True, False], nulls_last=True)
-    return [(NONE if value is None else str(value), n) for value, n in grouped.iter_rows()]
 
 
 def _cell(value: object, numeric: bool) -> str:
@@ -74,7 +61,7 @@ def category_chart(records: pl.DataFrame) -> str:
     """An inline SVG bar chart with one bar per category; records without a category are counted below it."""
     if "category" not in records.columns:
         return "<p class='muted'>No categories in this partition.</p>"
-    counts = value_counts(records.drop_nulls("category"), "category")
+    counts = column_counts(records.drop_nulls("category"), "category")
     missing = records["category"].null_count()
     note = f"<p class='muted'>{missing} record(s) without a category.</p>" if missing else ""
     if not counts:
@@ -89,7 +76,7 @@ def category_chart(records: pl.DataFrame) -> str:
         middle = y + BAR_HEIGHT / 2 + 4
         bars.append(
             f"<g><title>{_e(name)}: {n}</title>"
-            f'<text x="{LABEL_WIDTH - 8}" y="{middle:.1f}" text-anchor="end">{_e(_shorten(name, LABEL_CHARS))}</text>'
+            f'<text x="{LABEL_WIDTH - 8}" y="{middle:.1f}" text-anchor="end">{_e(shorten(name, LABEL_CHARS))}</text>'
             f'<rect class="bar" data-category="{_e(name)}" data-count="{n}" x="{LABEL_WIDTH}" y="{y}" '
             f'width="{width:.1f}" height="{BAR_HEIGHT}"></rect>'
             f'<text x="{LABEL_WIDTH + width + 6:.1f}" y="{middle:.1f}">{n}</text></g>'
@@ -116,7 +103,7 @@ def failures_section(records: pl.DataFrame) -> str:
         .sort(["len", "status", "reason"], descending=[True, False, False])
     )
     rows = [
-        (status, _shorten(reason, REASON_CHARS), n) for status, reason, n in grouped.head(MAX_FAILURE_ROWS).iter_rows()
+        (status, shorten(reason, REASON_CHARS), n) for status, reason, n in grouped.head(MAX_FAILURE_ROWS).iter_rows()
     ]
     rest = grouped.tail(max(0, len(grouped) - MAX_FAILURE_ROWS))
     more = f"<p class='muted'>{len(rest)} more reason(s), {rest['len'].sum()} record(s).</p>" if len(rest) else ""
@@ -140,7 +127,7 @@ def cost_section(records: pl.DataFrame) -> str:
             if unknown:
                 rows.append(("records with tokens but no known price", unknown))
     if "ai_cache" in records.columns:
-        rows += [(f"AI cache {value}", n) for value, n in value_counts(records.drop_nulls("ai_cache"), "ai_cache")]
+        rows += [(f"AI cache {value}", n) for value, n in column_counts(records.drop_nulls("ai_cache"), "ai_cache")]
     return "<h2>Tokens and cost</h2>" + _table(["", "total"], rows, [False, True])
 
 
@@ -154,12 +141,12 @@ def render_report(records: pl.DataFrame, day: str) -> str:
         "<h2>Categories</h2>",
         category_chart(records),
         failures_section(records),
-        _counts_section("Records by status", value_counts(records, "status"), "status"),
-        _counts_section("Records by kind", value_counts(records, "kind"), "kind"),
+        _counts_section("Records by status", column_counts(records, "status"), "status"),
+        _counts_section("Records by kind", column_counts(records, "kind"), "kind"),
         cost_section(records),
     ]
     if "filed_status" in records.columns and records["filed_status"].is_not_null().any():
-        filed = value_counts(records.drop_nulls("filed_status"), "filed_status")
+        filed = column_counts(records.drop_nulls("filed_status"), "filed_status")
         parts.append(_counts_section("Images filed", filed, "filed_status"))
     parts.append("</body></html>")
     return "\n".join(part for part in parts if part)

@@ -12,9 +12,10 @@ import polars as pl
 
 from content_pipeline.export.image_filing import FilingResult, ImageToFile
 from content_pipeline.export.image_items import filing_ids, image_items, with_filing
-from content_pipeline.export.records import READ_COLUMNS, STAGES, build_records, extra_names
+from content_pipeline.export.records import READ_COLUMNS, build_records, extra_names
 from content_pipeline.export.writers import DayFiles, day_file_paths
 from content_pipeline.moved_images import MovedImages
+from content_pipeline.stages import RECORD_STAGES, Stage
 from content_pipeline.warehouse.chunked_partition import MADE_FROM_KEY
 from content_pipeline.warehouse.chunked_stage import (
     SLIM_COPY_COLUMNS,
@@ -42,10 +43,10 @@ class ExportDay:
 def chunk_of(readers: dict[str, PartitionReader], index: int, rows: int) -> list[pl.DataFrame]:
     """Every stage's rows of one chunk. Stages keep their upstream's row order, so a chunk is the same slice of each;
     a stage whose slice holds other records (a partition from before that rule) is read by record id instead."""
-    ingest = readers["ingest"].chunk(index, rows)
+    ingest = readers[Stage.INGEST].chunk(index, rows)
     wanted = ingest["record_id"]
     frames = [ingest]
-    for stage in STAGES[1:]:
+    for stage in RECORD_STAGES[1:]:
         data = readers[stage].chunk(index, rows, READ_COLUMNS.get(stage))
         if not data["record_id"].equals(wanted):
             data = read_ids(readers[stage], wanted.to_list(), READ_COLUMNS.get(stage))
@@ -71,18 +72,19 @@ def export_stored_day(
     chunk_rows: int = EXPORT_CHUNK_ROWS,
 ) -> ExportDay:
     """Export `day` from the stored partitions of every stage, chunk by chunk (see the module docstring)."""
-    versions = [store.stored_version(stage, day) for stage in STAGES]
-    origin = "|".join([stamp, *(f"{s}={v}" for s, v in zip(STAGES, versions, strict=True))]) if all(versions) else None
+    versions = {stage: store.stored_version(stage, day) for stage in RECORD_STAGES}
+    origin = "|".join([stamp, *(f"{s}={v}" for s, v in versions.items())]) if all(versions.values()) else None
     paths = day_file_paths(output_dir, day)
-    if origin and store.footer("export", day).get(MADE_FROM_KEY) == origin and all(p.is_file() for p in paths.values()):
-        return ExportDay(kept_day(store, "export", day, on_progress), paths)
-    readers = {stage: store.reader(stage, day) for stage in STAGES}
-    bodies_reader = store.reader("fetch", day)  # its own file handle: chunks are processed in another thread
+    kept = origin and store.footer(Stage.EXPORT, day).get(MADE_FROM_KEY) == origin
+    if kept and all(p.is_file() for p in paths.values()):
+        return ExportDay(kept_day(store, Stage.EXPORT, day, on_progress), paths)
+    readers: dict[str, PartitionReader] = {stage: store.reader(stage, day) for stage in RECORD_STAGES}
+    bodies_reader = store.reader(Stage.FETCH, day)  # its own file handle: chunks are processed in another thread
     filed: list[FilingResult] = []
     try:
-        identities = "|".join(store.identity(stage, day) for stage in STAGES)
+        identities = "|".join(store.identity(stage, day) for stage in RECORD_STAGES)
         full_stamp = f"{stamp}|{identities}|{chunk_rows}"
-        partition = store.chunked("export", day, full_stamp, SLIM_COPY_COLUMNS["export"])
+        partition = store.chunked(Stage.EXPORT, day, full_stamp, SLIM_COPY_COLUMNS[Stage.EXPORT])
 
         def export_chunk(chunk: tuple[int, list[pl.DataFrame]]) -> pl.DataFrame:
             index, frames = chunk
@@ -99,18 +101,18 @@ def export_stored_day(
                 records = with_filing(records, [])
             return records
 
-        extras = extra_names(readers["ingest"].slice(0, readers["ingest"].rows, ["extra"]))
+        extras = extra_names(readers[Stage.INGEST].slice(0, readers[Stage.INGEST].rows, ["extra"]))
         with DayFiles(output_dir, day, extras) as files:
             run = process_day(
                 partition,
-                "export",
+                Stage.EXPORT,
                 day,
-                readers["ingest"].rows,
+                readers[Stage.INGEST].rows,
                 chunk_rows,
                 lambda index: (index, chunk_of(readers, index, chunk_rows)),
                 export_chunk,
                 on_progress,
-                VOLATILE_COLUMNS["export"],
+                VOLATILE_COLUMNS[Stage.EXPORT],
                 on_chunk=files.add,
                 made_from=lambda summary: origin if not summary["filed_status"].drop_nulls().len() else None,
             )

@@ -5,8 +5,8 @@ import re
 
 import filetype
 
-from content_pipeline.classify.html_text import looks_like_html
 from content_pipeline.fetch.models import FetchResult
+from content_pipeline.markup import looks_like_html
 from content_pipeline.status import FetchStatus
 from content_pipeline.text_encoding import decode_body
 

@@ -16,11 +16,11 @@ from content_pipeline.fetch.host_throttle import HostGivenUpError, HostThrottle,
 from content_pipeline.fetch.http_cache import CacheWriter, HttpCache
 from content_pipeline.fetch.models import FetchRequest, FetchResult, is_transient
 from content_pipeline.fetch.priority_slots import PrioritySlots, Ticket, Tickets
-from content_pipeline.fetch.retry_timing import backoff_s, parse_retry_after
 from content_pipeline.fetch.robots import RobotsFile, RobotsRules, RobotsVerdict
 from content_pipeline.fetch.settings import FetchSettings
 from content_pipeline.fetch.time_budget import TimeBudget
 from content_pipeline.fetch.url_guard import Lookup, UrlGuard
+from content_pipeline.retry_policy import parse_retry_after
 from content_pipeline.status import FetchStatus
 
 
@@ -100,6 +100,7 @@ class FetchRun:
 
     def __init__(self, settings: FetchSettings, client: HttpSession, guard: UrlGuard, cache: HttpCache | None):
         self.settings, self.client, self.guard, self.cache = settings, client, guard, cache
+        self.retry = settings.retry_policy()
         self.gate = PrioritySlots(settings.concurrency)
         self.throttles = HostThrottles(
             settings.per_host_concurrency, settings.per_host_rate, settings.give_up_host_after_timeouts
@@ -126,8 +127,7 @@ class FetchRun:
         result.attempts = 1
         while (why_final := self.why_final(result, budget, throttle)) is None:
             if result.retry_after_s is None:
-                s = self.settings
-                await asyncio.sleep(backoff_s(result.attempts, s.backoff_initial_s, s.backoff_max_s))
+                await asyncio.sleep(self.retry.backoff_s(result.attempts))
             # after a Retry-After the host is paused that long: the retry waits in the host's queue, first in line
             retried = await self.attempt_in_turn(request, stored, budget, throttle, self.tickets.retry())
             if retried is None:  # the host was given up meanwhile
@@ -155,7 +155,7 @@ class FetchRun:
             result = await self.attempt(request, stored, budget)
             throttle.record(timed_out=result.status == FetchStatus.TIMEOUT)
             asked = result.retry_after_s
-            if asked is not None and asked <= self.settings.retry_after_max_s and is_transient(result):
+            if asked is not None and self.retry.honors(asked) and is_transient(result):
                 throttle.pause(asked)  # a 429/503 with Retry-After holds every request to that host, this URL's too
         finally:
             throttle.release(self.gate)
@@ -165,11 +165,11 @@ class FetchRun:
         """None when `result` is to be retried, else what to add to its reason (often nothing)."""
         if not is_transient(result):
             return ""
-        s, attempts = self.settings, result.attempts
+        retry, attempts = self.retry, result.attempts
         asked = result.retry_after_s
-        if asked is not None and asked > s.retry_after_max_s:
-            return f"; Retry-After {asked:g} s is over the {s.retry_after_max_s:g} s ceiling, not retried"
-        if attempts >= s.max_attempts:
+        if asked is not None and not retry.honors(asked):
+            return f"; Retry-After {asked:g} s is over the {retry.server_delay_max_s:g} s ceiling, not retried"
+        if attempts >= retry.attempts:
             return f" (gave up after {attempts} attempts)" if attempts > 1 else ""
         if budget.spent:
             spent = f"the URL's {budget.total_s:g} s time budget is spent"

@@ -16,6 +16,7 @@ from content_pipeline.fetch.local_files import LocalFileRequest, read_local_file
 from content_pipeline.fetch.models import FetchRequest, FetchResult
 from content_pipeline.moved_images import MovedImages
 from content_pipeline.schemas import FETCH_SCHEMA, frame
+from content_pipeline.stages import Stage
 from content_pipeline.status import FetchStatus, IngestStatus
 from content_pipeline.warehouse.chunked_stage import (
     SLIM_COPY_COLUMNS,
@@ -159,14 +160,14 @@ def fetch_stored_day(
     file is kept rather than written again: its timings and cache columns stay those of the run that stored it,
     while the returned rows (for the metadata) are this run's."""
     started = time.monotonic()
-    volatile = VOLATILE_COLUMNS["fetch"]
-    stored_version = store.stored_version("fetch", day)
-    with store.reader("ingest", day) as reader:
-        full_stamp = resume_stamp(store, "ingest", day, stamp, chunk_rows)
-        partition = store.chunked("fetch", day, full_stamp, SLIM_COPY_COLUMNS["fetch"])
+    volatile = VOLATILE_COLUMNS[Stage.FETCH]
+    stored_version = store.stored_version(Stage.FETCH, day)
+    with store.reader(Stage.INGEST, day) as reader:
+        full_stamp = resume_stamp(store, Stage.INGEST, day, stamp, chunk_rows)
+        partition = store.chunked(Stage.FETCH, day, full_stamp, SLIM_COPY_COLUMNS[Stage.FETCH])
         if stored_version is not None:
             partition.hash_as_stored(volatile)  # to tell at the end whether the day's content changed
-        begun = start_day(partition, "fetch", day, reader.rows, chunk_rows, on_progress)
+        begun = start_day(partition, Stage.FETCH, day, reader.rows, chunk_rows, on_progress)
         todo = (i for i in range(len(begun.sizes)) if i not in begun.done)
         fetch_day(((i, reader.chunk(i, chunk_rows, INGEST_COLUMNS)) for i in todo), fetcher, day, options, begun.store)
     chunks, kept = len(begun.sizes), len(begun.done)

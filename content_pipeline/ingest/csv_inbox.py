@@ -8,12 +8,10 @@ cannot be read as cells is a malformed_row row on that same day (its date cell c
 """
 
 import json
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-import polars as pl
-
-from content_pipeline.ingest.combine import ingest_frame
 from content_pipeline.ingest.csv_table import MAX_CELL_CHARS, CsvRecord, CsvTable, cut_text, parse_csv
 from content_pipeline.ingest.csv_text import decode_csv
 from content_pipeline.ingest.inbox_files import InboxEntry, InboxFileError, list_inbox_entries, read_entry
@@ -25,13 +23,10 @@ SOURCE = "csv"
 SHOWN_DATE_CHARS = 80  # of a cell that is not a date, quoted in the row's reason
 
 
-def read_inbox(inbox: Path, day: date) -> pl.DataFrame:
-    """All rows of all inbox files that belong to `day`, each with a status; bad files become one row each."""
-    return ingest_frame(inbox_rows(inbox, day))
-
-
 def inbox_rows(inbox: Path, day: date) -> list[dict[str, object]]:
-    """The rows of `read_inbox`, before duplicates across sources are marked."""
+    """All rows of all inbox files that belong to `day`, each with a status; bad files become one row each.
+
+    Duplicates across sources are marked later, by `ingest_frame` over every source's rows."""
     rows: list[dict[str, object]] = []
     for entry in list_inbox_entries(inbox):
         name_day = date_from_name(entry.path.name)
@@ -40,10 +35,10 @@ def inbox_rows(inbox: Path, day: date) -> list[dict[str, object]]:
         try:
             table = read_table(entry)
         except InboxFileError as exc:
-            if (name_day or entry.dropped_on) == day:
+            if file_day(entry) == day:
                 rows.append(bad_file_row(entry, day, str(exc)))
             continue
-        rows.extend(rows_for_day(entry, table, day, name_day))
+        rows.extend(rows_for_day(entry, table, day))
     return rows
 
 
@@ -82,16 +77,30 @@ def record_day(table: CsvTable, record: CsvRecord, date_index: int | None, fallb
     return fallback, f"'{shown}' in column '{table.header[date_index]}' is not a date"
 
 
-def rows_for_day(entry: InboxEntry, table: CsvTable, day: date, name_day: date | None) -> list[dict[str, object]]:
-    """The table's rows that belong to `day`, checked, with the user's other columns kept as JSON."""
-    date_index = None if name_day is not None else date_column(table)
-    fallback = name_day or entry.dropped_on
-    out: list[dict[str, object]] = []
+def file_day(entry: InboxEntry) -> date:
+    """The day of a file's rows when no date cell says otherwise (and of its bad_file row): the date in its name,
+    else the day it was dropped."""
+    return date_from_name(entry.path.name) or entry.dropped_on
+
+
+def dated_records(entry: InboxEntry, table: CsvTable) -> Iterator[tuple[CsvRecord, date, str]]:
+    """Each record of the file with the day it belongs to, and why its date cell was not used ("" when it was).
+
+    A date in the file's name names the day of all its rows: their date cells are not read."""
+    date_index = None if date_from_name(entry.path.name) is not None else date_column(table)
+    fallback = file_day(entry)
     for record in table.records:
         row_day, date_problem = record_day(table, record, date_index, fallback)
-        if row_day == day:
-            out.append(record_row(entry, table, record, day, date_problem))
-    return out
+        yield record, row_day, date_problem
+
+
+def rows_for_day(entry: InboxEntry, table: CsvTable, day: date) -> list[dict[str, object]]:
+    """The table's rows that belong to `day`, checked, with the user's other columns kept as JSON."""
+    return [
+        record_row(entry, table, record, day, date_problem)
+        for record, row_day, date_problem in dated_records(entry, table)
+        if row_day == day
+    ]
 
 
 def record_row(

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from content_pipeline.ingest.csv_inbox import date_column, record_day
+from content_pipeline.ingest.csv_inbox import dated_records, file_day
 from content_pipeline.ingest.csv_table import parse_csv
 from content_pipeline.ingest.csv_text import decode_csv
 from content_pipeline.ingest.inbox_files import (
@@ -67,8 +67,7 @@ def inbox_file(entry: InboxEntry) -> InboxFile:
     except InboxFileGoneError:
         raise
     except InboxFileError as exc:  # never read: one bad_file row
-        bad_day = (date_from_name(entry.path.name) or entry.dropped_on).isoformat()
-        return InboxFile(entry.path.name, entry.stamp, {bad_day: _digest("bad_file", str(exc))})
+        return InboxFile(entry.path.name, entry.stamp, {file_day(entry).isoformat(): _digest("bad_file", str(exc))})
     sha256 = hashlib.sha256(data).hexdigest()
     return InboxFile(entry.path.name, entry.stamp + sha256, file_days(entry, data, sha256))
 
@@ -79,18 +78,16 @@ def file_days(entry: InboxEntry, data: bytes, sha256: str) -> dict[str, str]:
     A file with a date in its name belongs to that day whole; an unreadable file to the day its bad_file row goes
     to (the date in its name, else the day it was dropped).
     """
-    name_day = date_from_name(entry.path.name)
     try:
         table = parse_csv(entry.name, decode_csv(entry.name, data))
     except InboxFileError:
-        return {(name_day or entry.dropped_on).isoformat(): _digest("bad_file", sha256)}
-    if name_day is not None:
-        return {name_day.isoformat(): _digest("file", sha256)}
-    date_index = date_column(table)
+        return {file_day(entry).isoformat(): _digest("bad_file", sha256)}
+    if date_from_name(entry.path.name) is not None:  # all its rows on that day: the file's hash covers them
+        return {file_day(entry).isoformat(): _digest("file", sha256)}
     header = json.dumps(table.header, ensure_ascii=False)
     rows: dict[str, list[str]] = {}
-    for record in table.records:
-        day = record_day(table, record, date_index, entry.dropped_on)[0].isoformat()
+    for record, row_day, _ in dated_records(entry, table):
+        day = row_day.isoformat()
         content = f"malformed:{record.problem}" if record.problem else json.dumps(record.cells, ensure_ascii=False)
         rows.setdefault(day, [header]).append(f"{record.line}:{content}")
     return {day: _digest("rows", *lines) for day, lines in sorted(rows.items())}

@@ -7,8 +7,10 @@ from functools import cache
 
 import polars as pl
 
+from content_pipeline.display import NONE_LABEL, shorten, value_counts
 from content_pipeline.export.image_items import FILING_COLUMNS
-from content_pipeline.export.records import SCHEMAS, STAGES, build_records
+from content_pipeline.export.records import SCHEMAS, build_records
+from content_pipeline.stages import RECORD_STAGES, Stage
 from content_pipeline.status import KNOWN_STATUSES, CategorizeStatus, ClassifyStatus, FetchStatus
 
 DEFAULT_MAX_FAILURE_RATE = 0.5
@@ -25,11 +27,11 @@ NEEDS_RERUN = "needs_rerun"
 
 COMMON = (UNIQUE_RECORD_ID, KNOWN_STATUSES_CHECK, SCHEMA_UNCHANGED)
 STAGE_CHECKS: dict[str, tuple[str, ...]] = {
-    "ingest": COMMON,
-    "fetch": (*COMMON, FAILURE_RATE),
-    "classify": (*COMMON, FAILURE_RATE),
-    "categorize": (*COMMON, FAILURE_RATE, CATEGORIES_IN_TAXONOMY, NEEDS_RERUN),
-    "export": COMMON,
+    Stage.INGEST: COMMON,
+    Stage.FETCH: (*COMMON, FAILURE_RATE),
+    Stage.CLASSIFY: (*COMMON, FAILURE_RATE),
+    Stage.CATEGORIZE: (*COMMON, FAILURE_RATE, CATEGORIES_IN_TAXONOMY, NEEDS_RERUN),
+    Stage.EXPORT: COMMON,
 }
 NOT_BLOCKING = frozenset({NEEDS_RERUN})  # a warning: the partition may flow on
 CHECK_DESCRIPTIONS = {
@@ -43,9 +45,9 @@ CHECK_DESCRIPTIONS = {
 
 # failure_rate: rows with these statuses were not tried by the stage and do not count
 NOT_ATTEMPTED: dict[str, frozenset[str]] = {
-    "fetch": frozenset({FetchStatus.SKIPPED}),
-    "classify": frozenset({ClassifyStatus.SKIPPED}),
-    "categorize": frozenset(
+    Stage.FETCH: frozenset({FetchStatus.SKIPPED}),
+    Stage.CLASSIFY: frozenset({ClassifyStatus.SKIPPED}),
+    Stage.CATEGORIZE: frozenset(
         {
             CategorizeStatus.SKIPPED,
             CategorizeStatus.NO_TEXT,
@@ -56,9 +58,9 @@ NOT_ATTEMPTED: dict[str, frozenset[str]] = {
 }
 # ...and among the attempted rows, these failed (fetch: everything but ok)
 FAILED: dict[str, Callable[[pl.Expr], pl.Expr]] = {
-    "fetch": lambda status: status.is_null() | (status != FetchStatus.OK.value),
-    "classify": lambda status: status == ClassifyStatus.ERROR.value,
-    "categorize": lambda status: status == CategorizeStatus.ERROR.value,
+    Stage.FETCH: lambda status: status.is_null() | (status != FetchStatus.OK.value),
+    Stage.CLASSIFY: lambda status: status == ClassifyStatus.ERROR.value,
+    Stage.CATEGORIZE: lambda status: status == CategorizeStatus.ERROR.value,
 }
 RERUN_STATUSES = (CategorizeStatus.QUOTA_EXHAUSTED.value, CategorizeStatus.BUDGET_REACHED.value)
 
@@ -93,7 +95,7 @@ def _export_schema() -> dict[str, pl.DataType]:
 def expected_schema(stage: str) -> dict[str, pl.DataType]:
     """The columns and types of a stage's partition; export's are what build_records and filing produce."""
     check_names(stage)
-    return dict(_export_schema()) if stage == "export" else dict(SCHEMAS[stage])
+    return dict(_export_schema()) if stage == Stage.EXPORT else dict(SCHEMAS[stage])
 
 
 def stage_checks(
@@ -129,7 +131,7 @@ def _missing(name: str, column: str) -> CheckOutcome:
 
 
 def _label(value: str | None) -> str:
-    return "(none)" if value is None else value
+    return NONE_LABEL if value is None else value
 
 
 def _listed(counts: Sequence[tuple[str | None, int]]) -> str:
@@ -137,13 +139,6 @@ def _listed(counts: Sequence[tuple[str | None, int]]) -> str:
     shown = ", ".join(f"{_label(value)} ({n})" for value, n in counts[:MAX_EXAMPLES])
     more = len(counts) - MAX_EXAMPLES
     return shown + (f" and {more} more" if more > 0 else "")
-
-
-def _value_counts(values: pl.Series) -> list[tuple[str | None, int]]:
-    """(value, rows), most frequent first."""
-    frame = values.cast(pl.String).rename("value").to_frame().group_by("value").len()
-    frame = frame.sort(["len", "value"], descending=[True, False], nulls_last=True)
-    return list(frame.iter_rows())
 
 
 def _examples(counts: Sequence[tuple[str | None, int]]) -> dict[str, int]:
@@ -155,7 +150,7 @@ def unique_record_id(data: pl.DataFrame) -> CheckOutcome:
         return _missing(UNIQUE_RECORD_ID, "record_id")
     ids = data["record_id"]
     nulls = ids.null_count()
-    repeated = [(value, n) for value, n in _value_counts(ids.drop_nulls()) if n > 1]
+    repeated = [(value, n) for value, n in value_counts(ids.drop_nulls()) if n > 1]
     problems = []
     if repeated:
         rows = sum(n for _, n in repeated)
@@ -176,18 +171,18 @@ def unique_record_id(data: pl.DataFrame) -> CheckOutcome:
 def _is_known(stage: str, status: str | None) -> bool:
     if status is None:
         return False
-    if stage != "export":
+    if stage != Stage.EXPORT:
         return status in KNOWN_STATUSES[stage]
     if status == "ok":
         return True
     where, _, what = status.partition(":")
-    return where in (*STAGES, "export") and what != "ok" and what in KNOWN_STATUSES[where]
+    return where in (*RECORD_STAGES, Stage.EXPORT) and what != "ok" and what in KNOWN_STATUSES[where]
 
 
 def known_statuses(stage: str, data: pl.DataFrame) -> CheckOutcome:
     if "status" not in data.columns:
         return _missing(KNOWN_STATUSES_CHECK, "status")
-    unknown = [(value, n) for value, n in _value_counts(data["status"]) if not _is_known(stage, value)]
+    unknown = [(value, n) for value, n in value_counts(data["status"]) if not _is_known(stage, value)]
     if not unknown:
         return _outcome(KNOWN_STATUSES_CHECK, True, f"all {len(data)} statuses are known", unknown_rows=0)
     rows = sum(n for _, n in unknown)
@@ -227,20 +222,15 @@ def schema_unchanged(stage: str, data: pl.DataFrame) -> CheckOutcome:
     return _outcome(SCHEMA_UNCHANGED, not problems, described, **metadata)
 
 
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= REASON_CHARS else text[: REASON_CHARS - 1] + "…"
-
-
 def _top_reasons(failed: pl.DataFrame) -> list[tuple[str, int, str]]:
     """(status, rows, most frequent reason) of the most frequent failing statuses."""
     reasons = failed["reason"] if "reason" in failed.columns else pl.Series("reason", [None] * len(failed))
     frame = pl.DataFrame({"status": failed["status"], "reason": reasons.cast(pl.String)})
     top = []
-    for status, n in _value_counts(frame["status"])[:TOP_REASONS]:
+    for status, n in value_counts(frame["status"])[:TOP_REASONS]:
         rows = frame.filter(pl.col("status").is_null() if status is None else pl.col("status") == status)
-        reason = next((value for value, _ in _value_counts(rows["reason"].drop_nulls()) if value and value.strip()), "")
-        top.append((_label(status), n, _short(reason)))
+        reason = next((value for value, _ in value_counts(rows["reason"].drop_nulls()) if value and value.strip()), "")
+        top.append((_label(status), n, shorten(reason, REASON_CHARS)))
     return top
 
 
@@ -282,7 +272,7 @@ def categories_in_taxonomy(data: pl.DataFrame, taxonomy_names: Collection[str]) 
     if "category" not in data.columns:
         return _missing(CATEGORIES_IN_TAXONOMY, "category")
     names = set(taxonomy_names)
-    outside = [(value, n) for value, n in _value_counts(data["category"].drop_nulls()) if value not in names]
+    outside = [(value, n) for value, n in value_counts(data["category"].drop_nulls()) if value not in names]
     if not outside:
         categorized = data["category"].is_not_null().sum()
         return _outcome(
@@ -296,7 +286,7 @@ def categories_in_taxonomy(data: pl.DataFrame, taxonomy_names: Collection[str]) 
 def needs_rerun(data: pl.DataFrame) -> CheckOutcome:
     if "status" not in data.columns:
         return _missing(NEEDS_RERUN, "status")
-    waiting = [(value, n) for value, n in _value_counts(data["status"]) if value in RERUN_STATUSES]
+    waiting = [(value, n) for value, n in value_counts(data["status"]) if value in RERUN_STATUSES]
     rows = sum(n for _, n in waiting)
     if not rows:
         return _outcome(NEEDS_RERUN, True, "no row is waiting for a rerun", rows=0)

@@ -7,19 +7,18 @@ import functools
 import threading
 import time
 from collections.abc import Callable, Mapping, MutableMapping
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import gspread
 import requests
 from gspread.http_client import FileType, ParamsType
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_random_exponential
+from tenacity import Retrying, retry_if_exception
 
 from content_pipeline.rate_limit import RateLimiter
+from content_pipeline.retry_policy import RETRIED_HTTP_STATUSES, parse_retry_after
 from content_pipeline.sheets.errors import SheetsError
 from content_pipeline.sheets.settings import SheetsSettings
 
-RETRIED_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})  # 403s that mean "slow down"
 
 
@@ -33,26 +32,18 @@ def is_transient(error: BaseException) -> bool:
     """Rate limits, server errors, timeouts and dropped connections are worth another attempt."""
     if isinstance(error, gspread.exceptions.APIError):
         code = error.response.status_code
-        if code in RETRIED_STATUSES:
+        if code in RETRIED_HTTP_STATUSES:
             return True
         reasons = {str(e.get("reason")) for e in error.error.get("errors", []) if isinstance(e, dict)}
         return code == 403 and bool(reasons & RATE_LIMIT_REASONS)
     return isinstance(error, requests.Timeout | requests.ConnectionError)
 
 
-def retry_after_s(error: BaseException | None) -> float | None:
+def retry_after_s(error: BaseException) -> float | None:
     """The server's Retry-After (seconds or an HTTP date), if the error carries one."""
     if not isinstance(error, gspread.exceptions.APIError):
         return None
-    value = error.response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    if value.isdigit():
-        return float(value)
-    try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-    except (TypeError, ValueError):
-        return None
+    return parse_retry_after(error.response.headers.get("Retry-After"))
 
 
 def describe(error: BaseException) -> str:
@@ -85,7 +76,7 @@ class BoundedHTTPClient(gspread.HTTPClient):
         files: FileType = None,
         headers: MutableMapping[str, str] | None = None,
     ) -> requests.Response:
-        settings = self.settings
+        policy = self.settings.retry_policy()
         started = time.monotonic()
 
         def attempt() -> requests.Response:
@@ -94,8 +85,8 @@ class BoundedHTTPClient(gspread.HTTPClient):
             return super(BoundedHTTPClient, self).request(method, endpoint, params, data, json, files, headers)
 
         retrying = Retrying(
-            stop=stop_after_attempt(max(1, settings.max_attempts)),
-            wait=self._wait,
+            stop=policy.tenacity_stop(),
+            wait=policy.tenacity_wait(retry_after_s),  # the server's Retry-After, capped, else backoff
             retry=retry_if_exception(is_transient),
             sleep=self.sleep,
             reraise=True,
@@ -105,19 +96,9 @@ class BoundedHTTPClient(gspread.HTTPClient):
         except Exception as error:
             if not is_transient(error):
                 raise
-            attempts = retrying.statistics.get("attempt_number", settings.max_attempts)
+            attempts = retrying.statistics.get("attempt_number", policy.attempts)
             raise SheetsError(
                 f"Google Sheets kept refusing {method.upper()} requests: gave up after {attempts} attempts in "
                 f"{time.monotonic() - started:.0f} s (last answer: {describe(error)}). Nothing was lost: rerun the "
                 "partition later, or lower CONTENT_PIPELINE_SHEETS_REQUESTS_PER_MINUTE if runs share the quota."
             ) from error
-
-    def _wait(self, state: RetryCallState) -> float:
-        """Backoff with jitter, or the server's Retry-After when it sends one (up to the configured ceiling)."""
-        settings = self.settings
-        error = state.outcome.exception() if state.outcome is not None else None
-        asked = retry_after_s(error)
-        if asked is not None:
-            return min(asked, settings.retry_after_max_s)
-        backoff = wait_random_exponential(multiplier=settings.backoff_initial_s, max=settings.backoff_max_s)
-        return float(backoff(state))

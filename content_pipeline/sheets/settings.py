@@ -2,12 +2,14 @@
 
 from dataclasses import dataclass
 
+from content_pipeline.retry_policy import RetryPolicy
+
 DEFAULT_REQUESTS_PER_MINUTE = 50.0  # Sheets allows 60 read and 60 write requests per minute per user
 DEFAULT_BURST = 5  # requests that may start at once beyond the even pace (50 + 5 stays under 60 a minute)
 DEFAULT_MAX_ATTEMPTS = 5  # a 429 or 5xx is retried this many times in all, then the run fails with a clear message
-DEFAULT_BACKOFF_INITIAL_S = 2.0
+DEFAULT_BACKOFF_INITIAL_S = 2.0  # the wait before the first retry, doubled per retry, plus up to this much jitter
 DEFAULT_BACKOFF_MAX_S = 32.0
-DEFAULT_RETRY_AFTER_MAX_S = 60.0  # a longer Retry-After is not waited for
+DEFAULT_RETRY_AFTER_MAX_S = 60.0  # a longer Retry-After waits only this long
 DEFAULT_TIMEOUT_S = 30.0  # gspread has no timeout of its own
 DEFAULT_CHUNK_ROWS = 500  # rows written per request
 DEFAULT_RESULTS_WORKSHEET = "results"
@@ -30,3 +32,12 @@ class SheetsSettings:
     retry_after_max_s: float = DEFAULT_RETRY_AFTER_MAX_S
     timeout_s: float = DEFAULT_TIMEOUT_S
     chunk_rows: int = DEFAULT_CHUNK_ROWS
+
+    def retry_policy(self) -> RetryPolicy:
+        """Attempts, backoff and the Retry-After ceiling of one request (a longer Retry-After waits the ceiling)."""
+        return RetryPolicy(
+            attempts=self.max_attempts,
+            initial_s=self.backoff_initial_s,
+            max_s=self.backoff_max_s,
+            server_delay_max_s=self.retry_after_max_s,
+        )

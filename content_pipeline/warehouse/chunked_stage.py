@@ -14,6 +14,7 @@ import polars as pl
 
 from content_pipeline.free_memory import release_now_and_then
 from content_pipeline.progress import ProgressTracker, StageProgress, track
+from content_pipeline.stages import Stage
 from content_pipeline.warehouse.chunked_partition import (
     MADE_FROM_KEY,
     ChunkedPartition,
@@ -37,10 +38,10 @@ CATEGORIZE_COSTS = ("tokens_in", "tokens_out", "cost_usd", "cache")
 EXPORT_SUMMARY = ("record_id", "status", "reason", "kind", "category", "title", "filed_status", "filed_path")
 EXPORT_COSTS = ("tokens_in", "tokens_out", "cost_usd", "ai_cache")
 SLIM_COPY_COLUMNS: Mapping[str, tuple[str, ...]] = {
-    "fetch": (*FETCH_SUMMARY, *FETCH_STATS),
-    "classify": (*CLASSIFY_SUMMARY, *CLASSIFY_DETAILS),
-    "categorize": (*CATEGORIZE_SUMMARY, *CATEGORIZE_COSTS),
-    "export": (*EXPORT_SUMMARY, *EXPORT_COSTS),
+    Stage.FETCH: (*FETCH_SUMMARY, *FETCH_STATS),
+    Stage.CLASSIFY: (*CLASSIFY_SUMMARY, *CLASSIFY_DETAILS),
+    Stage.CATEGORIZE: (*CATEGORIZE_SUMMARY, *CATEGORIZE_COSTS),
+    Stage.EXPORT: (*EXPORT_SUMMARY, *EXPORT_COSTS),
 }
 
 
@@ -196,9 +197,8 @@ def same_content_day(
 
 def process_stored_day(
     store: PartitionStore,
-    stage: str,
+    stage: Stage,
     day: str,
-    upstream: str,
     columns: Sequence[str],
     chunk_rows: int,
     stamp: str,
@@ -208,11 +208,14 @@ def process_stored_day(
     keep_if: Callable[[pl.DataFrame], bool] | None = None,
     chunks_done: Callable[[], None] | None = None,
 ) -> StageRun:
-    """`process_day` over the stored `upstream` partition of `day`, `columns` only, one row out per row in.
+    """`process_day` over the stored partition of `day` of the stage's upstream, `columns` only, one row out per row in.
 
     `stamp` says what else decides the output (code version, settings). Chunks an interrupted run stored are kept
     when the stamp and the upstream's content are the same. With `keep_if`, a partition whose rows pass it is kept
     whole by a later run with the same stamp over an upstream of the same content version (an unchanged rerun)."""
+    upstream = stage.upstream
+    if upstream is None:
+        raise ValueError(f"{stage} has no upstream stage to read")
     upstream_version = store.stored_version(upstream, day)
     origin = f"{stamp}|{upstream}={upstream_version}" if upstream_version and keep_if is not None else None
     if origin is not None and store.footer(stage, day).get(MADE_FROM_KEY) == origin:

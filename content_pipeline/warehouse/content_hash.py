@@ -13,13 +13,15 @@ from functools import partial
 
 import polars as pl
 
+from content_pipeline.stages import Stage
+
 # Per stage: columns that differ between two runs over the same content.
 VOLATILE_COLUMNS: Mapping[str, tuple[str, ...]] = {
     # when and how fast it was fetched, 200 or a 304 revalidation, retries, reused from the HTTP cache or journal
-    "fetch": ("fetched_at", "elapsed_ms", "http_status", "attempts", "cache"),
+    Stage.FETCH: ("fetched_at", "elapsed_ms", "http_status", "attempts", "cache"),
     # what this run paid: an answer from the AI cache has no tokens or cost in this run
-    "categorize": ("tokens_in", "tokens_out", "cost_usd", "cache"),
-    "export": ("http_status", "fetch_cache", "tokens_in", "tokens_out", "cost_usd", "ai_cache"),  # as above
+    Stage.CATEGORIZE: ("tokens_in", "tokens_out", "cost_usd", "cache"),
+    Stage.EXPORT: ("http_status", "fetch_cache", "tokens_in", "tokens_out", "cost_usd", "ai_cache"),  # as above
 }
 # Per JSON column (any stage): keys that differ between two runs over the same content (Gemini Vision's accounting).
 VOLATILE_JSON_KEYS: Mapping[str, tuple[str, ...]] = {

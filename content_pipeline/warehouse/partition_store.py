@@ -1,7 +1,7 @@
 """One parquet file per asset partition, written through DuckDB atomically, plus a DuckDB catalog of views."""
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -107,20 +107,6 @@ class PartitionStore:
             raise MissingPartitionError(
                 f"no '{asset}' partition for {shown}: materialize {asset} for {'them' if len(gaps) > 1 else 'it'} first"
             )
-
-    def read_range(
-        self, asset: str, keys: Sequence[str], columns: Iterable[str] | None = None
-    ) -> Iterator[tuple[str, pl.DataFrame]]:
-        """(key, partition) for each of `keys` in order, each read when the iteration reaches it (never all at once).
-
-        Every key is checked at the call, so a range with a gap fails before any day is read or processed."""
-        self.require(asset, keys)
-        wanted = list(columns) if columns is not None else None
-        return ((key, self.read(asset, key, wanted)) for key in keys)
-
-    def content_version(self, asset: str, key: str) -> str:
-        """The stored partition's content version (see content_hash): equal for two runs that stored the same rows."""
-        return self.stored_version(asset, key) or stage_content_version(asset, self.read(asset, key))
 
     def assets_with_data(self) -> list[str]:
         if not self.root.is_dir():

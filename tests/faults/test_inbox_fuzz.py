@@ -25,7 +25,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from content_pipeline.ingest.csv_inbox import date_column, read_inbox, record_day
+from content_pipeline.ingest.combine import ingest_frame
+from content_pipeline.ingest.csv_inbox import date_column, inbox_rows, record_day
 from content_pipeline.ingest.csv_table import CsvTable, parse_csv
 from content_pipeline.ingest.csv_text import decode_csv
 from content_pipeline.ingest.file_names import display_name, is_utf8_name
@@ -189,7 +190,7 @@ def test_a_fuzzed_inbox_never_crashes_and_every_line_is_accounted_for(files: lis
         rows_by_file: dict[str, list[dict[str, object]]] = defaultdict(list)
         ingest_days: dict[str, set[str]] = defaultdict(set)
         for day in sorted(days | {date.fromisoformat(d) for d in set().union(*sensor_days.values())}):
-            partition = read_inbox(inbox, day)
+            partition = ingest_frame(inbox_rows(inbox, day))
             assert dict(partition.schema) == INGEST_SCHEMA
             assert partition["record_id"].null_count() == 0 and partition["record_id"].n_unique() == partition.height
             partition.write_parquet(io.BytesIO())  # no lone surrogate or other unstorable value

@@ -6,7 +6,8 @@ import pytest
 
 from content_pipeline.categorize.gemini_provider import GeminiAuthError, GeminiProvider
 from content_pipeline.categorize.models import Document, Entity
-from content_pipeline.categorize.provider import CategorizeProvider, CategorizeSystemError, build_provider
+from content_pipeline.categorize.provider import CategorizeProvider, CategorizeSystemError
+from content_pipeline.categorize.provider_factory import build_provider
 from content_pipeline.categorize.taxonomy import Taxonomy
 from tests.fakes.gemini_server import FakeGeminiServer, Reply, Request, answer, error, prompt_blocked, safety_blocked
 

@@ -9,7 +9,8 @@ import pytest
 
 from content_pipeline.categorize.local_provider import LocalEmbeddingProvider
 from content_pipeline.categorize.models import Document
-from content_pipeline.categorize.provider import CategorizeProvider, build_provider
+from content_pipeline.categorize.provider import CategorizeProvider
+from content_pipeline.categorize.provider_factory import build_provider
 from content_pipeline.categorize.taxonomy import Category, Taxonomy
 
 FOOTBALL = Document(

@@ -2,13 +2,11 @@
 
 import socket
 from dataclasses import replace
-from email.utils import formatdate
 
 import pytest
 
 from content_pipeline.fetch.http_fetcher import HttpFetcher
 from content_pipeline.fetch.models import FetchRequest, FetchResult
-from content_pipeline.fetch.retry_timing import parse_retry_after
 from content_pipeline.fetch.settings import FetchSettings
 from tests.core.fetch.batch import fetch_beside_ok
 from tests.fakes.misbehaving_site import PAGE, Site
@@ -122,40 +120,6 @@ def test_no_more_than_per_host_concurrency_requests_are_in_flight_at_once(site: 
     results = fetch(site, *(f"/slow/{i}" for i in range(6)), settings=settings)
     assert all(r.status.value == "ok" for r in results.values())
     assert site.log.max_in_flight == 2
-
-
-# parse_retry_after on its own
-
-NOW = 1_795_514_400.0  # Tue, 24 Nov 2026 10:00:00 GMT
-
-
-@pytest.mark.parametrize(("value", "seconds"), [("120", 120.0), (" 7 ", 7.0), ("0", 0.0)])
-def test_retry_after_in_delta_seconds(value: str, seconds: float) -> None:
-    assert parse_retry_after(value, now=NOW) == seconds
-
-
-def test_retry_after_as_an_http_date_counts_from_now() -> None:
-    assert parse_retry_after(formatdate(NOW + 30, usegmt=True), now=NOW) == 30
-    assert parse_retry_after("Tue, 24 Nov 2026 10:02:00 GMT", now=NOW) == 120
-    assert parse_retry_after("Tue, 24 Nov 2026 10:00:00 GMT", now=NOW - 0.5) == 1  # rounded up to whole seconds
-
-
-def test_retry_after_in_the_past_means_no_wait() -> None:
-    assert parse_retry_after("Mon, 01 Jan 2001 00:00:00 GMT", now=NOW) == 0
-    assert parse_retry_after(formatdate(NOW - 5, usegmt=True), now=NOW) == 0
-
-
-@pytest.mark.parametrize(
-    "value",
-    [None, "", "  ", "soon", "1.5", "-1", "+5", "1e3", "Tue, 24 Nov 2026 10:00:00", "Tue, 99 Foo 2026 10:00:00 GMT"],
-)
-def test_garbage_retry_after_is_ignored(value: str | None) -> None:
-    assert parse_retry_after(value, now=NOW) is None
-
-
-def test_a_retry_after_of_non_ascii_digits_is_ignored() -> None:
-    # "²" is a latin-1 header byte (0xB2) for which str.isdigit() is True but float() fails
-    assert parse_retry_after("²", now=NOW) is None
 
 
 def test_a_503_with_an_unparsable_retry_after_is_still_an_http_error_and_retried(site: Site) -> None:

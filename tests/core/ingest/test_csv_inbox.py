@@ -5,7 +5,8 @@ from pathlib import Path
 
 import polars as pl
 
-from content_pipeline.ingest.csv_inbox import read_inbox
+from content_pipeline.ingest.combine import ingest_frame
+from content_pipeline.ingest.csv_inbox import inbox_rows
 
 DAY = date(2026, 11, 24)
 
@@ -25,7 +26,7 @@ def by_input(data: pl.DataFrame) -> dict[str, dict[str, object]]:
 
 def test_a_csv_with_a_bom_is_read_and_its_other_columns_kept(tmp_path: Path) -> None:
     drop(tmp_path, "links.csv", "\ufeffURL,Note,Owner\nhttps://example.org/a,first,ann\n".encode())
-    data = read_inbox(tmp_path, DAY)
+    data = ingest_frame(inbox_rows(tmp_path, DAY))
     assert data["status"].to_list() == ["ok"]
     assert data["url"].to_list() == ["https://example.org/a"]
     assert json.loads(data["extra"][0]) == {"Note": "first", "Owner": "ann"}
@@ -42,7 +43,7 @@ def test_bad_urls_and_duplicates_are_kept_with_a_status_and_the_good_rows_pass(t
         "https://example.org/b,6",
     ]
     drop(tmp_path, "links.csv", "\n".join(rows).encode())
-    data = read_inbox(tmp_path, DAY)
+    data = ingest_frame(inbox_rows(tmp_path, DAY))
     status = {row["extra"]: row["status"] for row in data.to_dicts()}
     assert [status[json.dumps({"n": str(n)})] for n in range(1, 7)] == [
         "ok", "empty_url", "relative_url", "unsupported_scheme", "duplicate", "ok",
@@ -55,9 +56,9 @@ def test_bad_urls_and_duplicates_are_kept_with_a_status_and_the_good_rows_pass(t
 
 def test_record_ids_are_stable_across_reads_and_files(tmp_path: Path) -> None:
     drop(tmp_path, "a.csv", b"url\nhttps://example.org/a\n")
-    first = read_inbox(tmp_path, DAY)["record_id"].to_list()
+    first = ingest_frame(inbox_rows(tmp_path, DAY))["record_id"].to_list()
     drop(tmp_path, "0-earlier.csv", b"url\nhttps://example.org/z\n")
-    again = read_inbox(tmp_path, DAY)
+    again = ingest_frame(inbox_rows(tmp_path, DAY))
     assert first[0] in again["record_id"].to_list()
 
 
@@ -66,7 +67,7 @@ def test_a_file_without_a_url_column_is_reported_by_name_with_its_columns_and_ot
 ) -> None:
     drop(tmp_path, "wrong.csv", b"link,title\nhttps://example.org/a,x\n")
     drop(tmp_path, "right.csv", b"url\nhttps://example.org/b\n")
-    data = read_inbox(tmp_path, DAY)
+    data = ingest_frame(inbox_rows(tmp_path, DAY))
     bad = data.filter(pl.col("status") == "bad_file").row(0, named=True)
     assert bad["source_file"] == "wrong.csv"
     assert bad["reason"] == "wrong.csv: no 'url' column; found columns: 'link', 'title'"
@@ -76,7 +77,7 @@ def test_a_file_without_a_url_column_is_reported_by_name_with_its_columns_and_ot
 def test_a_non_utf8_file_is_reported_and_other_files_still_read(tmp_path: Path) -> None:
     drop(tmp_path, "latin.csv", "url,name\nhttps://example.org/a,café\n".encode("latin-1"))
     drop(tmp_path, "good.csv", b"url\nhttps://example.org/b\n")
-    data = read_inbox(tmp_path, DAY)
+    data = ingest_frame(inbox_rows(tmp_path, DAY))
     bad = data.filter(pl.col("status") == "bad_file").row(0, named=True)
     assert "latin.csv: not valid UTF-8" in bad["reason"] and "save it as UTF-8" in bad["reason"]
     assert data.filter(pl.col("status") == "ok")["url"].to_list() == ["https://example.org/b"]
@@ -84,7 +85,7 @@ def test_a_non_utf8_file_is_reported_and_other_files_still_read(tmp_path: Path) 
 
 def test_semicolon_separated_files_are_understood(tmp_path: Path) -> None:
     drop(tmp_path, "excel.csv", b"url;comment\nhttps://example.org/a;hello, world\n")
-    data = read_inbox(tmp_path, DAY)
+    data = ingest_frame(inbox_rows(tmp_path, DAY))
     assert data["url"].to_list() == ["https://example.org/a"]
     assert json.loads(data["extra"][0]) == {"comment": "hello, world"}
 
@@ -95,8 +96,8 @@ def test_the_partition_rule_name_then_column_then_drop_day(tmp_path: Path) -> No
     drop(tmp_path, "dated.csv", b"url,date\nhttps://example.org/d1,2026-11-20\nhttps://example.org/d2,\n")
     drop(tmp_path, "bad-date.csv", b"url,date\nhttps://example.org/b1,someday\n")
     drop(tmp_path, "plain.csv", b"url\nhttps://example.org/old\n", dropped_on=other)
-    on_day = by_input(read_inbox(tmp_path, DAY))
-    on_other = by_input(read_inbox(tmp_path, other))
+    on_day = by_input(ingest_frame(inbox_rows(tmp_path, DAY)))
+    on_other = by_input(ingest_frame(inbox_rows(tmp_path, other)))
     assert set(on_other) == {"https://example.org/named", "https://example.org/d1", "https://example.org/old"}
     assert set(on_day) == {"https://example.org/d2", "https://example.org/b1"}
     assert on_day["https://example.org/b1"]["status"] == "invalid_date"
@@ -104,5 +105,5 @@ def test_the_partition_rule_name_then_column_then_drop_day(tmp_path: Path) -> No
 
 
 def test_an_empty_or_missing_inbox_gives_an_empty_typed_partition(tmp_path: Path) -> None:
-    data = read_inbox(tmp_path / "nothing-here", DAY)
+    data = ingest_frame(inbox_rows(tmp_path / "nothing-here", DAY))
     assert data.is_empty() and data.schema["added_on"] == pl.Date

@@ -12,7 +12,8 @@ from typing import TypeVar
 import polars as pl
 import pytest
 
-from content_pipeline.ingest.csv_inbox import inbox_rows, read_inbox
+from content_pipeline.ingest.combine import ingest_frame
+from content_pipeline.ingest.csv_inbox import inbox_rows
 from content_pipeline.ingest.csv_table import MAX_CELL_CHARS, MAX_COLUMNS
 from content_pipeline.ingest.csv_text import MAX_INBOX_LINES
 from content_pipeline.ingest.entry_checks import utc_day
@@ -55,7 +56,7 @@ def test_a_cell_over_the_csv_field_limit_is_cut_and_the_other_rows_come_in(tmp_p
     note = "n" * 200_000  # over Python csv's default limit of 131,072 characters
     drop(tmp_path, "long.csv", f"url,note\nhttps://example.org/a,{note}\nhttps://example.org/b,short\n".encode())
     drop(tmp_path, "other.csv", b"url\nhttps://example.org/c\n")
-    data = read_inbox(tmp_path, DAY)
+    data = ingest_frame(inbox_rows(tmp_path, DAY))
     first, second = rows_of(data, "long.csv")
     assert (first["status"], second["status"]) == ("ok", "ok")
     assert first["reason"] == f"the cell in column 'note' was cut to its first {MAX_CELL_CHARS:,} of 200,000 characters"
@@ -68,13 +69,13 @@ def test_a_cell_over_the_csv_field_limit_is_cut_and_the_other_rows_come_in(tmp_p
 
 def test_a_huge_cell_in_a_file_without_a_date_leaves_every_other_day_and_the_sensor_working(tmp_path: Path) -> None:
     drop(tmp_path, "long.csv", b"url,note\nhttps://example.org/a," + b"x" * 300_000 + b"\n")
-    assert read_inbox(tmp_path, OTHER_DAY).is_empty()
+    assert ingest_frame(inbox_rows(tmp_path, OTHER_DAY)).is_empty()
     assert [run.day for run in plan_inbox_runs(tmp_path, None).runs] == [DAY.isoformat()]
 
 
 def test_a_url_cell_over_the_limit_is_an_invalid_url_whose_reason_says_it_was_cut(tmp_path: Path) -> None:
     drop(tmp_path, "long-url.csv", b"url\nhttps://example.org/" + b"a" * 150_000 + b"\nhttps://example.org/b\n")
-    first, second = rows_of(read_inbox(tmp_path, DAY), "long-url.csv")
+    first, second = rows_of(ingest_frame(inbox_rows(tmp_path, DAY)), "long-url.csv")
     assert first["status"] == "invalid_url"
     assert str(first["reason"]).startswith("longer than 8192 characters; the cell in column 'url' was cut")
     assert len(str(first["input_url"])) < MAX_CELL_CHARS + 100
@@ -86,7 +87,7 @@ def test_a_file_name_that_is_not_utf8_is_one_bad_file_row_naming_it_escaped_and_
 ) -> None:
     drop(tmp_path, b"links-\xff\xfe.csv", b"url\nhttps://example.org/a\n")
     drop(tmp_path, "good.csv", b"url\nhttps://example.org/b\n")
-    data = read_inbox(tmp_path, DAY)
+    data = ingest_frame(inbox_rows(tmp_path, DAY))
     bad = data.filter(pl.col("status") == "bad_file").row(0, named=True)
     assert bad["source_file"] == "links-\\xff\\xfe.csv"
     assert bad["reason"].startswith("links-\\xff\\xfe.csv: the file name is not valid UTF-8; rename it")
@@ -96,13 +97,13 @@ def test_a_file_name_that_is_not_utf8_is_one_bad_file_row_naming_it_escaped_and_
 
 def test_a_name_with_a_line_break_is_read_and_shown_escaped(tmp_path: Path) -> None:
     drop(tmp_path, "two\nlines.csv", b"url\nhttps://example.org/a\n")
-    assert read_inbox(tmp_path, DAY)["source_file"].to_list() == ["two\\x0alines.csv"]
+    assert ingest_frame(inbox_rows(tmp_path, DAY))["source_file"].to_list() == ["two\\x0alines.csv"]
 
 
 def test_an_unclosed_quote_is_a_malformed_row_for_its_line_and_the_lines_after_it_are_rows(tmp_path: Path) -> None:
     lines = ["url,n", "https://example.org/1,1", '"https://example.org/2,2', "https://example.org/3,3"]
     drop(tmp_path, "quote.csv", ("\n".join([*lines, "https://example.org/4,4"]) + "\n").encode())
-    rows = rows_of(read_inbox(tmp_path, DAY), "quote.csv")
+    rows = rows_of(ingest_frame(inbox_rows(tmp_path, DAY)), "quote.csv")
     assert [(r["source_row"], r["status"]) for r in rows] == [
         (2, "ok"), (3, "malformed_row"), (4, "ok"), (5, "ok"),
     ]  # fmt: skip
@@ -116,7 +117,7 @@ def test_a_quote_in_the_url_column_closed_lines_later_does_not_swallow_those_lin
         'url,n\n"https://example.org/1,1\nhttps://example.org/2,2\nhttps://example.org/3",3\nhttps://example.org/4,4\n'
     )
     drop(tmp_path, "merged.csv", text.encode())
-    rows = rows_of(read_inbox(tmp_path, DAY), "merged.csv")
+    rows = rows_of(ingest_frame(inbox_rows(tmp_path, DAY)), "merged.csv")
     assert [r["source_row"] for r in rows] == [2, 3, 4, 5]  # every line accounted for, each on its own row
     assert [r["status"] for r in rows if r["source_row"] != 4] == ["malformed_row", "ok", "ok"]
     assert rows[2]["input_url"] == 'https://example.org/3"'  # the closing quote is just a character there
@@ -126,7 +127,7 @@ def test_a_quote_in_the_url_column_closed_lines_later_does_not_swallow_those_lin
 def test_a_quoted_note_over_several_lines_stays_one_row_counted_from_its_first_line(tmp_path: Path) -> None:
     text = 'url,note\n\nhttps://example.org/a,"first\nsecond"\n\nhttps://example.org/b,plain\n'
     drop(tmp_path, "notes.csv", text.encode())
-    rows = rows_of(read_inbox(tmp_path, DAY), "notes.csv")
+    rows = rows_of(ingest_frame(inbox_rows(tmp_path, DAY)), "notes.csv")
     assert [(r["source_row"], r["status"]) for r in rows] == [(3, "ok"), (6, "ok")]  # physical lines, blanks skipped
     assert json.loads(str(rows[0]["extra"])) == {"note": "first\nsecond"}
 
@@ -139,7 +140,7 @@ def test_a_link_out_of_the_inbox_is_refused_and_nothing_of_its_target_is_shown(t
     inbox.mkdir()
     (inbox / "passwd.csv").symlink_to(secret)
     dated(inbox / "passwd.csv", DAY)
-    data = read_inbox(inbox, DAY)
+    data = ingest_frame(inbox_rows(inbox, DAY))
     [row] = data.to_dicts()
     assert (row["source_file"], row["status"]) == ("passwd.csv", "bad_file")
     assert (
@@ -154,7 +155,7 @@ def test_a_link_to_another_file_inside_the_inbox_is_read(tmp_path: Path) -> None
     drop(tmp_path, "real.csv", b"url\nhttps://example.org/a\n", dropped_on=OTHER_DAY)
     (tmp_path / "alias.csv").symlink_to(tmp_path / "real.csv")
     dated(tmp_path / "alias.csv", DAY)  # a link belongs to the day it was made, not to its target's day
-    rows = read_inbox(tmp_path, DAY).to_dicts()
+    rows = ingest_frame(inbox_rows(tmp_path, DAY)).to_dicts()
     assert [(r["source_file"], r["status"], r["url"]) for r in rows] == [("alias.csv", "ok", "https://example.org/a")]
 
 
@@ -183,18 +184,18 @@ def test_what_is_not_a_file_is_one_bad_file_row_on_the_day_of_its_own_mtime(
     make(tmp_path / name)
     dated(tmp_path / name, OTHER_DAY)
     drop(tmp_path, "good.csv", b"url\nhttps://example.org/a\n", dropped_on=OTHER_DAY)
-    rows = finished(lambda: read_inbox(tmp_path, OTHER_DAY)).to_dicts()
+    rows = finished(lambda: ingest_frame(inbox_rows(tmp_path, OTHER_DAY))).to_dicts()
     assert sorted((r["source_file"], r["status"], r["reason"]) for r in rows) == sorted(
         [(name, "bad_file", reason), ("good.csv", "ok", "")]
     )
-    assert finished(lambda: read_inbox(tmp_path, DAY)).is_empty()
+    assert finished(lambda: ingest_frame(inbox_rows(tmp_path, DAY))).is_empty()
 
 
 def test_a_file_over_the_size_limit_is_one_bad_file_row_and_is_not_read(tmp_path: Path) -> None:
     path = drop(tmp_path, "huge-2026-11-24.csv", b"url\n")
     with path.open("r+b") as handle:
         handle.truncate(MAX_INBOX_FILE_BYTES + 1)  # sparse: takes no room on disk
-    [row] = read_inbox(tmp_path, DAY).to_dicts()
+    [row] = ingest_frame(inbox_rows(tmp_path, DAY)).to_dicts()
     assert row["status"] == "bad_file"
     assert row["reason"] == (
         f"huge-2026-11-24.csv: {MAX_INBOX_FILE_BYTES + 1:,} bytes, more than the 256 MiB an inbox file may have; "
@@ -204,7 +205,7 @@ def test_a_file_over_the_size_limit_is_one_bad_file_row_and_is_not_read(tmp_path
 
 def test_a_file_with_more_lines_than_the_limit_is_one_bad_file_row(tmp_path: Path) -> None:
     drop(tmp_path, "tall.csv", b"url\n" + b"https://example.org/a\n" * MAX_INBOX_LINES)
-    [row] = read_inbox(tmp_path, DAY).to_dicts()
+    [row] = ingest_frame(inbox_rows(tmp_path, DAY)).to_dicts()
     assert row["status"] == "bad_file"
     assert row["reason"].startswith(f"tall.csv: {MAX_INBOX_LINES + 1:,} lines, more than the {MAX_INBOX_LINES:,}")
 
@@ -212,14 +213,14 @@ def test_a_file_with_more_lines_than_the_limit_is_one_bad_file_row(tmp_path: Pat
 def test_a_header_with_too_many_columns_is_one_bad_file_row(tmp_path: Path) -> None:
     header = ",".join(["url", *(f"c{i}" for i in range(MAX_COLUMNS))])
     drop(tmp_path, "wide.csv", f"{header}\nhttps://example.org/a\n".encode())
-    [row] = read_inbox(tmp_path, DAY).to_dicts()
+    [row] = ingest_frame(inbox_rows(tmp_path, DAY)).to_dicts()
     assert row["status"] == "bad_file"
     assert f"the header has {MAX_COLUMNS + 1:,} columns, more than the {MAX_COLUMNS:,}" in row["reason"]
 
 
 def test_a_bad_byte_after_a_bom_is_named_with_its_offset_in_the_file_and_its_line(tmp_path: Path) -> None:
     drop(tmp_path, "bom.csv", b"\xef\xbb\xbfurl,name\nhttps://example.org/a,caf\xe9\n")
-    [row] = read_inbox(tmp_path, DAY).to_dicts()
+    [row] = ingest_frame(inbox_rows(tmp_path, DAY)).to_dicts()
     assert row["reason"] == (  # 3 bytes of BOM + 9 of the header + 22 + "caf": the bad byte is byte 37
         "bom.csv: not valid UTF-8 (byte 0xe9 at offset 37, line 2); save it as UTF-8 (with or without BOM) and "
         "drop it again"
@@ -228,7 +229,7 @@ def test_a_bad_byte_after_a_bom_is_named_with_its_offset_in_the_file_and_its_lin
 
 def test_a_file_with_a_header_and_no_rows_says_so_in_a_bad_file_row(tmp_path: Path) -> None:
     drop(tmp_path, "empty-rows.csv", b"url,note\n\n , \n")
-    [row] = read_inbox(tmp_path, DAY).to_dicts()
+    [row] = ingest_frame(inbox_rows(tmp_path, DAY)).to_dicts()
     assert (row["status"], row["reason"]) == (
         "bad_file",
         "empty-rows.csv: the file has a header but no rows below it; nothing to read",
@@ -278,7 +279,7 @@ def test_the_sensor_agrees_with_ingest_on_hostile_files_and_never_opens_a_fifo(t
 def test_every_hostile_day_fits_the_ingest_schema(tmp_path: Path) -> None:
     drop(tmp_path, b"x-\xfe.csv", b"url\n")
     drop(tmp_path, "q.csv", b'url\n"https://example.org/a\n')
-    data = read_inbox(tmp_path, DAY)
+    data = ingest_frame(inbox_rows(tmp_path, DAY))
     assert dict(data.schema) == INGEST_SCHEMA
     assert data["record_id"].n_unique() == len(data) == 2
 

@@ -6,6 +6,7 @@ import polars as pl
 import pytest
 
 from content_pipeline.progress import StageProgress, listening
+from content_pipeline.stages import Stage
 from content_pipeline.warehouse.chunked_stage import process_stored_day
 from content_pipeline.warehouse.content_hash import stage_content_version
 from content_pipeline.warehouse.partition_store import PartitionStore
@@ -59,7 +60,7 @@ def store(tmp_path: Path) -> PartitionStore:
 
 def run(store: PartitionStore, process, stamp: str = "v1", rows: int = 100):  # type: ignore[no-untyped-def]
     columns = ["record_id", "body", "status"]
-    return process_stored_day(store, "classify", DAY, "fetch", columns, rows, stamp, process)
+    return process_stored_day(store, Stage.CLASSIFY, DAY, columns, rows, stamp, process)
 
 
 def test_a_day_stored_chunk_by_chunk_equals_the_day_processed_whole(store: PartitionStore) -> None:
@@ -120,11 +121,11 @@ def test_a_rerun_with_other_settings_or_another_upstream_starts_over(store: Part
 def test_an_unchanged_rerun_keeps_the_partition_when_the_stage_allows_it(store: PartitionStore) -> None:
     calls: list[str] = []
     first = process_stored_day(
-        store, "classify", DAY, "fetch", ["record_id", "body", "status"], 100, "v1", shout, keep_if=lambda _: True
+        store, Stage.CLASSIFY, DAY, ["record_id", "body", "status"], 100, "v1", shout, keep_if=lambda _: True
     )
     store.write("fetch", DAY, upstream(1234))  # the same rows again (a rerun of fetch that got 304s)
     again = process_stored_day(
-        store, "classify", DAY, "fetch", ["record_id", "body", "status"], 100, "v1", crash_at(-1, 100, calls),
+        store, Stage.CLASSIFY, DAY, ["record_id", "body", "status"], 100, "v1", crash_at(-1, 100, calls),
         keep_if=lambda _: True,
     )  # fmt: skip
     assert calls == [] and again.unchanged
@@ -132,11 +133,11 @@ def test_an_unchanged_rerun_keeps_the_partition_when_the_stage_allows_it(store: 
     assert again.committed.summary.equals(first.committed.summary)
 
     code_changed = process_stored_day(
-        store, "classify", DAY, "fetch", ["record_id", "body", "status"], 100, "v2", shout, keep_if=lambda _: False
+        store, Stage.CLASSIFY, DAY, ["record_id", "body", "status"], 100, "v2", shout, keep_if=lambda _: False
     )  # e.g. its rows hold errors a rerun could fix: the partition is stored without the mark that lets it be kept
     assert not code_changed.unchanged
     process_stored_day(
-        store, "classify", DAY, "fetch", ["record_id", "body", "status"], 100, "v2", crash_at(-1, 100, calls),
+        store, Stage.CLASSIFY, DAY, ["record_id", "body", "status"], 100, "v2", crash_at(-1, 100, calls),
         keep_if=lambda _: True,
     )  # fmt: skip
     assert len(calls) == 13

@@ -97,9 +97,9 @@ def test_a_stored_partition_has_the_version_of_the_frame_that_was_written(tmp_pa
     store = PartitionStore(tmp_path)
     for asset, data in (("fetch", fetched()), ("categorize", categorized())):
         store.write(asset, DAY, data)
-        assert store.content_version(asset, DAY) == stage_content_version(asset, data)
+        assert store.stored_version(asset, DAY) == stage_content_version(asset, data)
         store.write(asset, DAY, data)  # rewritten: same file content, same version
-        assert store.content_version(asset, DAY) == stage_content_version(asset, data)
+        assert store.stored_version(asset, DAY) == stage_content_version(asset, data)
 
 
 def test_several_days_combine_into_one_version_and_one_day_keeps_its_own() -> None:

@@ -81,24 +81,8 @@ def test_a_range_with_missing_days_fails_before_reading_and_names_every_gap(tmp_
     days = ["2026-11-22", "2026-11-23", "2026-11-24"]
     assert store.missing("ingest", days) == ["2026-11-22", "2026-11-24"]
     with pytest.raises(MissingPartitionError, match="for 2026-11-22, 2026-11-24: materialize ingest for them first"):
-        store.read_range("ingest", days)
+        store.require("ingest", days)
     store.require("ingest", ["2026-11-23"])
-
-
-def test_a_range_is_read_day_by_day_in_order(tmp_path: Path) -> None:
-    store = PartitionStore(tmp_path)
-    days = ["2026-11-22", "2026-11-23", "2026-11-24"]
-    for n, day in enumerate(days):
-        store.write("ingest", day, rows(*(f"{day}-{i}" for i in range(n + 1)), day=date.fromisoformat(day)))
-    read = store.read_range("ingest", days, ["record_id", "added_on"])
-    first_day, first = next(read)  # one day read; the others not yet
-    assert (first_day, first["record_id"].to_list(), first.columns) == (
-        days[0],
-        [f"{days[0]}-0"],
-        ["record_id", "added_on"],
-    )
-    rest = [(day, len(data), data["added_on"].unique().to_list()) for day, data in read]
-    assert rest == [(days[1], 2, [date(2026, 11, 23)]), (days[2], 3, [date(2026, 11, 24)])]
 
 
 @pytest.mark.parametrize("folder", ["home [1]", "star*mark", "x[ab]y"])
