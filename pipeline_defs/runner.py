@@ -21,7 +21,7 @@ from pipeline_defs.settings import PROJECT_ROOT, Settings
 JOB_NAME = "pipeline_job"
 BACKFILL_TAG = "content_pipeline/backfill"  # every run of one run_range call: "<from>..<to>"
 RESUMED_FROM_TAG = "content_pipeline/resumed_from"  # the dead run whose finished stages a run kept
-STAGES: list[str] = list(Stage)  # in the order of the chain
+STAGES = [stage.value for stage in Stage]  # in the order of the chain (plain names: they go into run snapshots)
 POOLS = sorted({asset.op.pool for asset in STAGE_ASSETS if asset.op.pool})  # the pools the job's steps wait on
 
 
