@@ -20,9 +20,9 @@ from content_pipeline.classify.stage import (
 from content_pipeline.quality.checks import stage_checks
 from content_pipeline.stages import Stage
 from content_pipeline.warehouse.chunked_stage import process_stored_day
-from resources.categorizer import CategorizerResource
 from resources.classifier import ClassifierResource
 from resources.fetcher import FetcherResource
+from resources.gemini import GeminiResource
 from resources.quality import QualityResource
 from resources.warehouse import WarehouseResource
 
@@ -32,7 +32,7 @@ def classify(
     context: dg.AssetExecutionContext,
     classifier: ClassifierResource,
     fetcher: FetcherResource,
-    categorizer: CategorizerResource,
+    gemini: GeminiResource,
     quality: QualityResource,
     warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
@@ -42,7 +42,7 @@ def classify(
     with a Gemini key, images get Gemini Vision's visual category.
     """
     oembed = classifier.oembed_client(fetcher.settings())
-    vision = categorizer.vision()
+    vision = gemini.vision()
 
     stamp = stage_stamp(context, classifier.rules, oembed is not None, vision is not None)
 

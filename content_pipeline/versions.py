@@ -16,11 +16,11 @@ import yaml
 
 from content_pipeline.categorize.gemini_constants import PROMPT_VERSION as GEMINI_PROMPT_VERSION
 from content_pipeline.categorize.local_provider import LOCAL_MODEL_NAME, LocalEmbeddingProvider
-from content_pipeline.categorize.provider import DEFAULT_GEMINI_MODEL
 from content_pipeline.categorize.taxonomy import load_taxonomy
 from content_pipeline.classify.dispatcher import DEFAULT_RULES_PATH
 from content_pipeline.classify.oembed_providers import DEFAULT_PROVIDERS_PATH
 from content_pipeline.classify.vision_answer import VISION_PROMPT_VERSION
+from content_pipeline.gemini.constants import DEFAULT_GEMINI_MODEL
 from content_pipeline.stages import Stage
 
 INGEST_LOGIC = "1"

@@ -21,6 +21,7 @@ from resources.categorizer import CategorizerResource
 from resources.classifier import ClassifierResource
 from resources.exporter import ExportResource
 from resources.fetcher import FetcherResource
+from resources.gemini import GeminiResource
 from resources.inbox import InboxResource
 from resources.quality import QualityResource
 from resources.sheets import SheetsResource
@@ -28,20 +29,22 @@ from resources.warehouse import WarehouseResource
 
 
 def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+    gemini = GeminiResource(
+        api_key=dg.EnvVar("GEMINI_API_KEY") if settings.gemini_enabled else None,  # type: ignore[arg-type]
+        base_url=settings.gemini_base_url,
+        requests_per_minute=settings.gemini_requests_per_minute,
+        tokens_per_minute=settings.gemini_tokens_per_minute,
+        prices_path=str(settings.gemini_prices) if settings.gemini_prices else None,
+        ai_cache_path=str(settings.ai_cache),
+        **({"model": settings.gemini_model} if settings.gemini_model else {}),
+    )
     categorizer = CategorizerResource(
         taxonomy_path=str(settings.taxonomy) if settings.taxonomy else None,
-        gemini_api_key=dg.EnvVar("GEMINI_API_KEY") if settings.gemini_enabled else None,  # type: ignore[arg-type]
-        gemini_base_url=settings.gemini_base_url,
-        ai_cache_path=str(settings.ai_cache),
         ai_cache_local=settings.ai_cache_local,
-        gemini_requests_per_minute=settings.gemini_requests_per_minute,
-        gemini_tokens_per_minute=settings.gemini_tokens_per_minute,
         gemini_max_cost_usd=settings.gemini_max_cost_usd,
         gemini_max_output_tokens=settings.gemini_max_output_tokens,
-        gemini_prices_path=str(settings.gemini_prices) if settings.gemini_prices else None,
         gemini_batch=settings.gemini_batch,
         gemini_batch_poll_interval_s=settings.gemini_batch_poll_s or DEFAULT_POLL_INTERVAL_S,
-        **({"gemini_model": settings.gemini_model} if settings.gemini_model else {}),
     )
     return {
         "inbox": InboxResource(
@@ -63,6 +66,7 @@ def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
             oembed=settings.oembed_enabled,
             oembed_providers_path=str(settings.oembed_providers) if settings.oembed_providers else None,
         ),
+        "gemini": gemini,
         "categorizer": categorizer,
         "exporter": ExportResource(
             output_dir=str(settings.output),

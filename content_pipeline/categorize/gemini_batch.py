@@ -6,8 +6,6 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-import httpx
-from google import genai
 from google.genai import errors, types
 
 from content_pipeline.categorize.gemini_batch_answers import interpret, match_responses, request_metadata
@@ -15,20 +13,16 @@ from content_pipeline.categorize.gemini_constants import DEFAULT_POLL_INTERVAL_S
 from content_pipeline.categorize.gemini_provider import (
     DEFAULT_MAX_TEXT_CHARS,
     PROMPT_VERSION,
-    GeminiAuthError,
     answer_schema,
     system_prompt,
     user_prompt,
 )
 from content_pipeline.categorize.models import Categorization, Document
-from content_pipeline.categorize.provider import (
-    DEFAULT_GEMINI_MODEL,
-    NO_TEXT_REASON,
-    AnswerHook,
-    CategorizeSystemError,
-    has_text,
-)
+from content_pipeline.categorize.provider import NO_TEXT_REASON, AnswerHook, CategorizeSystemError, has_text
 from content_pipeline.categorize.taxonomy import Taxonomy
+from content_pipeline.gemini.client import TRANSPORT_ERRORS, gemini_client
+from content_pipeline.gemini.constants import DEFAULT_GEMINI_MODEL
+from content_pipeline.gemini.errors import is_rejected_key, rejected_key_error, require_api_key
 from content_pipeline.redaction import Redactor
 from content_pipeline.retry_policy import RETRIED_HTTP_STATUSES
 from content_pipeline.status import CategorizeStatus
@@ -44,14 +38,7 @@ DEFAULT_TIMEOUT_S = 120.0  # per HTTP call: a create carries every document of t
 _ENDED_OK = {types.JobState.JOB_STATE_SUCCEEDED, types.JobState.JOB_STATE_PARTIALLY_SUCCEEDED}
 _ENDED_BAD = {types.JobState.JOB_STATE_FAILED, types.JobState.JOB_STATE_CANCELLED, types.JobState.JOB_STATE_EXPIRED}
 _ENDED = _ENDED_OK | _ENDED_BAD
-_TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (httpx.TransportError, OSError)
-try:  # google-genai sends through httpx2 when it is installed
-    import httpx2
-
-    _TRANSPORT_ERRORS += (httpx2.TransportError,)
-except ImportError:  # pragma: no cover - depends on the installed extras
-    pass
-_CANCEL_ERRORS: tuple[type[BaseException], ...] = (errors.APIError, *_TRANSPORT_ERRORS)
+_CANCEL_ERRORS: tuple[type[BaseException], ...] = (errors.APIError, *TRANSPORT_ERRORS)
 
 
 class GeminiBatchProvider:
@@ -77,8 +64,7 @@ class GeminiBatchProvider:
     ) -> None:
         if taxonomy is None:
             raise ValueError("GeminiBatchProvider needs a taxonomy")
-        if not api_key:
-            raise GeminiAuthError("no Gemini API key: set GEMINI_API_KEY")
+        require_api_key(api_key)
         self.model = model
         self.taxonomy = taxonomy
         self.max_text_chars = max_text_chars
@@ -93,10 +79,7 @@ class GeminiBatchProvider:
             response_mime_type="application/json",
             response_schema=self._schema,
         )
-        self._client = genai.Client(
-            api_key=api_key,
-            http_options=types.HttpOptions(base_url=base_url, api_version=api_version, timeout=int(timeout_s * 1000)),
-        )
+        self._client = gemini_client(api_key, base_url, timeout_s, api_version=api_version)
 
     def close(self) -> None:
         self._client.close()
@@ -137,7 +120,7 @@ class GeminiBatchProvider:
         except errors.APIError as exc:
             self._raise_system_error(exc, creating=True)
             return self._all_failed(docs, f"Gemini batch job not created: {self._describe(exc)}")
-        except _TRANSPORT_ERRORS as exc:
+        except TRANSPORT_ERRORS as exc:
             reason = f"Gemini batch job not created: network error: {type(exc).__name__}: {exc}"
             return self._all_failed(docs, self._redact(reason))
         name = job.name
@@ -172,7 +155,7 @@ class GeminiBatchProvider:
                 if exc.code not in RETRIED_HTTP_STATUSES:
                     return job, f"polling Gemini batch job {name} failed: {self._describe(exc)}"
                 log.warning("polling Gemini batch job %s: %s (will poll again)", name, self._describe(exc))
-            except _TRANSPORT_ERRORS as exc:
+            except TRANSPORT_ERRORS as exc:
                 log.warning("polling Gemini batch job %s: network error %s (will poll again)", name, type(exc).__name__)
             else:
                 log.debug("Gemini batch job %s: %s", name, _state(job))
@@ -211,11 +194,8 @@ class GeminiBatchProvider:
 
     def _raise_system_error(self, exc: errors.APIError, *, creating: bool) -> None:
         code, status = exc.code, exc.status or ""
-        if code in (401, 403) or (code == 400 and _is_bad_key(exc)):
-            raise GeminiAuthError(
-                f"Gemini rejected the API key (HTTP {code} {status}): check GEMINI_API_KEY (a valid key, for a "
-                "project with the Generative Language API enabled and the Batch API allowed)"
-            ) from None
+        if is_rejected_key(exc):
+            raise rejected_key_error(f"HTTP {code} {status}", " and the Batch API allowed") from None
         if code == 404 and creating:
             raise CategorizeSystemError(
                 f"Gemini does not know the model {self.model!r} or the batch endpoint (HTTP 404: "
@@ -233,8 +213,3 @@ class GeminiBatchProvider:
 
 def _state(job: types.BatchJob) -> str:
     return job.state.value if job.state is not None else "JOB_STATE_UNSPECIFIED"
-
-
-def _is_bad_key(exc: errors.APIError) -> bool:
-    details = str(exc.details)
-    return "API_KEY_INVALID" in details or "API key not valid" in details or "API key expired" in details

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from google.genai import types
 from pydantic import BaseModel, ValidationError
 
-from content_pipeline.categorize.gemini_constants import BLOCKED_FINISH
 from content_pipeline.categorize.gemini_provider import from_answer
 from content_pipeline.categorize.models import Categorization
+from content_pipeline.gemini.constants import BLOCKED_FINISH
+from content_pipeline.gemini.responses import enum_name, token_counts
 from content_pipeline.status import CategorizeStatus
 
 KEY_FIELD = "key"  # metadata field carrying the request's position in the job
@@ -60,10 +61,8 @@ def interpret(record_id: str, item: types.InlinedResponse, schema: type[BaseMode
     if response is None:
         return Categorization(record_id, status=_ERROR, reason="Gemini batch returned neither a response nor an error")
     result = _interpret_response(record_id, response, schema)
-    usage = response.usage_metadata
-    if usage is not None:
-        result.tokens_in = usage.prompt_token_count or 0
-        result.tokens_out = (usage.candidates_token_count or 0) + (usage.thoughts_token_count or 0)
+    if response.usage_metadata is not None:
+        result.tokens_in, result.tokens_out = token_counts(response.usage_metadata)
     return result
 
 
@@ -73,11 +72,11 @@ def _interpret_response(
     if not response.candidates:
         feedback = response.prompt_feedback
         if feedback is not None and feedback.block_reason is not None:
-            reason = f"Gemini blocked the prompt: block reason {_name(feedback.block_reason)}"
+            reason = f"Gemini blocked the prompt: block reason {enum_name(feedback.block_reason)}"
             return Categorization(record_id, status=_ERROR, reason=reason)
         return Categorization(record_id, status=_ERROR, reason="Gemini returned no answer (no candidates)")
     candidate = response.candidates[0]
-    finish = _name(candidate.finish_reason) if candidate.finish_reason is not None else ""
+    finish = enum_name(candidate.finish_reason) if candidate.finish_reason is not None else ""
     if finish in BLOCKED_FINISH:
         return Categorization(record_id, status=_ERROR, reason=f"Gemini withheld the answer: finish reason {finish}")
     # batches.get does not know the response schema, so `response.parsed` is never set: validate the text here
@@ -99,7 +98,3 @@ def _text(candidate: types.Candidate) -> str:
     """The candidate's text parts (thoughts excluded), without the SDK's warnings about non-text parts."""
     parts = candidate.content.parts if candidate.content is not None and candidate.content.parts else []
     return "".join(p.text for p in parts if p.text and not p.thought)
-
-
-def _name(value: object) -> str:
-    return str(getattr(value, "name", value))

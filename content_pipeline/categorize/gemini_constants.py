@@ -1,8 +1,4 @@
-"""Gemini settings other modules need without importing google-genai (its import takes ~0.5 s at every start)."""
+"""Categorize's Gemini settings other modules need without importing google-genai (~0.5 s at every start)."""
 
 PROMPT_VERSION = "1"  # bump when the prompt or schema changes: part of the AI cache key
 DEFAULT_POLL_INTERVAL_S = 30.0  # how often a Batch API job is polled
-# finish reasons that mean Gemini withheld the answer (online and in a batch alike)
-BLOCKED_FINISH = frozenset(
-    {"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "MODEL_ARMOR", "LANGUAGE"}
-)

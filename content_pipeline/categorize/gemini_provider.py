@@ -10,33 +10,29 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
-import httpx
-from google import genai
 from google.genai import errors, types
 from pydantic import BaseModel, Field, ValidationError
 
-from content_pipeline.categorize.gemini_constants import BLOCKED_FINISH, PROMPT_VERSION
-from content_pipeline.categorize.gemini_limits import (
+from content_pipeline.categorize.gemini_constants import PROMPT_VERSION
+from content_pipeline.categorize.models import Categorization, Document, Entity
+from content_pipeline.categorize.provider import NO_TEXT_REASON, AnswerHook, CategorizeSystemError, has_text
+from content_pipeline.categorize.taxonomy import Taxonomy
+from content_pipeline.gemini.client import TRANSPORT_ERRORS, gemini_client
+from content_pipeline.gemini.constants import BLOCKED_FINISH, DEFAULT_GEMINI_MODEL, DEFAULT_TIMEOUT_S
+from content_pipeline.gemini.errors import GeminiSystemError, is_rejected_key, rejected_key_error, require_api_key
+from content_pipeline.gemini.limits import (
     DEFAULT_REQUESTS_PER_MINUTE,
     DEFAULT_TOKENS_PER_MINUTE,
     Budget,
     daily_quota_id,
     estimate_tokens,
-    retry_info_delay_s,
+    server_delay_s,
 )
-from content_pipeline.categorize.models import Categorization, Document, Entity
-from content_pipeline.categorize.pricing import PriceTable, load_prices
-from content_pipeline.categorize.provider import (
-    DEFAULT_GEMINI_MODEL,
-    NO_TEXT_REASON,
-    AnswerHook,
-    CategorizeSystemError,
-    has_text,
-)
-from content_pipeline.categorize.taxonomy import Taxonomy
+from content_pipeline.gemini.pricing import PriceTable, load_prices
+from content_pipeline.gemini.responses import enum_name, token_counts
 from content_pipeline.rate_limit import RateLimiter
 from content_pipeline.redaction import Redactor
-from content_pipeline.retry_policy import RETRIED_HTTP_STATUSES, RetryPolicy, parse_retry_after
+from content_pipeline.retry_policy import RETRIED_HTTP_STATUSES, RetryPolicy
 from content_pipeline.status import CategorizeStatus
 
 log = logging.getLogger(__name__)
@@ -48,20 +44,8 @@ MAX_TAGS = 8
 MAX_ENTITIES = 15
 FENCE_OPEN, FENCE_CLOSE = "<page_text>", "</page_text>"
 _FENCE_LOOKALIKE = re.compile(r"<\s*(/?)\s*page_text", re.IGNORECASE)
-# google-genai sends through httpx2 when it is installed, else httpx: retry the transport errors of both
-_TRANSPORT_ERRORS: tuple[type[BaseException], ...] = (httpx.TransportError, OSError)
-try:
-    import httpx2
 
-    _TRANSPORT_ERRORS += (httpx2.TransportError,)
-except ImportError:  # pragma: no cover - depends on the installed extras
-    pass
-
-__all__ = ["DEFAULT_GEMINI_MODEL", "PROMPT_VERSION", "GeminiAuthError", "GeminiProvider"]
-
-
-class GeminiAuthError(CategorizeSystemError):
-    """Gemini rejected the credentials."""
+__all__ = ["PROMPT_VERSION", "GeminiProvider"]
 
 
 class EntityType(enum.StrEnum):
@@ -151,7 +135,7 @@ class GeminiProvider:
         model: str = DEFAULT_GEMINI_MODEL,
         taxonomy: Taxonomy | None = None,
         base_url: str | None = None,
-        timeout_s: float = 60.0,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
         max_concurrency: int = 4,
         max_attempts: int = 3,
         *,
@@ -167,8 +151,7 @@ class GeminiProvider:
     ) -> None:
         if taxonomy is None:
             raise ValueError("GeminiProvider needs a taxonomy")
-        if not api_key:
-            raise GeminiAuthError("no Gemini API key: set GEMINI_API_KEY")
+        require_api_key(api_key)
         self.model = model
         self.taxonomy = taxonomy
         self.max_concurrency = max(1, max_concurrency)
@@ -207,9 +190,7 @@ class GeminiProvider:
             response_schema=self._schema,
             max_output_tokens=self.max_output_tokens,
         )
-        self._client = genai.Client(
-            api_key=api_key, http_options=types.HttpOptions(base_url=base_url, timeout=int(timeout_s * 1000))
-        )
+        self._client = gemini_client(api_key, base_url, timeout_s)
 
     def close(self) -> None:
         self._client.close()
@@ -252,7 +233,7 @@ class GeminiProvider:
     def _categorize_one(self, doc: Document, stop: threading.Event) -> Categorization:
         try:
             return self._attempts(doc, stop).scrubbed(self._redact)
-        except CategorizeSystemError:
+        except (CategorizeSystemError, GeminiSystemError):
             raise
         except Exception as exc:  # one unexpected failure is a value on its row
             reason = self._redact.cut(f"unexpected error: {type(exc).__name__}: {exc}", 300)
@@ -309,12 +290,10 @@ class GeminiProvider:
         except errors.APIError as exc:
             used_tokens, used_usd = 0, 0.0  # a rejected request is not billed
             return self._api_error(doc, exc)
-        except _TRANSPORT_ERRORS as exc:
+        except TRANSPORT_ERRORS as exc:
             return _Attempt(retry_reason=self._redact.cut(f"network error: {type(exc).__name__}: {exc}", 300))
         else:
-            usage = response.usage_metadata
-            prompt = (usage.prompt_token_count or 0) if usage is not None else 0
-            output = ((usage.candidates_token_count or 0) + (usage.thoughts_token_count or 0)) if usage else 0
+            prompt, output = token_counts(response.usage_metadata)
             used_tokens = prompt + output
             used_usd = self.price.cost(prompt, output) if self.price else 0.0
             spend.tokens_in, spend.tokens_out, spend.cost_usd = (
@@ -354,11 +333,11 @@ class GeminiProvider:
         if not response.candidates:
             feedback = response.prompt_feedback
             if feedback is not None and feedback.block_reason is not None:
-                reason = f"Gemini blocked the prompt: block reason {_name(feedback.block_reason)}"
+                reason = f"Gemini blocked the prompt: block reason {enum_name(feedback.block_reason)}"
                 return _Attempt(self._result(doc, status=CategorizeStatus.ERROR.value, reason=reason))
             return _Attempt(retry_reason="Gemini returned no answer (no candidates)")
         candidate = response.candidates[0]
-        finish = _name(candidate.finish_reason) if candidate.finish_reason is not None else ""
+        finish = enum_name(candidate.finish_reason) if candidate.finish_reason is not None else ""
         if finish in BLOCKED_FINISH:
             reason = f"Gemini withheld the answer: finish reason {finish}"
             return _Attempt(self._result(doc, status=CategorizeStatus.ERROR.value, reason=reason))
@@ -389,17 +368,14 @@ class GeminiProvider:
     def _api_error(self, doc: Document, exc: errors.APIError) -> _Attempt:
         code, status = exc.code, exc.status or ""
         message = self._redact.cut(str(exc.message or status), 200)
-        if code in (401, 403) or (code == 400 and _is_bad_key(exc)):
-            raise GeminiAuthError(
-                f"Gemini rejected the API key (HTTP {code} {status}): check GEMINI_API_KEY (a valid key, for a "
-                "project with the Generative Language API enabled)"
-            ) from None
+        if is_rejected_key(exc):
+            raise rejected_key_error(f"HTTP {code} {status}") from None
         if code == 404:
             raise CategorizeSystemError(
                 f"Gemini does not know the model {self.model!r} (HTTP 404: {message}): check the configured "
                 "Gemini model name; Google retires models on a schedule"
             ) from None
-        delay = _server_delay(exc)
+        delay = server_delay_s(exc)
         if code == 429:
             quota = daily_quota_id(exc.details)
             if quota is not None:
@@ -421,22 +397,6 @@ class GeminiProvider:
 
     def _result(self, doc: Document, **fields: object) -> Categorization:
         return Categorization(record_id=doc.record_id, **fields)  # type: ignore[arg-type]
-
-
-def _name(value: object) -> str:
-    return str(getattr(value, "name", value))
-
-
-def _is_bad_key(exc: errors.APIError) -> bool:
-    details = str(exc.details)
-    return "API_KEY_INVALID" in details or "API key not valid" in details or "API key expired" in details
-
-
-def _server_delay(exc: errors.APIError) -> float | None:
-    """The server's retry hint: a Retry-After header or a google.rpc.RetryInfo retryDelay ("13s")."""
-    headers = getattr(exc.response, "headers", None)
-    asked = parse_retry_after(headers.get("retry-after")) if headers is not None else None
-    return asked if asked is not None else retry_info_delay_s(exc.details)
 
 
 def from_answer(record_id: str, answer: BaseModel) -> Categorization:

@@ -7,20 +7,20 @@ from typing import Protocol, runtime_checkable
 
 from content_pipeline.categorize.models import Categorization, Document
 
-DEFAULT_GEMINI_MODEL = "gemini-flash-latest"
 NO_TEXT_REASON = "no title or text to categorize"
 AnswerHook = Callable[[int, Categorization], None]  # (index of the document, its answer)
 
 
 class CategorizeSystemError(RuntimeError):
-    """A failure of the whole provider (credentials, model name, quota): the run should stop and say why."""
+    """A failure of the whole provider (model name, cost settings, local model, AI cache): the run should stop."""
 
 
 @runtime_checkable
 class CategorizeProvider(Protocol):
     """Answers one Categorization per Document, in input order.
 
-    A bad document yields a per-record status and reason; only system failures raise (CategorizeSystemError).
+    A bad document yields a per-record status and reason; only system failures raise (CategorizeSystemError, or
+    GeminiSystemError from content_pipeline.gemini, such as a rejected key).
     `on_answer(i, answer)` is called in the caller's thread as soon as `docs[i]` is answered, so that the AI cache
     keeps every paid answer at once (a run killed midway does not pay for it again).
     """

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from content_pipeline.categorize.gemini_limits import DEFAULT_REQUESTS_PER_MINUTE, DEFAULT_TOKENS_PER_MINUTE
-from content_pipeline.categorize.pricing import load_prices
-from content_pipeline.categorize.provider import DEFAULT_GEMINI_MODEL, CategorizeProvider
+from content_pipeline.categorize.provider import CategorizeProvider
 from content_pipeline.categorize.taxonomy import Taxonomy
+from content_pipeline.gemini.constants import DEFAULT_GEMINI_MODEL, DEFAULT_TIMEOUT_S
+from content_pipeline.gemini.limits import DEFAULT_REQUESTS_PER_MINUTE, DEFAULT_TOKENS_PER_MINUTE
+from content_pipeline.gemini.pricing import load_prices
 
 
 def build_provider(
@@ -16,7 +17,7 @@ def build_provider(
     gemini_model: str = DEFAULT_GEMINI_MODEL,
     gemini_base_url: str | None = None,
     *,
-    timeout_s: float = 60.0,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
     max_concurrency: int = 4,
     max_attempts: int = 3,
     max_text_chars: int | None = None,

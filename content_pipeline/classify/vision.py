@@ -17,21 +17,22 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from google import genai
 from google.genai import errors, types
 from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ValidationError
 
-from content_pipeline.categorize.gemini_limits import DEFAULT_REQUESTS_PER_MINUTE, daily_quota_id
-from content_pipeline.categorize.gemini_provider import GeminiAuthError, _is_bad_key
-from content_pipeline.categorize.pricing import PriceTable, load_prices
-from content_pipeline.categorize.provider import DEFAULT_GEMINI_MODEL, CategorizeSystemError
 from content_pipeline.classify.models import Extraction, Kind
 from content_pipeline.classify.vision_answer import VISION_PROMPT_VERSION, VisionAnswer
 from content_pipeline.classify.vision_cache import VisionCache, vision_key
+from content_pipeline.gemini.client import gemini_client, sdk_retry_options
+from content_pipeline.gemini.constants import DEFAULT_GEMINI_MODEL, DEFAULT_TIMEOUT_S
+from content_pipeline.gemini.errors import GeminiSystemError, is_rejected_key, rejected_key_error, require_api_key
+from content_pipeline.gemini.limits import DEFAULT_REQUESTS_PER_MINUTE, daily_quota_id
+from content_pipeline.gemini.pricing import PriceTable, load_prices
+from content_pipeline.gemini.responses import enum_name, token_counts
 from content_pipeline.rate_limit import RateLimiter
 from content_pipeline.redaction import Redactor
-from content_pipeline.retry_policy import RETRIED_HTTP_STATUSES, RetryPolicy
+from content_pipeline.retry_policy import RetryPolicy
 from content_pipeline.status import ClassifyStatus
 
 MAX_SIDE = 768  # images are scaled down to this before sending: enough to tell a chart from a photo, fewer tokens
@@ -75,15 +76,14 @@ class GeminiVision:
         api_key: str,
         model: str = DEFAULT_GEMINI_MODEL,
         base_url: str | None = None,
-        timeout_s: float = 60.0,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
         max_concurrency: int = 4,
         max_attempts: int = 3,
         cache_path: Path | None = None,
         requests_per_minute: int = DEFAULT_REQUESTS_PER_MINUTE,
         prices: PriceTable | None = None,
     ) -> None:
-        if not api_key:
-            raise GeminiAuthError("no Gemini API key: set GEMINI_API_KEY")
+        require_api_key(api_key)
         self.model = model
         self.method = f"gemini:{model}"
         self.max_concurrency = max(1, max_concurrency)
@@ -91,11 +91,7 @@ class GeminiVision:
         self.retry_policy = RetryPolicy(
             attempts=max(1, max_attempts), initial_s=BACKOFF_INITIAL_S, max_s=BACKOFF_MAX_S, jitter_s=1.0
         )
-        retry = sdk_retry_options(self.retry_policy)
-        self._client = genai.Client(
-            api_key=api_key,
-            http_options=types.HttpOptions(base_url=base_url, timeout=int(timeout_s * 1000), retry_options=retry),
-        )
+        self._client = gemini_client(api_key, base_url, timeout_s, retry_options=sdk_retry_options(self.retry_policy))
         self._config = types.GenerateContentConfig(
             response_mime_type="application/json", response_schema=VisionSchema, temperature=0.0
         )
@@ -154,9 +150,7 @@ class GeminiVision:
             return self.api_error(exc)
         except Exception as exc:  # transport failures after the SDK's own retries: this image only
             return VisionAnswer(error=self.redact.cut(f"Gemini request failed: {type(exc).__name__}: {exc}", 300))
-        usage = response.usage_metadata
-        tokens_in = (usage.prompt_token_count or 0) if usage else 0
-        tokens_out = ((usage.candidates_token_count or 0) + (usage.thoughts_token_count or 0)) if usage else 0
+        tokens_in, tokens_out = token_counts(response.usage_metadata)
         cost = self.price.cost(tokens_in, tokens_out) if self.price is not None else None
         return replace(parse_answer(response), tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=cost)
 
@@ -169,30 +163,13 @@ class GeminiVision:
             )
             self._stop.set()
             return VisionAnswer(error=self._halted)
-        if code in (401, 403) or (code == 400 and _is_bad_key(exc)):
-            raise GeminiAuthError(
-                f"Gemini rejected the API key (HTTP {code}): check GEMINI_API_KEY (a valid key, for a project with "
-                "the Generative Language API enabled)"
-            ) from None
+        if is_rejected_key(exc):
+            raise rejected_key_error(f"HTTP {code}") from None
         if code == 404:
-            raise CategorizeSystemError(
+            raise GeminiSystemError(
                 f"Gemini does not know the model {self.model!r} (HTTP 404: {message}): check the Gemini model name"
             ) from None
         return VisionAnswer(error=f"Gemini HTTP {code}: {message}")
-
-
-def sdk_retry_options(policy: RetryPolicy) -> types.HttpRetryOptions:
-    """google-genai's own retries (408, 429, 5xx, timeouts, refused connections) with `policy`'s attempts and
-    backoff: the SDK's formula is the policy's. The SDK does not read a server's retry delay, so
-    `server_delay_max_s` plays no part."""
-    return types.HttpRetryOptions(
-        attempts=max(1, policy.attempts),
-        initial_delay=policy.initial_s,
-        max_delay=policy.max_s,
-        exp_base=2.0,
-        jitter=policy.jitter,
-        http_status_codes=sorted(RETRIED_HTTP_STATUSES),
-    )
 
 
 def scrubbed(answer: VisionAnswer, redact: Redactor) -> VisionAnswer:
@@ -220,7 +197,7 @@ def unpaid_copy(answer: VisionAnswer) -> VisionAnswer:
 def parse_answer(response: types.GenerateContentResponse) -> VisionAnswer:
     """The schema-checked answer; a blocked or malformed answer is an error for this image only."""
     candidate = response.candidates[0] if response.candidates else None
-    finish = str(getattr(candidate.finish_reason, "name", candidate.finish_reason)) if candidate else "no candidate"
+    finish = enum_name(candidate.finish_reason) if candidate else "no candidate"
     text = response.text if candidate and candidate.content and candidate.content.parts else None
     if not text:
         return VisionAnswer(error=f"Gemini gave no answer (finish reason {finish})")

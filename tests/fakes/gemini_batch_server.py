@@ -1,6 +1,6 @@
 """A local server speaking the Gemini Batch REST API as google-genai 3.x calls it, scripted per test.
 
-Point `genai.Client(api_key=..., http_options=HttpOptions(base_url=server.base_url, api_version="v1beta"))` at it.
+Point `gemini_client(api_key, server.base_url, api_version="v1beta")` (content_pipeline/gemini/client.py) at it.
 The SDK sends:
 - `POST /{version}/models/{model}:batchGenerateContent` with `{"batch": {"displayName", "inputConfig": {"requests":
   {"requests": [{"request": <GenerateContentRequest>, "metadata": {...}}]}}}}`; the answer is a long-running

@@ -5,10 +5,10 @@ from collections.abc import Iterator
 import pytest
 
 from content_pipeline.categorize.gemini_batch import GeminiBatchProvider
-from content_pipeline.categorize.gemini_provider import GeminiAuthError
 from content_pipeline.categorize.models import Document, Entity
 from content_pipeline.categorize.provider import CategorizeProvider
 from content_pipeline.categorize.taxonomy import Taxonomy
+from content_pipeline.gemini.errors import GeminiAuthError
 from tests.fakes.gemini_batch_server import FakeGeminiBatchServer, InlinedCall, Reply, answer, error
 
 KEY = "batch-key-51c2e8"

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from content_pipeline.categorize.gemini_limits import Budget, daily_quota_id, estimate_tokens
 from content_pipeline.categorize.gemini_provider import GeminiProvider
 from content_pipeline.categorize.models import Document
-from content_pipeline.categorize.pricing import PriceTable, load_prices
 from content_pipeline.categorize.taxonomy import Taxonomy
+from content_pipeline.gemini.limits import Budget, daily_quota_id, estimate_tokens
+from content_pipeline.gemini.pricing import PriceTable, load_prices
 from content_pipeline.rate_limit import RateLimiter
 from tests.fakes.gemini_server import (
     FakeGeminiServer,

@@ -4,11 +4,12 @@ import time
 
 import pytest
 
-from content_pipeline.categorize.gemini_provider import GeminiAuthError, GeminiProvider
+from content_pipeline.categorize.gemini_provider import GeminiProvider
 from content_pipeline.categorize.models import Document, Entity
 from content_pipeline.categorize.provider import CategorizeProvider, CategorizeSystemError
 from content_pipeline.categorize.provider_factory import build_provider
 from content_pipeline.categorize.taxonomy import Taxonomy
+from content_pipeline.gemini.errors import GeminiAuthError
 from tests.fakes.gemini_server import FakeGeminiServer, Reply, Request, answer, error, prompt_blocked, safety_blocked
 
 KEY = "test-key-7f3a9c"

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from content_pipeline.categorize.gemini_provider import GeminiAuthError
-from content_pipeline.categorize.pricing import load_prices
 from content_pipeline.classify.models import Extraction, Kind
 from content_pipeline.classify.vision import GeminiVision, apply_vision
+from content_pipeline.gemini.errors import GeminiAuthError
+from content_pipeline.gemini.pricing import load_prices
 from content_pipeline.status import ClassifyStatus
 from tests.fakes.gemini_server import FakeGeminiServer, answer, daily_quota_exhausted, error, safety_blocked
 

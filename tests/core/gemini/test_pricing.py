@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from content_pipeline.categorize.pricing import DEFAULT_PRICES_PATH, PriceTableError, load_prices, parse_prices
-from content_pipeline.categorize.provider import DEFAULT_GEMINI_MODEL
+from content_pipeline.gemini.constants import DEFAULT_GEMINI_MODEL
+from content_pipeline.gemini.pricing import DEFAULT_PRICES_PATH, PriceTableError, load_prices, parse_prices
 
 
 def test_the_bundled_table_prices_the_default_model_and_is_dated() -> None:

@@ -1,12 +1,15 @@
-"""Per-run guards of the Gemini provider: request and token rate limits, the cost budget, daily-quota detection."""
+"""Per-run guards of Gemini requests: rate limits, the cost budget, daily-quota detection, the server's retry delay."""
 
 from __future__ import annotations
 
 import re
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from content_pipeline.retry_policy import parse_retry_delay
+from content_pipeline.retry_policy import parse_retry_after, parse_retry_delay
+
+if TYPE_CHECKING:  # google-genai is imported only where requests are sent
+    from google.genai.errors import APIError
 
 DEFAULT_REQUESTS_PER_MINUTE = 150  # under every listed model's paid tier-1 limit; the free tier needs ~10
 DEFAULT_TOKENS_PER_MINUTE = 1_000_000
@@ -72,3 +75,10 @@ def retry_info_delay_s(details: Any) -> float | None:
             if delay is not None:
                 return delay
     return None
+
+
+def server_delay_s(exc: APIError) -> float | None:
+    """The server's retry hint: a Retry-After header or a google.rpc.RetryInfo retryDelay ("13s")."""
+    headers = getattr(exc.response, "headers", None)
+    asked = parse_retry_after(headers.get("retry-after")) if headers is not None else None
+    return asked if asked is not None else retry_info_delay_s(exc.details)
