@@ -174,7 +174,7 @@ def range_keys(definitions: dg.Definitions, start: str, end: str) -> list[str]:
     if not known or start < known[0] or end > known[-1]:
         span = f"{known[0]} to {known[-1]}" if known else "no days yet"
         raise ValueError(f"{start} .. {end} is not inside the pipeline's days ({span})")
-    return [key for key in known if start <= key <= end]
+    return [day for day in known if start <= day <= end]
 
 
 def days_per_run(definitions: dg.Definitions) -> int | None:

@@ -24,24 +24,24 @@ class WarehouseResource(dg.ConfigurableResource):
     def store(self) -> PartitionStore:
         return PartitionStore(Path(self.root))
 
-    def write(self, asset: str, key: str, data: pl.DataFrame, refresh: bool = True) -> Path:
+    def write(self, asset: str, day: str, data: pl.DataFrame, refresh: bool = True) -> Path:
         """Write one partition, then make sure the catalog has a view over all of the asset's partitions.
 
         `refresh=False` leaves the catalog to one `refresh_catalog_or_warn()` after the last day of a range run: a
         refresh reads every partition's footer, so one per written day would grow with the history."""
-        path = self.store.write(asset, key, data)
+        path = self.store.write(asset, day, data)
         if refresh:
             self.refresh_catalog_or_warn()
         return path
 
     def read(
-        self, asset: str, key: str, columns: list[str] | None = None, record_ids: list[str] | None = None
+        self, asset: str, day: str, columns: list[str] | None = None, record_ids: list[str] | None = None
     ) -> pl.DataFrame:
-        return self.store.read(asset, key, columns, record_ids)
+        return self.store.read(asset, day, columns, record_ids)
 
-    def require(self, asset: str, keys: Sequence[str]) -> None:
-        """Fail before a range run starts when `asset` lacks any of the days `keys` (all of them named)."""
-        self.store.require(asset, keys)
+    def require(self, asset: str, days: Sequence[str]) -> None:
+        """Fail before a range run starts when `asset` lacks any of the days `days` (all of them named)."""
+        self.store.require(asset, days)
 
     def refresh_catalog_or_warn(self) -> None:
         if problem := self.refresh_catalog():

@@ -1,7 +1,7 @@
 """A partition written chunk by chunk and committed at once; the chunks already written survive a crash.
 
 While a stage works through a day, each finished chunk is a parquet file of its own under
-`<root>/.staging/<asset>/date=<key>/chunk-NNNNNN.parquet` (written to a temporary name, then renamed). `commit()`
+`<root>/.staging/<asset>/date=<day>/chunk-NNNNNN.parquet` (written to a temporary name, then renamed). `commit()`
 copies them in order, one row group per chunk, into a new `part.parquet` written to a temporary name and renamed
 over the old one: a reader sees the old partition or the new one, never half of one. A later run of the same day
 with the same `stamp` (the upstream partition it read and the settings that shape its output) keeps the chunks that
@@ -106,13 +106,13 @@ class ChunkedPartition:
         self,
         root: Path,
         asset: str,
-        key: str,
+        day: str,
         target: Path,
         stamp: str,
         light: Iterable[str] | None = None,
     ) -> None:
-        self.folder = root / STAGING / asset / f"date={key}"
-        self.asset, self.key, self.target, self.stamp = asset, key, target, stamp
+        self.folder = root / STAGING / asset / f"date={day}"
+        self.asset, self.day, self.target, self.stamp = asset, day, target, stamp
         self.light = None if light is None else frozenset(light)  # the only columns the slim copy holds (None: all)
         self._chunk_versions: dict[int, ContentVersion] | None = None  # see `hash_as_stored`
         self._versions_lock = threading.Lock()
@@ -203,7 +203,7 @@ class ChunkedPartition:
         made from, or None when a later run must not keep it as it is (rows a rerun may fill in)."""
         missing = sorted(set(range(chunks)) - self.done())
         if missing:
-            raise RuntimeError(f"{self.asset} {self.key}: chunks {missing[:5]} were never written; cannot commit")
+            raise RuntimeError(f"{self.asset} {self.day}: chunks {missing[:5]} were never written; cannot commit")
         version = ContentVersion(volatile)
         slim: list[pl.DataFrame] = []
 

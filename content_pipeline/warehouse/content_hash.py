@@ -82,10 +82,10 @@ def stage_content_version(stage: str, data: pl.DataFrame) -> str:
 
 
 def combined_version(versions: Mapping[str, str]) -> str:
-    """One version for several partitions (key -> version): the version itself when there is only one."""
+    """One version for several days' partitions (day -> version): the version itself when there is only one."""
     if len(versions) == 1:
         return next(iter(versions.values()))
-    lines = "\n".join(f"{key}={version}" for key, version in sorted(versions.items()))
+    lines = "\n".join(f"{day}={version}" for day, version in sorted(versions.items()))
     return hashlib.sha256(lines.encode()).hexdigest()[:VERSION_CHARS]
 
 

@@ -20,7 +20,7 @@ from content_pipeline.warehouse.partition_reader import PartitionReader
 
 PARTITION_FILE = "part.parquet"
 SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-SAFE_KEY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+SAFE_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 ROW_GROUP_ROWS = 1000  # a reader of a slice of rows reads only the row groups it covers
 
 ConnectionFactory = Callable[[], AbstractContextManager[duckdb.DuckDBPyConnection]]
@@ -31,64 +31,64 @@ class MissingPartitionError(LookupError):
 
 
 class PartitionStore:
-    """`<root>/<asset>/date=<key>/part.parquet`: written to a temporary name and renamed, replaced whole."""
+    """`<root>/<asset>/date=<day>/part.parquet`: written to a temporary name and renamed, replaced whole."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def path(self, asset: str, key: str) -> Path:
-        if not SAFE_NAME.match(asset) or not SAFE_KEY.match(key):
-            raise ValueError(f"bad asset name or partition key: {asset!r}, {key!r}")
-        return self.root / asset / f"date={key}" / PARTITION_FILE
+    def path(self, asset: str, day: str) -> Path:
+        if not SAFE_NAME.match(asset) or not SAFE_DAY.match(day):
+            raise ValueError(f"bad asset name or day: {asset!r}, {day!r}")
+        return self.root / asset / f"date={day}" / PARTITION_FILE
 
-    def exists(self, asset: str, key: str) -> bool:
-        return self.path(asset, key).is_file()
+    def exists(self, asset: str, day: str) -> bool:
+        return self.path(asset, day).is_file()
 
-    def write(self, asset: str, key: str, data: pl.DataFrame) -> Path:
+    def write(self, asset: str, day: str, data: pl.DataFrame) -> Path:
         """Write one partition atomically: a reader sees the old file or the new one, never half of one."""
-        target = self.path(asset, key)
+        target = self.path(asset, day)
         table = to_arrow(data)
         slices = (table.slice(start, ROW_GROUP_ROWS) for start in range(0, table.num_rows, ROW_GROUP_ROWS))
         version = stage_content_version(asset, data)
         write_parquet_file(target, slices, table.schema, footer=lambda: {CONTENT_VERSION_KEY: version})
         return target
 
-    def footer(self, asset: str, key: str) -> dict[str, str]:
+    def footer(self, asset: str, day: str) -> dict[str, str]:
         """The key-value metadata in the stored partition's footer ({} when there is no partition)."""
         try:
-            metadata = pq.read_metadata(self.path(asset, key)).metadata or {}
+            metadata = pq.read_metadata(self.path(asset, day)).metadata or {}
         except FileNotFoundError:
             return {}
         return {k.decode(errors="replace"): v.decode(errors="replace") for k, v in metadata.items()}
 
-    def stored_version(self, asset: str, key: str) -> str | None:
+    def stored_version(self, asset: str, day: str) -> str | None:
         """The content version recorded when the partition was written (None: none recorded, or no partition)."""
-        return self.footer(asset, key).get(CONTENT_VERSION_KEY)
+        return self.footer(asset, day).get(CONTENT_VERSION_KEY)
 
-    def chunked(self, asset: str, key: str, stamp: str, light: Iterable[str] | None = None) -> ChunkedPartition:
-        """The partition of `asset` for `key` written chunk by chunk (see chunked_partition.py)."""
-        return ChunkedPartition(self.root, asset, key, self.path(asset, key), stamp, light)
+    def chunked(self, asset: str, day: str, stamp: str, light: Iterable[str] | None = None) -> ChunkedPartition:
+        """The partition of `asset` for `day` written chunk by chunk (see chunked_partition.py)."""
+        return ChunkedPartition(self.root, asset, day, self.path(asset, day), stamp, light)
 
-    def reader(self, asset: str, key: str) -> PartitionReader:
+    def reader(self, asset: str, day: str) -> PartitionReader:
         """A reader of the stored partition by slices of rows; MissingPartitionError when it is not there."""
-        target = self.path(asset, key)
+        target = self.path(asset, day)
         if not target.is_file():
-            raise MissingPartitionError(f"no '{asset}' partition for {key}: materialize {asset} for {key} first")
+            raise MissingPartitionError(f"no '{asset}' partition for {day}: materialize {asset} for {day} first")
         return PartitionReader(target)
 
-    def identity(self, asset: str, key: str) -> str:
+    def identity(self, asset: str, day: str) -> str:
         """Changes whenever the stored partition is written again (a stage's resume stamp includes its upstream's)."""
-        stat = self.path(asset, key).stat()
-        return f"{asset}/{key}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
+        stat = self.path(asset, day).stat()
+        return f"{asset}/{day}:{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
 
     def read(
-        self, asset: str, key: str, columns: Iterable[str] | None = None, record_ids: Sequence[str] | None = None
+        self, asset: str, day: str, columns: Iterable[str] | None = None, record_ids: Sequence[str] | None = None
     ) -> pl.DataFrame:
         """One partition as a frame (only `record_ids`' rows when given, read without loading the others);
         MissingPartitionError names the asset and day when it is not there."""
-        target = self.path(asset, key)
+        target = self.path(asset, day)
         if not target.is_file():
-            raise MissingPartitionError(f"no '{asset}' partition for {key}: materialize {asset} for {key} first")
+            raise MissingPartitionError(f"no '{asset}' partition for {day}: materialize {asset} for {day} first")
         select = ", ".join(quote_identifier(c) for c in columns) if columns else "*"
         query = f"SELECT {select} FROM read_parquet('{sql_path(glob_literal(target))}', hive_partitioning = false)"
         with duckdb.connect() as con:
@@ -96,13 +96,13 @@ class PartitionStore:
                 return con.sql(query).pl()
             return con.sql(f"{query} WHERE record_id IN (SELECT unnest($1))", params=[list(record_ids)]).pl()
 
-    def missing(self, asset: str, keys: Iterable[str]) -> list[str]:
-        """The partitions among `keys` that `asset` does not have, in the order given."""
-        return [key for key in keys if not self.exists(asset, key)]
+    def missing(self, asset: str, days: Iterable[str]) -> list[str]:
+        """The partitions among `days` that `asset` does not have, in the order given."""
+        return [day for day in days if not self.exists(asset, day)]
 
-    def require(self, asset: str, keys: Sequence[str]) -> None:
-        """MissingPartitionError naming every missing day of `keys` at once, before a range run starts on them."""
-        if gaps := self.missing(asset, keys):
+    def require(self, asset: str, days: Sequence[str]) -> None:
+        """MissingPartitionError naming every missing day of `days` at once, before a range run starts on them."""
+        if gaps := self.missing(asset, days):
             shown = ", ".join(gaps[:10]) + (f" and {len(gaps) - 10} more" if len(gaps) > 10 else "")
             raise MissingPartitionError(
                 f"no '{asset}' partition for {shown}: materialize {asset} for {'them' if len(gaps) > 1 else 'it'} first"
