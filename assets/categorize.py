@@ -44,7 +44,7 @@ def categorize(
     Gemini stops on a quota that asks to wait (not a used-up daily quota), the day is written as it is and the step
     is retried after the server's delay; the retry asks only for what the cache does not hold.
     """
-    taxonomy = categorizer.taxonomy()
+    taxonomy = categorizer.load_taxonomy()
     provider = categorizer.provider(taxonomy, gemini)
     with open_cache(categorizer.ai_cache_for(provider, gemini)) as cache:
         asking = with_cache(provider, cache, taxonomy.version)

@@ -25,22 +25,22 @@ def export(
 ) -> dg.MaterializeResult:
     """One row per record with every stage's outcome; files under the output folder; rows in the results sheet."""
 
-    stamp = stage_stamp(context, exporter.output_dir, str(exporter.images_root), exporter.images_mode)
+    stamp = stage_stamp(context, exporter.output, str(exporter.images_root), exporter.images_mode)
 
     def one_day(day: str) -> Day:
         exported = export_stored_day(
-            warehouse.store, day, Path(exporter.output_dir), exporter.file_images, exporter.moved_images, stamp,
+            warehouse.store, day, Path(exporter.output), exporter.file_images, exporter.moved_images_ledger(), stamp,
             progress_log(context), warehouse.rows_per_chunk(EXPORT_CHUNK_ROWS),
         )  # fmt: skip
         records, filed = exported.run.committed.summary, exported.filed  # texts are nulls in this slim copy
-        report_path = write_report(records, Path(exporter.output_dir) / day / "report.html", day)
+        report_path = write_report(records, Path(exporter.output) / day / "report.html", day)
         metadata = partition_metadata(
             records, exported.run.committed.path, ["record_id", "status", "kind", "category", "title", "reason"]
         )
         metadata.update({f"{fmt}_file": dg.MetadataValue.path(str(p)) for fmt, p in exported.files.items()})
         metadata["kind_counts"] = dg.MetadataValue.json(counts(records, "kind"))
         metadata["category_counts"] = dg.MetadataValue.json(counts(records, "category"))
-        metadata["catalog"] = dg.MetadataValue.path(warehouse.catalog_path)
+        metadata["catalog"] = dg.MetadataValue.path(warehouse.catalog)
         metadata.update(report_metadata(report_path))
         metadata.update(cost_metadata(records))
         metadata.update(run_metadata(exported.run))

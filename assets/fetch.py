@@ -12,6 +12,7 @@ from content_pipeline.fetch.stage import FETCH_CHUNK_ROWS, FetchOptions, fetch_s
 from content_pipeline.fetch.stats import fetch_stats
 from content_pipeline.quality.checks import CheckOutcome, stage_checks
 from content_pipeline.stages import Stage
+from resources.exporter import ExportResource
 from resources.fetcher import FetcherResource
 from resources.inbox import InboxResource
 from resources.quality import QualityResource
@@ -26,6 +27,7 @@ def fetch(
     context: dg.AssetExecutionContext,
     fetcher: FetcherResource,
     inbox: InboxResource,
+    exporter: ExportResource,
     quality: QualityResource,
     warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
@@ -35,7 +37,7 @@ def fetch(
     """
     settings = fetcher.settings()
     with fetcher.open() as http:
-        options = FetchOptions(fetcher.ignore_robots_for, inbox.image_roots(), inbox.moved_images())
+        options = FetchOptions(fetcher.ignore_robots, inbox.image_roots(), exporter.moved_images_ledger())
         stamp = stage_stamp(context, settings, options.ignore_robots_for, options.image_roots)
 
         def one_day(day: str) -> Day:

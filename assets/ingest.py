@@ -12,6 +12,7 @@ from content_pipeline.ingest.combine import ingest_frame
 from content_pipeline.progress import track
 from content_pipeline.quality.checks import stage_checks
 from content_pipeline.stages import Stage
+from resources.exporter import ExportResource
 from resources.inbox import InboxResource
 from resources.sheets import SheetsResource
 from resources.warehouse import WarehouseResource
@@ -19,7 +20,11 @@ from resources.warehouse import WarehouseResource
 
 @stage_asset(Stage.INGEST, kinds={"csv", "parquet", "googlesheets"})
 def ingest(
-    context: dg.AssetExecutionContext, inbox: InboxResource, sheets: SheetsResource, warehouse: WarehouseResource
+    context: dg.AssetExecutionContext,
+    inbox: InboxResource,
+    exporter: ExportResource,
+    sheets: SheetsResource,
+    warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
     """One row per URL or image file that arrived this day (invalid and duplicate items kept, with a status)."""
 
@@ -27,7 +32,8 @@ def ingest(
         began = time.monotonic()
         on = date.fromisoformat(day)
         sheet = sheets.read_day(on) if sheets.enabled else None
-        data = ingest_frame(inbox.csv_rows(on), inbox.image_rows(on), sheet.records if sheet else [])
+        images = inbox.image_rows(on, exporter.moved_images_ledger())  # images move mode filed keep their rows
+        data = ingest_frame(inbox.csv_rows(on), images, sheet.records if sheet else [])
         for problem in data.filter(data["status"] == "bad_file")["reason"].to_list():
             context.log.warning(problem)
         progress = track(Stage.INGEST, day, len(data), started=began).finish()  # read whole: a day's links are small

@@ -1,6 +1,9 @@
-"""The commands of `content-pipeline`: run the demo, run a day, backfill a range of days, or query the catalog with SQL.
+"""The commands of `content-pipeline`: run the demo, run a day, backfill a range of days, query the catalog with SQL, or
+show the effective settings.
 
-Imported by `pipeline_defs.cli` only once a command runs (see there why)."""
+Imported by `pipeline_defs.cli` only once a command runs (see there why). Before a command runs, the `.env` files of
+the current folder and of the project folder are loaded into the environment (a variable already set keeps its value).
+"""
 
 import argparse
 import contextlib
@@ -19,11 +22,13 @@ from content_pipeline.fetch.stats import FIGURES, STATS_COLUMNS, fetch_stats
 from content_pipeline.sample_site.server import sample_urls, serve_sample_site
 from content_pipeline.stages import Stage
 from content_pipeline.warehouse.partition_store import PartitionStore
+from pipeline_defs import environment
+from pipeline_defs.config_report import report_lines
 from pipeline_defs.foreground import Foreground, say
 from pipeline_defs.progress_display import showing_progress
 from pipeline_defs.run_guard import free_slots_of_ended_runs, reap_dead_runs
 from pipeline_defs.runner import POOLS, Resume, project_instance, resume_point, run_partition, run_range
-from pipeline_defs.settings import Settings
+from pipeline_defs.settings import PROJECT_ROOT, Settings
 from pipeline_defs.summary import SUMMARY_COLUMNS, summarize
 
 DEMO_HOST = "127.0.0.1"
@@ -191,7 +196,19 @@ def sql(args: argparse.Namespace) -> int:
     return 0
 
 
+def config(args: argparse.Namespace) -> int:
+    """Print every setting's effective value and where it came from; secrets only as set or unset."""
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        print(f"content-pipeline: the settings are refused:\n{exc}", file=sys.stderr)
+        return 2
+    print("\n".join(report_lines(settings, args.dotenv_files)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    dotenv_files = environment.load_dotenv([Path.cwd(), PROJECT_ROOT])
     parser = argparse.ArgumentParser(prog="content-pipeline", description=__doc__)
     commands = parser.add_subparsers(required=True)
     demo_parser = commands.add_parser("demo", help="run the whole pipeline on the bundled sample site")
@@ -219,7 +236,12 @@ def main(argv: list[str] | None = None) -> int:
     sql_parser = commands.add_parser("sql", help="query the catalog: one view per stage over all partitions")
     sql_parser.add_argument("query")
     sql_parser.set_defaults(handler=sql)
+    config_parser = commands.add_parser(
+        "config", help="show every setting's value and where it came from (secrets only as set or unset)"
+    )
+    config_parser.set_defaults(handler=config)
     args = parser.parse_args(argv)
+    args.dotenv_files = dotenv_files
     return int(args.handler(args))
 
 

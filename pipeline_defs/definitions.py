@@ -1,10 +1,10 @@
-"""The Definitions: assets, the job, schedule and sensors, and resources built from the environment (settings.py)."""
+"""The Definitions: assets, the job, schedule and sensors, and the resources settings.py built from the environment."""
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import dagster as dg
 
-from content_pipeline.categorize.gemini_constants import DEFAULT_POLL_INTERVAL_S
 from content_pipeline.stages import Stage
 from content_pipeline.versions import VersionInputs, provider_kind, stage_code_versions
 from pipeline_defs import dagster_patches
@@ -17,104 +17,25 @@ from pipeline_defs.sensors import (
     build_sheet_rows_sensor,
 )
 from pipeline_defs.settings import Settings
-from resources.categorizer import CategorizerResource
-from resources.classifier import ClassifierResource
-from resources.exporter import ExportResource
-from resources.fetcher import FetcherResource
-from resources.gemini import GeminiResource
-from resources.inbox import InboxResource
-from resources.quality import QualityResource
-from resources.sheets import SheetsResource
-from resources.warehouse import WarehouseResource
 
 
 def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
-    gemini = GeminiResource(
-        api_key=dg.EnvVar("GEMINI_API_KEY") if settings.gemini_enabled else None,  # type: ignore[arg-type]
-        base_url=settings.gemini_base_url,
-        requests_per_minute=settings.gemini_requests_per_minute,
-        tokens_per_minute=settings.gemini_tokens_per_minute,
-        prices_path=str(settings.gemini_prices) if settings.gemini_prices else None,
-        ai_cache_path=str(settings.ai_cache),
-        **({"model": settings.gemini_model} if settings.gemini_model else {}),
-    )
-    categorizer = CategorizerResource(
-        taxonomy_path=str(settings.taxonomy) if settings.taxonomy else None,
-        ai_cache_local=settings.ai_cache_local,
-        gemini_max_cost_usd=settings.gemini_max_cost_usd,
-        gemini_max_output_tokens=settings.gemini_max_output_tokens,
-        gemini_batch=settings.gemini_batch,
-        gemini_batch_poll_interval_s=settings.gemini_batch_poll_s or DEFAULT_POLL_INTERVAL_S,
-    )
-    return {
-        "inbox": InboxResource(
-            path=str(settings.inbox),
-            image_folders=[str(p) for p in settings.image_folders],
-            moved_images_path=str(settings.moved_images),
-            images_root=str(settings.images_root),
-        ),
-        "warehouse": WarehouseResource(
-            root=str(settings.warehouse), catalog_path=str(settings.catalog), chunk_rows=settings.chunk_rows
-        ),
-        "fetcher": FetcherResource.from_settings(
-            settings.fetch,
-            ignore_robots_for=settings.fetch_ignore_robots_for,
-            http_cache_path=str(settings.http_cache),
-        ),
-        "classifier": ClassifierResource(
-            rules_path=str(settings.dispatch_rules) if settings.dispatch_rules else None,
-            oembed=settings.oembed_enabled,
-            oembed_providers_path=str(settings.oembed_providers) if settings.oembed_providers else None,
-        ),
-        "gemini": gemini,
-        "categorizer": categorizer,
-        "exporter": ExportResource(
-            output_dir=str(settings.output),
-            images_dir=str(settings.images_root),
-            moved_images_path=str(settings.moved_images),
-            images_mode="move" if settings.images_mode == "move" else "copy",
-        ),
-        "sheets": sheets_resource(settings),
-        "quality": QualityResource(
-            **({"max_failure_rate": settings.max_failure_rate} if settings.max_failure_rate is not None else {})
-        ),
-    }
-
-
-def sheets_resource(settings: Settings) -> SheetsResource:
-    """Google Sheets when a spreadsheet is configured (the key only through dg.EnvVar); off otherwise."""
-    if not settings.sheets_spreadsheet_id:
-        return SheetsResource()
-    optional: dict[str, object] = {
-        "results_worksheet": settings.sheets_results_worksheet,
-        "id_column": settings.sheets_id_column,
-        "requests_per_minute": settings.sheets_requests_per_minute,
-        "max_attempts": settings.sheets_max_attempts,
-        "timeout_s": settings.sheets_timeout_s,
-    }
-    return SheetsResource(
-        spreadsheet_id=settings.sheets_spreadsheet_id,
-        credentials_json=dg.EnvVar("CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON")
-        if settings.sheets_credentials_json
-        else None,  # type: ignore[arg-type]
-        credentials_file=str(settings.sheets_credentials_file) if settings.sheets_credentials_file else None,
-        input_worksheet=settings.sheets_input_worksheet,
-        write_back=settings.sheets_write_back,
-        endpoint=settings.sheets_endpoint,
-        **{k: v for k, v in optional.items() if v is not None},  # type: ignore[arg-type]
-    )
+    """The resources of the Definitions, by key (built from the environment in settings.py)."""
+    return settings.resources.by_key()
 
 
 def code_versions(settings: Settings) -> dict[str, str]:
     """Each stage's code version from the files, provider and model in use (content_pipeline/versions.py)."""
+    resources = settings.resources
+    classifier, categorizer = resources.classifier, resources.categorizer
     return stage_code_versions(
         VersionInputs(
-            rules_path=settings.dispatch_rules,
-            taxonomy_path=settings.taxonomy,
-            provider=provider_kind(settings.gemini_enabled, settings.gemini_batch),
-            gemini_model=settings.gemini_model,
-            oembed=settings.oembed_enabled,
-            oembed_providers_path=settings.oembed_providers,
+            rules_path=classifier.rules,
+            taxonomy_path=Path(categorizer.taxonomy) if categorizer.taxonomy else None,
+            provider=provider_kind(resources.gemini.enabled, categorizer.gemini_batch),
+            gemini_model=resources.gemini.model,
+            oembed=classifier.oembed,
+            oembed_providers_path=Path(classifier.oembed_providers) if classifier.oembed_providers else None,
         )
     )
 
@@ -153,9 +74,9 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         jobs=[pipeline_job],
         schedules=[build_daily_close_schedule(settings.timezone)],
         sensors=[
-            build_sheet_rows_sensor(running=bool(settings.sheets_spreadsheet_id)),
+            build_sheet_rows_sensor(running=settings.resources.sheets.enabled),
             build_inbox_files_sensor(),
-            build_run_failure_alert_sensor(webhook=settings.alert_webhook, dagster_url=settings.dagster_url),
+            build_run_failure_alert_sensor(),
             build_automation_sensor(),
         ],
         resources=build_resources(settings),

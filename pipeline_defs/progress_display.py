@@ -23,9 +23,10 @@ from rich.table import Column
 from rich.text import Text
 
 from content_pipeline.progress import StageProgress, duration, listening
+from pipeline_defs import environment
 from pipeline_defs.foreground import CONSOLE, Console
+from pipeline_defs.variables import PROGRESS as MODE_ENV
 
-MODE_ENV = "CONTENT_PIPELINE_PROGRESS"
 MODES = ("bars", "lines", "off")
 LINE_EVERY_S = 10.0  # plain lines: at most one line per stage this often, besides the stage's start and finish
 REFRESH_PER_S = 4.0  # bars: redraws per second
@@ -235,11 +236,13 @@ class TerminalConsole(RichConsole):
 
 
 @contextmanager
-def showing_progress(console: Console = CONSOLE, env: Mapping[str, str] = os.environ) -> Iterator[str]:
+def showing_progress(console: Console = CONSOLE, env: Mapping[str, str] | None = None) -> Iterator[str]:
     """Show the progress of every stage while the block runs; yields the mode (`bars`, `lines` or `off`).
 
     With bars, `console.say` prints above them, and `Foreground.stop` (Ctrl-C) closes them before the process ends.
+    `env` is the process's environment unless given.
     """
+    env = environment.variables() if env is None else env
     setting = env.get(MODE_ENV, "")
     mode = chosen_mode(setting, is_terminal(console.fd, env))
     if setting.strip() and setting.strip().lower() not in MODES:

@@ -1,22 +1,25 @@
 """Run the pipeline job through Dagster, in process, on the project's instance: one partition, or a range of days
 in as few runs as the stages' backfill policy allows."""
 
-import os
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
+import yaml
 from dagster._core.events import DagsterEventType
+from dagster._core.instance.config import DAGSTER_CONFIG_YAML_FILENAME
+from dagster._core.instance.ref import InstanceRef
 
 from content_pipeline.stages import Stage
 from content_pipeline.warehouse.partition_store import PartitionStore
-from pipeline_defs.definitions import build_definitions
+from pipeline_defs import environment
 from pipeline_defs.jobs import STAGE_ASSETS
 from pipeline_defs.run_guard import DIED_TAG, PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG, process_tags
-from pipeline_defs.settings import PROJECT_ROOT, Settings
+from pipeline_defs.settings import PROJECT_ROOT, Settings, default_home
 
 JOB_NAME = "pipeline_job"
 BACKFILL_TAG = "content_pipeline/backfill"  # every run of one run_range call: "<from>..<to>"
@@ -26,12 +29,41 @@ POOLS = sorted({asset.op.pool for asset in STAGE_ASSETS if asset.op.pool})  # th
 
 
 def project_instance() -> dg.DagsterInstance:
-    """The instance under DAGSTER_HOME; the project folder (with its dagster.yaml) when DAGSTER_HOME is unset."""
-    if not os.environ.get("DAGSTER_HOME") and (PROJECT_ROOT / "dagster.yaml").is_file():
-        os.environ["DAGSTER_HOME"] = str(PROJECT_ROOT)
-        os.chdir(PROJECT_ROOT)  # dagster.yaml's storage paths are relative to the project folder
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
-    return dg.DagsterInstance.get()
+    """The instance under DAGSTER_HOME; without it, the project folder's dagster.yaml (its relative paths taken from
+    the project folder, wherever the command runs), else `<home>/dagster`. The process's environment and working
+    folder are left as they are."""
+    home = environment.dagster_home()
+    if home is None and (PROJECT_ROOT / DAGSTER_CONFIG_YAML_FILENAME).is_file():
+        config = PROJECT_ROOT / DAGSTER_CONFIG_YAML_FILENAME
+        overrides = anchored(yaml.safe_load(config.read_text(encoding="utf-8")) or {}, PROJECT_ROOT)
+        return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(PROJECT_ROOT), overrides=overrides))
+    home = home or default_home() / "dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    return dg.DagsterInstance.from_config(str(home))
+
+
+def anchored(config: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """dagster.yaml's sections that hold a relative `base_dir`, with that folder made absolute under `folder`."""
+
+    def anchor(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                key: str(folder / item)
+                if key == "base_dir" and isinstance(item, str) and not Path(item).is_absolute()
+                else anchor(item)
+                for key, item in value.items()
+            }
+        return value
+
+    return {section: anchor(value) for section, value in config.items() if anchor(value) != value}
+
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    """The Definitions built from `settings`. Imported on use: importing pipeline_defs.definitions also builds the
+    code location's own Definitions from the environment, which `content-pipeline config` must not need."""
+    from pipeline_defs.definitions import build_definitions as build
+
+    return build(settings)
 
 
 def run_partition(

@@ -1,7 +1,6 @@
 """Sensors: new rows in the Google Sheet or new CSV files in the inbox start a run for their day's partition; failed
 runs are logged and, with a webhook configured, posted to it; eager automation carries updates downstream."""
 
-import os
 from pathlib import Path
 
 import dagster as dg
@@ -11,7 +10,9 @@ from content_pipeline.alerts.webhook import FailedRun, alert_payload, post_alert
 from content_pipeline.ingest.inbox_snapshot import plan_inbox_runs
 from content_pipeline.run_plan import plan_runs
 from content_pipeline.sheets.errors import SheetsError
+from pipeline_defs import environment
 from pipeline_defs.jobs import pipeline_job
+from resources.alerts import AlertsResource
 from resources.inbox import InboxResource
 from resources.sheets import SheetsResource
 
@@ -19,7 +20,6 @@ SHEET_POLL_S = 60  # two read requests a tick: well inside Sheets' 60 reads per 
 INBOX_POLL_S = 30  # a stat of every inbox file a tick; only new or changed files are read
 FAILURE_POLL_S = 30
 AUTOMATION_POLL_S = 60
-ALERT_WEBHOOK_ENV = "CONTENT_PIPELINE_ALERT_WEBHOOK"  # read when an alert is sent: the URL is never stored
 MAX_STEP_ERRORS = 3
 
 
@@ -90,14 +90,14 @@ def partition_of(run: dg.DagsterRun) -> str | None:
     return f"{start}...{end}" if start and end else None
 
 
-def build_run_failure_alert_sensor(webhook: bool, dagster_url: str | None = None) -> dg.SensorDefinition:
+def build_run_failure_alert_sensor() -> dg.SensorDefinition:
     @dg.run_failure_sensor(
         name="run_failure_alert_sensor",
         minimum_interval_seconds=FAILURE_POLL_S,
         default_status=dg.DefaultSensorStatus.RUNNING,  # an alert that must be switched on is one that never fires
         description="Logs every failed run of this code location; posts it to CONTENT_PIPELINE_ALERT_WEBHOOK if set.",
     )
-    def run_failure_alert_sensor(context: dg.RunFailureSensorContext) -> None:
+    def run_failure_alert_sensor(context: dg.RunFailureSensorContext, alerts: AlertsResource) -> None:
         run = context.dagster_run
         failed = FailedRun(
             job=run.job_name,
@@ -106,11 +106,11 @@ def build_run_failure_alert_sensor(webhook: bool, dagster_url: str | None = None
             error=failure_text(context),
             will_retry=run.tags.get("dagster/will_retry") == "true",
         )
-        payload = alert_payload(failed, secret_values(os.environ), dagster_url)
+        payload = alert_payload(failed, secret_values(environment.variables()), alerts.dagster_url)
         where = f" (partition {failed.partition})" if failed.partition else ""
         context.log.error(f"run {failed.run_id} of {failed.job} failed{where}: {payload['error']}")
-        url = os.environ.get(ALERT_WEBHOOK_ENV, "").strip()
-        if not (webhook and url):
+        url = (alerts.alert_webhook or "").strip()  # dg.EnvVar's value, resolved for this tick only
+        if not url:
             return
         outcome = post_alert(url, payload)
         if outcome.ok:

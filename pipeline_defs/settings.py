@@ -1,16 +1,38 @@
-"""Where the pipeline keeps its files and which services it uses, from the environment with local defaults."""
+"""The effective configuration: every resource of the Definitions, its fields read from the environment.
 
-import os
-from dataclasses import dataclass, field, replace
+A setting is one resource field: its default and meaning are the field's (`Field(default=..., description=...)` in
+resources/), its variable comes from pipeline_defs/variables.py, and its bounds are checked by the resource model.
+A variable that is set is read by the field's type (content_pipeline/setting_text.py), checked by the model, and handed
+to the resource as a value (pipeline_defs/settings_reader.py); a secret is handed over as `dg.EnvVar(name)`, so the
+Definitions never hold it.
+Paths without a variable default to folders under CONTENT_PIPELINE_HOME (`home_defaults`).
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
+from typing import Any, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from content_pipeline.fetch.settings import FetchSettings
-from content_pipeline.fetch.settings_env import fetch_settings_from_env
+import dagster as dg
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+from pipeline_defs import environment
+from pipeline_defs.settings_reader import Source, origin, read_resource
+from pipeline_defs.variables import HOME, TIMEZONE
+from resources.alerts import AlertsResource
+from resources.categorizer import CategorizerResource
+from resources.classifier import ClassifierResource
+from resources.exporter import ExportResource
+from resources.fetcher import FetcherResource
+from resources.gemini import GeminiResource
+from resources.inbox import InboxResource
+from resources.quality import QualityResource
+from resources.sheets import SheetsResource
+from resources.warehouse import WarehouseResource
+
+PROJECT_ROOT = environment.PROJECT_ROOT
+DEFAULT_TIMEZONE = "UTC"
+OUTSIDE_RESOURCES = {"home": HOME, "timezone": TIMEZONE}  # settings of the Definitions that no resource holds
 
 
 def default_home() -> Path:
@@ -19,175 +41,106 @@ def default_home() -> Path:
     return root / "var"
 
 
+def home_defaults(home: Path) -> dict[str, Path]:
+    """The default of every path field without a default of its own: a place under the home folder."""
+    return {
+        "inbox.path": home / "inbox",
+        "warehouse.root": home / "warehouse",
+        "warehouse.catalog": home / "catalog.duckdb",
+        "fetcher.http_cache": home / "cache" / "http.sqlite",
+        "gemini.ai_cache": home / "cache" / "ai.sqlite",
+        "exporter.output": home / "output",
+        "exporter.moved_images": home / "cache" / "moved-images.sqlite",
+    }
+
+
+@dataclass(frozen=True)
+class Resources:
+    """The resources of the Definitions, by key."""
+
+    inbox: InboxResource
+    warehouse: WarehouseResource
+    fetcher: FetcherResource
+    classifier: ClassifierResource
+    gemini: GeminiResource
+    categorizer: CategorizerResource
+    exporter: ExportResource
+    sheets: SheetsResource
+    quality: QualityResource
+    alerts: AlertsResource
+
+    def by_key(self) -> dict[str, dg.ConfigurableResource]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+RESOURCE_CLASSES: dict[str, type[dg.ConfigurableResource]] = get_type_hints(Resources)
+
+
 @dataclass(frozen=True)
 class Settings:
-    """Every path and switch the Definitions are built from (see the README's configuration table)."""
+    """Every resource the Definitions are built from, the schedule's time zone, and where each value came from."""
 
     home: Path
-    inbox: Path
-    warehouse: Path
-    catalog: Path
-    output: Path
-    http_cache: Path
-    ai_cache: Path
-    moved_images: Path  # the ledger of images move mode took out of their folders
-    taxonomy: Path | None = None
-    dispatch_rules: Path | None = None
-    oembed_enabled: bool = True  # oEmbed lookups for video, audio and social records
-    oembed_providers: Path | None = None  # the oEmbed provider table; None: the bundled one
-    fetch: FetchSettings = field(default_factory=FetchSettings)  # CONTENT_PIPELINE_FETCH_<FIELD> for every field
-    chunk_rows: int | None = None  # rows per chunk in every stage; None: each stage's own default
-    fetch_ignore_robots_for: tuple[str, ...] = ()  # file-name patterns of sources fetched without robots.txt
-    gemini_enabled: bool = False  # the key itself is read through dg.EnvVar, never stored here
-    gemini_model: str | None = None
-    gemini_base_url: str | None = None
-    ai_cache_local: bool = False  # also cache the local model's answers (it costs nothing, only CPU)
-    gemini_requests_per_minute: int | None = None
-    gemini_tokens_per_minute: int | None = None
-    gemini_max_cost_usd: float | None = None
-    gemini_max_output_tokens: int | None = None
-    gemini_prices: Path | None = None
-    gemini_batch: bool = False
-    gemini_batch_poll_s: float | None = None
-    image_folders: tuple[Path, ...] = ()  # folders of images to ingest, besides <inbox>/images
-    images_output: Path | None = None  # where images are filed by category; None: <output>/images
-    images_mode: str = "copy"  # copy or move the files from image folders
-    sheets_spreadsheet_id: str | None = None  # None: Google Sheets is off
-    sheets_credentials_file: Path | None = None
-    sheets_credentials_json: bool = False  # the key itself is read through dg.EnvVar, never stored here
-    sheets_input_worksheet: str = ""
-    sheets_results_worksheet: str | None = None
-    sheets_id_column: str | None = None
-    sheets_write_back: bool = True
-    sheets_requests_per_minute: float | None = None
-    sheets_max_attempts: int | None = None
-    sheets_timeout_s: float | None = None
-    sheets_endpoint: str | None = None
-    max_failure_rate: float | None = None  # share of attempted rows a stage may fail before its check stops the run
-    timezone: str = "UTC"  # the daily close schedule's time zone (an IANA name)
-    alert_webhook: bool = False  # the URL itself is read from the environment when an alert is sent, never stored
-    dagster_url: str | None = None  # the UI's address, for links in alerts (e.g. http://127.0.0.1:3000)
+    resources: Resources
+    timezone: str = DEFAULT_TIMEZONE
+    sources: dict[str, Source] = field(default_factory=dict, compare=False)  # "fetcher.concurrency" -> its source
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
-        env = dict(os.environ if env is None else env)
-        home = Path(env.get("CONTENT_PIPELINE_HOME") or default_home()).expanduser().resolve()
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
+        """The settings from `env` (the process's environment when None); ValueError with one line per bad variable."""
+        env = environment.variables() if env is None else dict(env)
+        problems: list[str] = []
+        home = Path(env.get(HOME, "").strip() or default_home()).expanduser().resolve()
+        timezone = env.get(TIMEZONE, "").strip() or DEFAULT_TIMEZONE
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            problems.append(f"{TIMEZONE}={timezone!r} is not a time zone (an IANA name such as Europe/Berlin)")
+        derived = {name: str(path) for name, path in home_defaults(home).items()}
+        built: dict[str, Any] = {}
+        sources = {
+            name: Source(variable, origin(variable, env.get(variable, "").strip(), False))
+            for name, variable in OUTSIDE_RESOURCES.items()
+        }
+        for key, resource_class in RESOURCE_CLASSES.items():
+            reading = read_resource(key, resource_class, env, derived)
+            problems += reading.problems
+            sources |= reading.sources
+            if reading.resource is not None:
+                built[key] = reading.resource
+        if problems:
+            raise ValueError("\n".join(problems))
+        return cls(home, Resources(**built), timezone, sources)
 
-        def path(name: str, default: Path) -> Path:
-            return Path(env[name]).expanduser().resolve() if env.get(name) else default
-
-        def optional(name: str) -> Path | None:
-            return Path(env[name]).expanduser().resolve() if env.get(name) else None
-
-        def switch(name: str, default: bool) -> bool:
-            value = env.get(name, "").strip().lower()
-            return default if not value else value not in {"0", "false", "no", "off"}
-
-        def number(name: str, kind: type[int] | type[float]) -> Any:
-            value = env.get(name, "").strip()
-            if not value:
-                return None
-            try:
-                return kind(value)
-            except ValueError:
-                raise ValueError(f"{name}={value!r} is not a {kind.__name__}") from None
-
-        def at_least_one(name: str) -> int | None:
-            value = number(name, int)
-            if value is not None and value < 1:
-                raise ValueError(f"{name}={value!r}: expected a whole number >= 1")
-            return value
-
-        def fraction(name: str) -> float | None:
-            value = number(name, float)
-            if value is not None and not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name}={value!r} is not between 0 and 1 (the share of attempted rows, 0.5 = half)")
-            return value
-
-        def choice(name: str, allowed: tuple[str, ...]) -> str:
-            value = env.get(name, "").strip().lower() or allowed[0]
-            if value not in allowed:
-                raise ValueError(f"{name}={value!r} is not one of {', '.join(allowed)}")
-            return value
-
-        def listed(name: str) -> tuple[str, ...]:
-            return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
-
-        def zone(name: str, default: str) -> str:
-            value = env.get(name, "").strip() or default
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"{name}={value!r} is not a time zone (an IANA name such as Europe/Berlin)") from None
-            return value
-
-        def web_url(name: str, secret: bool) -> str | None:
-            value = env.get(name, "").strip()
-            if not value:
-                return None
-            if urlsplit(value).scheme not in {"http", "https"} or not urlsplit(value).netloc:
-                shown = "" if secret else f"={value!r}"  # a webhook URL often holds a token: never echo it
-                raise ValueError(f"{name}{shown} is not an http:// or https:// URL")
-            return value
-
-        return cls(
-            home=home,
-            inbox=path("CONTENT_PIPELINE_INBOX", home / "inbox"),
-            warehouse=path("CONTENT_PIPELINE_WAREHOUSE", home / "warehouse"),
-            catalog=path("CONTENT_PIPELINE_CATALOG", home / "catalog.duckdb"),
-            output=path("CONTENT_PIPELINE_OUTPUT", home / "output"),
-            http_cache=path("CONTENT_PIPELINE_HTTP_CACHE", home / "cache" / "http.sqlite"),
-            ai_cache=path("CONTENT_PIPELINE_AI_CACHE", home / "cache" / "ai.sqlite"),
-            moved_images=path("CONTENT_PIPELINE_MOVED_IMAGES", home / "cache" / "moved-images.sqlite"),
-            taxonomy=optional("CONTENT_PIPELINE_TAXONOMY"),
-            dispatch_rules=optional("CONTENT_PIPELINE_DISPATCH_RULES"),
-            oembed_enabled=switch("CONTENT_PIPELINE_OEMBED", True),
-            oembed_providers=optional("CONTENT_PIPELINE_OEMBED_PROVIDERS"),
-            fetch=fetch_settings_from_env(env),
-            fetch_ignore_robots_for=listed("CONTENT_PIPELINE_FETCH_IGNORE_ROBOTS"),
-            gemini_enabled=bool(env.get("GEMINI_API_KEY")),
-            gemini_model=env.get("GEMINI_MODEL") or None,
-            gemini_base_url=env.get("GEMINI_BASE_URL") or None,
-            ai_cache_local=switch("CONTENT_PIPELINE_AI_CACHE_LOCAL", False),
-            gemini_requests_per_minute=number("CONTENT_PIPELINE_GEMINI_RPM", int),
-            chunk_rows=at_least_one("CONTENT_PIPELINE_CHUNK_ROWS"),
-            gemini_tokens_per_minute=number("CONTENT_PIPELINE_GEMINI_TPM", int),
-            gemini_max_cost_usd=number("CONTENT_PIPELINE_GEMINI_MAX_COST_USD", float),
-            gemini_max_output_tokens=number("CONTENT_PIPELINE_GEMINI_MAX_OUTPUT_TOKENS", int),
-            gemini_prices=optional("CONTENT_PIPELINE_GEMINI_PRICES"),
-            gemini_batch=switch("CONTENT_PIPELINE_GEMINI_BATCH", False),
-            gemini_batch_poll_s=number("CONTENT_PIPELINE_GEMINI_BATCH_POLL_S", float),
-            image_folders=tuple(Path(p).expanduser().resolve() for p in listed("CONTENT_PIPELINE_IMAGE_FOLDERS")),
-            images_output=optional("CONTENT_PIPELINE_IMAGES_OUTPUT"),
-            images_mode=choice("CONTENT_PIPELINE_IMAGES_MODE", ("copy", "move")),
-            sheets_spreadsheet_id=env.get("CONTENT_PIPELINE_SHEETS_SPREADSHEET_ID", "").strip() or None,
-            sheets_credentials_file=optional("CONTENT_PIPELINE_SHEETS_CREDENTIALS_FILE"),
-            sheets_credentials_json=bool(env.get("CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON")),
-            sheets_input_worksheet=env.get("CONTENT_PIPELINE_SHEETS_INPUT", "").strip(),
-            sheets_results_worksheet=env.get("CONTENT_PIPELINE_SHEETS_RESULTS", "").strip() or None,
-            sheets_id_column=env.get("CONTENT_PIPELINE_SHEETS_ID_COLUMN", "").strip() or None,
-            sheets_write_back=switch("CONTENT_PIPELINE_SHEETS_WRITE_BACK", True),
-            sheets_requests_per_minute=number("CONTENT_PIPELINE_SHEETS_REQUESTS_PER_MINUTE", float),
-            sheets_max_attempts=number("CONTENT_PIPELINE_SHEETS_MAX_ATTEMPTS", int),
-            sheets_timeout_s=number("CONTENT_PIPELINE_SHEETS_TIMEOUT_S", float),
-            sheets_endpoint=env.get("CONTENT_PIPELINE_SHEETS_ENDPOINT", "").strip() or None,
-            max_failure_rate=fraction("CONTENT_PIPELINE_MAX_FAILURE_RATE"),
-            timezone=zone("CONTENT_PIPELINE_TIMEZONE", "UTC"),
-            alert_webhook=web_url("CONTENT_PIPELINE_ALERT_WEBHOOK", secret=True) is not None,
-            dagster_url=(web_url("CONTENT_PIPELINE_DAGSTER_URL", secret=False) or "").rstrip("/") or None,
-        )
-
-    @property
-    def images_root(self) -> Path:
-        """Where images are filed by category: `images_output`, else `<output>/images`."""
-        return self.images_output or self.output / "images"
-
-    @property
-    def fetch_allow_private(self) -> tuple[str, ...]:
-        """Hosts, IPs or CIDRs the fetcher may reach although they are not public."""
-        return self.fetch.allow_private
+    def changed(self, resource: str, **values: Any) -> "Settings":
+        """The same settings with some fields of one resource changed (in code, as a test or the demo does)."""
+        current = getattr(self.resources, resource)
+        kept = {name: getattr(current, name) for name in type(current).model_fields}
+        resources: dict[str, Any] = {**self.resources.by_key(), resource: type(current)(**{**kept, **values})}
+        changed = {f"{resource}.{name}": Source(self.sources[f"{resource}.{name}"].variable, "code") for name in values}
+        return Settings(self.home, Resources(**resources), self.timezone, {**self.sources, **changed})
 
     def allowing(self, *hosts: str) -> "Settings":
         """The same settings with more hosts exempt from the fetcher's private-address guard."""
-        allowed = tuple(dict.fromkeys(self.fetch.allow_private + hosts))
-        return replace(self, fetch=replace(self.fetch, allow_private=allowed))
+        allowed = list(dict.fromkeys([*self.resources.fetcher.allow_private, *hosts]))
+        return self.changed("fetcher", allow_private=allowed)
+
+    @property
+    def inbox(self) -> Path:
+        return Path(self.resources.inbox.path)
+
+    @property
+    def warehouse(self) -> Path:
+        return Path(self.resources.warehouse.root)
+
+    @property
+    def catalog(self) -> Path:
+        return Path(self.resources.warehouse.catalog)
+
+    @property
+    def output(self) -> Path:
+        return Path(self.resources.exporter.output)
+
+    @property
+    def images_root(self) -> Path:
+        return self.resources.exporter.images_root

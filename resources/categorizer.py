@@ -5,7 +5,7 @@ from pathlib import Path
 import dagster as dg
 from pydantic import Field
 
-from content_pipeline.categorize.gemini_constants import DEFAULT_POLL_INTERVAL_S
+from content_pipeline.categorize.gemini_constants import DEFAULT_MAX_OUTPUT_TOKENS, DEFAULT_POLL_INTERVAL_S
 from content_pipeline.categorize.provider import CategorizeProvider
 from content_pipeline.categorize.provider_factory import build_provider
 from content_pipeline.categorize.taxonomy import Taxonomy, load_taxonomy
@@ -15,32 +15,33 @@ from resources.gemini import GeminiResource
 class CategorizerResource(dg.ConfigurableResource):
     """Categorize's own settings; Gemini's (key, model, limits, prices, AI cache) come from GeminiResource."""
 
-    taxonomy_path: str | None = Field(
+    taxonomy: str | None = Field(
         default=None, description="The taxonomy (YAML); None: the bundled content_pipeline/defaults/taxonomy.yaml"
     )
     ai_cache_local: bool = Field(
         default=False, description="Cache the free local model's answers too (off: only paid providers')"
     )
-    gemini_max_cost_usd: float | None = Field(default=None, description="The run's Gemini budget; None: no budget")
-    gemini_max_output_tokens: int | None = Field(
-        default=None, description="The longest answer Gemini may give; None: the provider's default"
+    gemini_max_cost_usd: float | None = Field(
+        default=None, ge=0.0, description="The estimated spend at which a run stops calling Gemini; None: no budget"
+    )
+    gemini_max_output_tokens: int = Field(
+        default=DEFAULT_MAX_OUTPUT_TOKENS, ge=1, description="The longest answer Gemini may give, in tokens"
     )
     gemini_batch: bool = Field(
         default=False, description="Send each partition as one Gemini Batch API job (half price, up to 24 h)"
     )
-    gemini_batch_poll_interval_s: float = Field(
-        default=DEFAULT_POLL_INTERVAL_S, description="How often a Batch API job is polled"
+    gemini_batch_poll_s: float = Field(
+        default=DEFAULT_POLL_INTERVAL_S, gt=0.0, description="How often a Batch API job is polled, in seconds"
     )
 
-    def taxonomy(self) -> Taxonomy:
-        return load_taxonomy(Path(self.taxonomy_path) if self.taxonomy_path else None)
+    def load_taxonomy(self) -> Taxonomy:
+        return load_taxonomy(Path(self.taxonomy) if self.taxonomy else None)
 
     def ai_cache_for(self, provider: CategorizeProvider, gemini: GeminiResource) -> Path | None:
         """Where `provider`'s answers are cached (`gemini`'s AI cache); None when off or for the free local model."""
-        cache_path = gemini.ai_cache_path
-        if not cache_path or (provider.name == "local" and not self.ai_cache_local):
+        if not gemini.ai_cache or (provider.name == "local" and not self.ai_cache_local):
             return None
-        return Path(cache_path)
+        return Path(gemini.ai_cache)
 
     def provider(self, taxonomy: Taxonomy, gemini: GeminiResource) -> CategorizeProvider:
         """One provider per run: its rate limits, budget and quota stop live on the instance."""
@@ -52,16 +53,16 @@ class CategorizerResource(dg.ConfigurableResource):
                 gemini.model,
                 taxonomy,
                 gemini.base_url,
-                poll_interval_s=self.gemini_batch_poll_interval_s,
+                poll_interval_s=self.gemini_batch_poll_s,
             )
         return build_provider(
             taxonomy,
             gemini_api_key=gemini.api_key or None,
             gemini_model=gemini.model,
             gemini_base_url=gemini.base_url,
-            requests_per_minute=gemini.requests_per_minute,
-            tokens_per_minute=gemini.tokens_per_minute,
+            requests_per_minute=gemini.rpm,
+            tokens_per_minute=gemini.tpm,
             max_cost_usd=self.gemini_max_cost_usd,
             max_output_tokens=self.gemini_max_output_tokens,
-            gemini_prices_path=gemini.prices_path,
+            gemini_prices_path=gemini.prices,
         )

@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Literal
 
 import dagster as dg
+from pydantic import Field
 
 from content_pipeline.export.image_filing import FilingResult, ImageToFile, file_images
 from content_pipeline.moved_images import MovedImages
@@ -13,19 +14,27 @@ IMAGES_FOLDER = "images"
 
 
 class ExportResource(dg.ConfigurableResource):
-    output_dir: str
-    images_dir: str | None = None  # where images are filed by category; None: <output_dir>/images
-    images_mode: Literal["copy", "move"] = "copy"  # move: a source file is deleted once its copy is verified
-    moved_images_path: str | None = None  # the ledger of moves, so a rerun finds moved images (see moved_images.py)
+    output: str = Field(
+        description="Where each day's records.csv, records.parquet and report.html go (default: under the home folder)"
+    )
+    images_output: str | None = Field(
+        default=None, description="Where images are filed by category; None: <output>/images"
+    )
+    images_mode: Literal["copy", "move"] = Field(
+        default="copy", description="copy the images, or move them: a source is deleted once its copy is verified"
+    )
+    moved_images: str | None = Field(
+        default=None,
+        description="The ledger (SQLite) of the images move mode took out of their folders, so reruns find them",
+    )
 
     @property
     def images_root(self) -> Path:
-        return Path(self.images_dir) if self.images_dir else Path(self.output_dir) / IMAGES_FOLDER
+        return Path(self.images_output) if self.images_output else Path(self.output) / IMAGES_FOLDER
 
-    @property
-    def moved_images(self) -> MovedImages | None:
-        """The ledger of the images move mode took out of their folders."""
-        return MovedImages(Path(self.moved_images_path), self.images_root) if self.moved_images_path else None
+    def moved_images_ledger(self) -> MovedImages | None:
+        """The ledger of the images move mode took out of their folders (ingest and fetch read it too)."""
+        return MovedImages(Path(self.moved_images), self.images_root) if self.moved_images else None
 
     def file_images(self, items: Sequence[ImageToFile]) -> list[FilingResult]:
-        return file_images(items, self.images_root, self.images_mode, self.moved_images)
+        return file_images(items, self.images_root, self.images_mode, self.moved_images_ledger())

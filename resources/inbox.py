@@ -14,11 +14,11 @@ INBOX_IMAGES = "images"  # <inbox>/images is an image folder whenever it exists
 
 
 class InboxResource(dg.ConfigurableResource):
-    path: str
-    image_folders: list[str] = Field(default_factory=list)  # more image folders; a missing one is a bad row
-    # the ledger of the images move mode took out of the folders, and where they were filed (ExportResource's)
-    moved_images_path: str | None = None
-    images_root: str | None = None
+    path: str = Field(description="The folder CSV files of links are dropped into (default: under the home folder)")
+    image_folders: list[str] = Field(
+        default_factory=list,
+        description="More folders of images to ingest, besides <inbox>/images; a missing one is a bad row",
+    )
 
     def image_roots(self) -> list[Path]:
         """Every image folder in use: <inbox>/images when it exists, then the configured ones."""
@@ -28,10 +28,6 @@ class InboxResource(dg.ConfigurableResource):
     def csv_rows(self, day: date) -> list[dict[str, object]]:
         return inbox_rows(Path(self.path), day)
 
-    def image_rows(self, day: date) -> list[dict[str, object]]:
-        return image_folder_rows(self.image_roots(), day, self.moved_images())
-
-    def moved_images(self) -> MovedImages | None:
-        if not (self.moved_images_path and self.images_root):
-            return None
-        return MovedImages(Path(self.moved_images_path), Path(self.images_root))
+    def image_rows(self, day: date, moved: MovedImages | None) -> list[dict[str, object]]:
+        """The day's images, with those move mode took out of their folders (`moved`: the exporter's ledger)."""
+        return image_folder_rows(self.image_roots(), day, moved)

@@ -5,17 +5,23 @@ from pathlib import Path
 
 import dagster as dg
 import polars as pl
+from pydantic import Field
 
 from content_pipeline.warehouse.catalog import CatalogBusyError, open_catalog
 from content_pipeline.warehouse.partition_store import PartitionStore
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """Where every stage's partitions live (`root`) and the DuckDB file with one view per asset (`catalog_path`)."""
+    """Where every stage's partitions live (`root`) and the DuckDB file with one view per asset (`catalog`)."""
 
-    root: str
-    catalog_path: str
-    chunk_rows: int | None = None  # rows per chunk in every stage (memory against per-chunk overhead); None: defaults
+    root: str = Field(description="The folder of every stage's partitions (default: under the home folder)")
+    catalog: str = Field(description="The DuckDB file with one view per stage (default: under the home folder)")
+    chunk_rows: int | None = Field(
+        default=None,
+        ge=1,
+        description="Rows per chunk in every stage (fewer: less memory; more: less overhead); "
+        "None: each stage's own (see the stages' *_CHUNK_ROWS)",
+    )
 
     def rows_per_chunk(self, stage_default: int) -> int:
         return self.chunk_rows or stage_default
@@ -50,7 +56,7 @@ class WarehouseResource(dg.ConfigurableResource):
     def refresh_catalog(self) -> str:
         """Recreate the catalog's views; returns a problem ('' when none) instead of failing a run."""
         try:
-            self.store.refresh_catalog(lambda: open_catalog(Path(self.catalog_path)))
+            self.store.refresh_catalog(lambda: open_catalog(Path(self.catalog)))
         except CatalogBusyError as exc:  # another process holds the catalog file; its views are globs anyway
             return str(exc)
         return ""

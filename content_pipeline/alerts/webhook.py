@@ -8,6 +8,7 @@ a token) never appears in the payload or in an outcome's text.
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -32,6 +33,12 @@ class FailedRun:
 class PostOutcome:
     ok: bool
     detail: str  # what happened, fit for a log line (never the URL)
+
+
+def is_web_url(text: str) -> bool:
+    """An absolute http:// or https:// URL."""
+    parts = urlsplit(text)
+    return parts.scheme in {"http", "https"} and bool(parts.netloc)
 
 
 def secret_values(env: Mapping[str, str], names: Iterable[str] = SECRET_ENV_VARS) -> list[str]:

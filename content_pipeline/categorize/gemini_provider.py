@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from google.genai import errors, types
 from pydantic import BaseModel, Field, ValidationError
 
-from content_pipeline.categorize.gemini_constants import PROMPT_VERSION
+from content_pipeline.categorize.gemini_constants import DEFAULT_MAX_OUTPUT_TOKENS, PROMPT_VERSION
 from content_pipeline.categorize.models import Categorization, Document, Entity
 from content_pipeline.categorize.provider import NO_TEXT_REASON, AnswerHook, CategorizeSystemError, has_text
 from content_pipeline.categorize.taxonomy import Taxonomy
@@ -39,7 +39,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MAX_TEXT_CHARS = 20_000
 TOKEN_BURST_FRACTION = 0.1  # of tokens_per_minute that may start at once
-DEFAULT_MAX_OUTPUT_TOKENS = 8192  # bounds a runaway answer (thinking tokens count too) and the pre-send estimate
 MAX_TAGS = 8
 MAX_ENTITIES = 15
 FENCE_OPEN, FENCE_CLOSE = "<page_text>", "</page_text>"

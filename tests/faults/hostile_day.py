@@ -28,12 +28,7 @@ def drop_day(settings: Settings, day: str, catalog: Sequence[ExpectedUrl]) -> No
 
 def fetcher_for(settings: Settings, **limits: Any) -> FetcherResource:
     """The fetcher the Definitions would build from `settings`, with some limits changed (timeouts, politeness)."""
-    return FetcherResource(
-        allow_private=list(settings.fetch_allow_private),
-        ignore_robots_for=list(settings.fetch_ignore_robots_for),
-        http_cache_path=str(settings.http_cache),
-        **limits,
-    )
+    return settings.changed("fetcher", **limits).resources.fetcher
 
 
 def run_day(

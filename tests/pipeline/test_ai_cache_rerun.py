@@ -49,7 +49,7 @@ def test_a_rerun_with_gemini_sends_no_categorize_requests_and_shows_the_hits(
         env = {"CONTENT_PIPELINE_HOME": str(tmp_path), "GEMINI_API_KEY": KEY, "GEMINI_BASE_URL": server.base_url}
         env["GEMINI_MODEL"] = "gemini-test-model"
         settings = Settings.from_env(env).allowing("127.0.0.1")
-        assert settings.ai_cache == tmp_path / "cache" / "ai.sqlite"
+        assert settings.resources.gemini.ai_cache == str(tmp_path / "cache" / "ai.sqlite")
         settings.inbox.mkdir(parents=True)
         urls = [url for url, kind in sample_urls(sample_site) if kind == "article"]
         (settings.inbox / f"links-{DAY}.csv").write_text("url\n" + "\n".join(urls) + "\n", encoding="utf-8")
@@ -80,4 +80,5 @@ def test_a_rerun_with_gemini_sends_no_categorize_requests_and_shows_the_hits(
     shown = categorize_metadata(instance)
     assert (shown["cache_hits"], shown["cache_misses"], shown["cache_hit_rate"]) == (len(urls), 0, 1.0)
     assert shown["tokens_in"] == 0 and shown["cost_usd"] == 0.0
-    assert settings.ai_cache.is_file() and KEY.encode() not in settings.ai_cache.read_bytes()
+    ai_cache = Path(str(settings.resources.gemini.ai_cache))
+    assert ai_cache.is_file() and KEY.encode() not in ai_cache.read_bytes()

@@ -17,10 +17,10 @@ def test_a_bad_allowlist_entry_in_the_environment_is_refused_naming_the_variable
 
 def test_allowlist_entries_with_ports_reach_the_fetcher_as_written() -> None:
     env = {"CONTENT_PIPELINE_FETCH_ALLOW_PRIVATE": "127.0.0.1:18080,[::1]:8080, intranet.local ,10.0.0.0/8"}
-    settings = Settings.from_env(env)
-    assert settings.fetch_allow_private == ("127.0.0.1:18080", "[::1]:8080", "intranet.local", "10.0.0.0/8")
-    resource = FetcherResource(allow_private=list(settings.fetch_allow_private))
-    assert resource.settings().allow_private == settings.fetch_allow_private
+    allowed = Settings.from_env(env).resources.fetcher.allow_private
+    assert allowed == ["127.0.0.1:18080", "[::1]:8080", "intranet.local", "10.0.0.0/8"]
+    resource = FetcherResource(allow_private=allowed)
+    assert resource.settings().allow_private == tuple(allowed)
 
 
 def test_a_bad_allowlist_entry_in_the_resource_config_is_refused_before_any_request() -> None:

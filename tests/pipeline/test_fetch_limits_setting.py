@@ -8,11 +8,10 @@ from pathlib import Path
 import dagster as dg
 
 from content_pipeline.fetch.settings import FetchSettings
-from content_pipeline.fetch.settings_env import fetch_settings_from_env
 from pipeline_defs.definitions import build_definitions
 from pipeline_defs.settings import Settings
 from resources.fetcher import FetcherResource
-from tests.core.fetch.test_settings_env import sample_env
+from tests.pipeline.test_fetch_variables import fetch_settings_from_env, sample_env
 
 
 def fetcher_of_a_run(settings: Settings) -> FetcherResource:
@@ -29,8 +28,8 @@ def test_every_fetch_limit_set_in_the_environment_reaches_the_fetcher_of_a_run(t
     fetcher = fetcher_of_a_run(Settings.from_env({**env, **sample_env()}))
     assert fetcher.settings() == fetch_settings_from_env(sample_env())
     assert fetcher.settings() != FetchSettings()
-    assert fetcher.ignore_robots_for == ["partner-*.csv"]
-    assert fetcher.http_cache_path == str(tmp_path / "cache" / "http.sqlite")
+    assert fetcher.ignore_robots == ["partner-*.csv"]
+    assert fetcher.http_cache == str(tmp_path / "cache" / "http.sqlite")
 
 
 def test_with_no_fetch_variable_set_the_fetcher_of_a_run_keeps_the_defaults(tmp_path: Path) -> None:
@@ -41,7 +40,8 @@ def test_with_no_fetch_variable_set_the_fetcher_of_a_run_keeps_the_defaults(tmp_
 def test_allowing_a_host_keeps_the_limits_set_in_the_environment(tmp_path: Path) -> None:
     env = {"CONTENT_PIPELINE_HOME": str(tmp_path), "CONTENT_PIPELINE_FETCH_CONCURRENCY": "3"}
     settings = Settings.from_env({**env, "CONTENT_PIPELINE_FETCH_ALLOW_PRIVATE": "10.0.0.0/8"}).allowing("127.0.0.1")
-    assert (settings.fetch.concurrency, settings.fetch_allow_private) == (3, ("10.0.0.0/8", "127.0.0.1"))
+    fetcher = settings.resources.fetcher
+    assert (fetcher.concurrency, fetcher.allow_private) == (3, ["10.0.0.0/8", "127.0.0.1"])
 
 
 def test_a_bad_fetch_variable_stops_the_code_location_loading_with_a_message_naming_it(tmp_path: Path) -> None:

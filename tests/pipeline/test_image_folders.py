@@ -2,7 +2,6 @@
 
 import io
 import random
-from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
@@ -98,7 +97,7 @@ def test_images_in_the_inbox_are_filed_by_category_and_failures_set_aside_with_t
 def test_move_mode_empties_the_image_folder_only_into_verified_copies(
     settings: Settings, instance: dg.DagsterInstance
 ) -> None:
-    settings = replace(settings, images_mode="move")
+    settings = settings.changed("exporter", images_mode="move")
     contents = drop_images(settings.inbox / "images")
     assert run_partition(settings, DAY, instance).success
     left = sorted(p.name for p in (settings.inbox / "images" / DAY).iterdir())
@@ -128,7 +127,7 @@ def test_images_fetched_from_urls_are_filed_too(
 def test_a_move_mode_rerun_finds_the_moved_images_where_they_were_filed_and_the_day_keeps_every_row(
     settings: Settings, instance: dg.DagsterInstance
 ) -> None:
-    settings = replace(settings, images_mode="move")
+    settings = settings.changed("exporter", images_mode="move")
     drop_images(settings.inbox / "images")
     assert run_partition(settings, DAY, instance).success
     store = PartitionStore(settings.warehouse)

@@ -101,7 +101,7 @@ def test_inbox_files_start_one_run_per_day_and_the_same_files_never_start_two(
     assert {r.run_key for r in lost} == {again.run_key, first[1].run_key}
 
 
-def failed_run_context(instance: dg.DagsterInstance, secret: str) -> dg.RunFailureSensorContext:
+def failed_run_context(instance: dg.DagsterInstance, secret: str, settings: Settings) -> dg.RunFailureSensorContext:
     @dg.op
     def categorize_step() -> None:
         raise RuntimeError(f"Gemini refused key {secret}")
@@ -117,6 +117,7 @@ def failed_run_context(instance: dg.DagsterInstance, secret: str) -> dg.RunFailu
         dagster_event=result.get_run_failure_event(),
         dagster_instance=instance,
         dagster_run=result.dagster_run,
+        resources={"alerts": settings.resources.alerts},
     ).for_run_failure()
 
 
@@ -134,9 +135,10 @@ def test_a_failed_run_is_posted_to_the_webhook_without_secrets(
     monkeypatch.setenv("CONTENT_PIPELINE_ALERT_WEBHOOK", webhook.url)
     monkeypatch.setenv("CONTENT_PIPELINE_DAGSTER_URL", "http://127.0.0.1:3000")
     settings = Settings.from_env({**os.environ, "CONTENT_PIPELINE_HOME": str(tmp_path / "home")})
-    assert settings.alert_webhook and not hasattr(settings, "alert_webhook_url")
+    webhook_field = settings.resources.alerts.alert_webhook
+    assert isinstance(webhook_field, dg.EnvVar) and webhook_field.env_var_name == "CONTENT_PIPELINE_ALERT_WEBHOOK"
     sensor = build_definitions(settings).resolve_sensor_def("run_failure_alert_sensor")
-    context = failed_run_context(instance, secret)
+    context = failed_run_context(instance, secret, settings)
 
     sensor(context)  # type: ignore[call-arg]
 
@@ -153,8 +155,9 @@ def test_without_a_webhook_a_failed_run_is_only_logged(
     tmp_path: Path, instance: dg.DagsterInstance, webhook: RecordingWebhook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("CONTENT_PIPELINE_ALERT_WEBHOOK", raising=False)
-    sensor = build_definitions(settings_for(tmp_path)).resolve_sensor_def("run_failure_alert_sensor")
-    sensor(failed_run_context(instance, "whatever-secret"))  # type: ignore[call-arg]
+    settings = settings_for(tmp_path)
+    sensor = build_definitions(settings).resolve_sensor_def("run_failure_alert_sensor")
+    sensor(failed_run_context(instance, "whatever-secret", settings))  # type: ignore[call-arg]
     assert webhook.posts == []
 
 

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from content_pipeline.fetch.settings import FetchSettings, fetch_settings_metadata
-from content_pipeline.fetch.settings_env import fetch_settings_from_env, variable_name
+from pipeline_defs.settings import Settings
+from pipeline_defs.variables import variable_for
 
 # For every field: what a user writes in the environment, and the value the fetcher then uses (never the default)
 SAMPLES: dict[str, tuple[str, object]] = {
@@ -30,6 +31,15 @@ SAMPLES: dict[str, tuple[str, object]] = {
     "allow_private": ("127.0.0.1:8080, intranet.local", ("127.0.0.1:8080", "intranet.local")),
 }
 FIELD_NAMES = [f.name for f in fields(FetchSettings)]
+
+
+def variable_name(field_name: str) -> str:
+    return variable_for("fetcher", field_name)
+
+
+def fetch_settings_from_env(env: dict[str, str]) -> FetchSettings:
+    """The fetch settings of the fetcher resource the Definitions would get from `env`."""
+    return Settings.from_env(env).resources.fetcher.settings()
 
 
 def sample_env() -> dict[str, str]:
