@@ -150,7 +150,7 @@ def unique_record_id(data: pl.DataFrame) -> CheckOutcome:
         return _missing(UNIQUE_RECORD_ID, "record_id")
     ids = data["record_id"]
     nulls = ids.null_count()
-    repeated = [(value, n) for value, n in value_counts(ids.drop_nulls()) if n > 1]
+    repeated = value_counts(ids.drop_nulls(), at_least=2)
     problems = []
     if repeated:
         rows = sum(n for _, n in repeated)
