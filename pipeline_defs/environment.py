@@ -14,7 +14,19 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DOTENV = ".env"
 DAGSTER_HOME = "DAGSTER_HOME"
 
+# Polars allocates through its own jemalloc, which keeps freed pages for seconds before it gives them back: a stage
+# that frees a chunk's frames every ~0.3 s carries several chunks of them. Measured on the categorize stage of a
+# 100,000-row day: 394 MiB resident at its end (peak 401) with the default, 344 (peak 369) with no delay. The value is
+# read once, when polars loads, so it is set before anything imports polars; a value the user set is kept.
+POLARS_ALLOCATOR = "_RJEM_MALLOC_CONF"
+POLARS_ALLOCATOR_CONF = "dirty_decay_ms:0,muzzy_decay_ms:0"
+
 _from_dotenv: dict[str, Path] = {}  # variable -> the .env file it was loaded from (this process)
+
+
+def return_freed_memory_at_once() -> None:
+    """Make polars' allocator hand freed pages back at once (see POLARS_ALLOCATOR); call before polars loads."""
+    os.environ.setdefault(POLARS_ALLOCATOR, POLARS_ALLOCATOR_CONF)
 
 
 def variables() -> dict[str, str]:
