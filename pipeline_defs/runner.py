@@ -55,7 +55,8 @@ def anchored(config: dict[str, Any], folder: Path) -> dict[str, Any]:
             }
         return value
 
-    return {section: anchor(value) for section, value in config.items() if anchor(value) != value}
+    anchored_sections = {section: anchor(value) for section, value in config.items()}
+    return {section: value for section, value in anchored_sections.items() if value != config[section]}
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:

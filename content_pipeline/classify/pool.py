@@ -195,8 +195,10 @@ class ClassifyPool:
 
     def _recycle_after(self, pages: int) -> None:
         """Stop the workers once they have classified `recycle_pages` pages; the next batch starts fresh ones."""
+        if self._executor is None:  # classified in this process: the workers (when they start) have not seen them
+            return
         self._pages_in_workers += pages
-        if self._executor is not None and self._pages_in_workers >= self.recycle_pages:
+        if self._pages_in_workers >= self.recycle_pages:
             self.recycled += 1
             self._stop()
 
