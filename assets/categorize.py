@@ -4,9 +4,9 @@ import dagster as dg
 import polars as pl
 
 from assets.chunks import progress_log, run_metadata, stage_stamp
-from assets.fetch import NETWORK_RETRY
 from assets.metadata import counts, partition_metadata
 from assets.ranges import Day, materialize_days
+from assets.retry_policies import NETWORK_RETRY
 from assets.stage_asset import stage_asset
 from content_pipeline.categorize.ai_cache import open_cache
 from content_pipeline.categorize.cached_provider import with_cache

@@ -6,6 +6,7 @@ import polars as pl
 from assets.chunks import progress_log, run_metadata, stage_stamp
 from assets.metadata import partition_metadata
 from assets.ranges import Day, materialize_days
+from assets.retry_policies import NETWORK_RETRY
 from assets.stage_asset import stage_asset
 from content_pipeline.fetch.settings import fetch_settings_metadata
 from content_pipeline.fetch.stage import FETCH_CHUNK_ROWS, FetchOptions, fetch_stored_day
@@ -18,7 +19,6 @@ from resources.inbox import InboxResource
 from resources.quality import QualityResource
 from resources.warehouse import WarehouseResource
 
-NETWORK_RETRY = dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 OUTBOUND_HTTP_POOL = "outbound_http"  # every step that sends requests to websites (pages, robots.txt, oEmbed)
 
 

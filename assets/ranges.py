@@ -1,7 +1,7 @@
 """Range runs: one run may target several days; every stage processes each day on its own and records each day.
 
 A backfill of N days runs as ceil(N / MAX_DAYS_PER_RUN) runs of the whole chain (every stage has the same policy, so
-one run carries a batch of days from ingest to export). Inside a run, a stage reads the upstream partition of one
+one run carries a batch of days through every stage). Inside a run, a stage reads the upstream partition of one
 day, writes its own partition of that day and lets go of it before the next day: memory grows with a day, not with
 the batch, and the stored partitions are the same as those of one run per day.
 
@@ -51,6 +51,7 @@ class Day(NamedTuple):
     metadata: dict[str, Any]
     version: str | None = None
     kept: bool = False  # the stored partition was kept as it was: nothing new for the catalog's views
+    outcomes: tuple[CheckOutcome, ...] = ()  # checks the stage computed from what it wrote or saw besides `data`
 
 
 def stage_of(context: dg.AssetExecutionContext) -> Stage:
@@ -68,7 +69,8 @@ def materialize_days(
 
     The partitions of every stage the running one reads (`Stage.reads`) must all exist before the first day starts.
     `one_day` writes its partition with `refresh=False`: the catalog is refreshed once, after the last day. `checks`
-    gives the data-quality outcomes of a day's frame; a failed blocking one stops the stages below in this run.
+    gives the data-quality outcomes of a day's frame, and the day adds those it computed itself (`Day.outcomes`); a
+    failed blocking one stops the stages below in this run.
     """
     asset = stage_of(context)
     days = list(context.partition_keys)
@@ -81,7 +83,7 @@ def materialize_days(
         started = time.monotonic()
         written = one_day(day)
         wall_s = time.monotonic() - started
-        wrote = wrote or not written.kept
+        wrote = wrote or (asset.in_warehouse and not written.kept)
         versions[day] = written.version or stage_content_version(asset, written.data)
         rows = len(written.data)
         metadata = {
@@ -90,8 +92,7 @@ def materialize_days(
             STAGE_WALL_KEY: dg.MetadataValue.float(round(wall_s, 3)),
             ROWS_PER_S_KEY: dg.MetadataValue.float(round(rows / wall_s, 1) if wall_s > 0 else 0.0),
         }
-        if checks is not None:
-            outcomes[day] = checks(written.data)
+        outcomes[day] = [*written.outcomes, *(checks(written.data) if checks is not None else [])]
         del written  # the day's frame is released before the next day is read
         release_free_memory()  # and what the day used goes back to the system, not on to the next stage
         context.add_asset_metadata(metadata, partition_key=day)
@@ -102,5 +103,5 @@ def materialize_days(
     return dg.MaterializeResult(
         metadata={DAYS_IN_RUN_KEY: len(days)},
         data_version=dg.DataVersion(combined_version(versions)),
-        check_results=check_results(asset, outcomes) if checks is not None else None,
+        check_results=check_results(asset, outcomes),
     )

@@ -1,4 +1,4 @@
-"""The one way a stage becomes an asset: its name, upstream and checks come from `Stage`, written nowhere else."""
+"""The one way a stage becomes an asset: its name, dependencies and checks come from `Stage`, written nowhere else."""
 
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -20,13 +20,14 @@ def stage_asset(
     retry_policy: dg.RetryPolicy | None = None,
     pool: str | None = None,
 ) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
-    """`@dg.asset` for `stage`: daily partitions, the backfill policy, its upstream as its dependency, its checks."""
+    """`@dg.asset` for `stage`: daily partitions, the backfill policy, the stages it reads as its dependencies, its
+    checks."""
     return dg.asset(
         name=stage.value,
         partitions_def=daily_partitions,
         backfill_policy=BACKFILL_POLICY,
         group_name=STAGE_GROUP,
-        deps=[stage.upstream.value] if stage.upstream else None,
+        deps=[read.value for read in stage.reads] or None,
         kinds=set(kinds),
         retry_policy=retry_policy,
         pool=pool,

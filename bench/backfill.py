@@ -34,7 +34,9 @@ from typing import Any
 RESULT_PREFIX = "RESULT "
 WORKER_TIMEOUT_S = 3600
 FIRST_DAY = date(2026, 1, 1)
-STAGES = ("ingest", "fetch", "classify", "categorize", "export")
+STAGES = ("ingest", "fetch", "classify", "categorize", "filed_images", "export", "export_files", "sheet_results")
+ROWS_OF = {"export_files": "export"}  # outside the warehouse: the partition whose rows its files hold
+NOT_COUNTED = {"sheet_results"}  # the Sheet's rows (off in this bench: 0) are no partition's
 INSTANCE_YAML = "telemetry:\n  enabled: false\n"
 
 
@@ -66,8 +68,9 @@ def worker(args: argparse.Namespace) -> None:
             materialization = event.step_materialization_data.materialization
             asset, day = materialization.asset_key.to_user_string(), materialization.partition or ""
             recorded[asset][day] = recorded[asset].get(day, 0) + 1
-            shown = materialization.metadata["dagster/row_count"].value
-            wrong_counts += shown != len(store.read(asset, day, ["record_id"]))
+            if asset not in NOT_COUNTED:
+                shown = materialization.metadata["dagster/row_count"].value
+                wrong_counts += shown != len(store.read(ROWS_OF.get(asset, asset), day, ["record_id"]))
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
         RESULT_PREFIX

@@ -57,7 +57,7 @@ from e2e_origin import PageStore, build_pages  # bench/e2e_origin.py: this folde
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DAY = "2026-06-01"
 ORIGIN_SCRIPT = PROJECT_ROOT / "bench" / "e2e_origin.py"
-STAGES = ("ingest", "fetch", "classify", "categorize", "export")
+STAGES = ("ingest", "fetch", "classify", "categorize", "filed_images", "export", "export_files", "sheet_results")
 CEILING_OF = {"fetch": "fetch", "classify": "extract", "categorize": "model"}  # stage -> its ceiling
 TARGET_RSS_MIB = 1024.0
 TARGET_WALL_RATIO = 1.5
@@ -475,7 +475,7 @@ def verdict(ok: bool) -> str:
 
 
 def stage_table(log: RunLog, sampler: TreeSampler, ceilings: dict[str, Ceiling]) -> str:
-    header = f"{'stage':<11} {'rows':>7} {'wall s':>8} {'rows/s':>8} {'ceiling rows/s':>14} {'ratio':>6} "
+    header = f"{'stage':<13} {'rows':>7} {'wall s':>8} {'rows/s':>8} {'ceiling rows/s':>14} {'ratio':>6} "
     header += f"{'CPU s':>7} {'cores':>5} {'peak RSS MiB':>12} {'PSS MiB':>8}  source of wall"
     lines = [header, "-" * len(header)]
     for name, stage in log.stages.items():
@@ -488,7 +488,7 @@ def stage_table(log: RunLog, sampler: TreeSampler, ceilings: dict[str, Ceiling])
         cpu = sampler.cpu_s(stage.start, stage.end) if timed else None
         cores = cpu / (stage.end - stage.start) if cpu is not None and stage.end > stage.start else None
         lines.append(
-            f"{name:<11} {fmt(stage.rows, '.0f'):>7} {fmt(stage.wall_s, '.1f'):>8} {fmt(rate, '.0f'):>8} "
+            f"{name:<13} {fmt(stage.rows, '.0f'):>7} {fmt(stage.wall_s, '.1f'):>8} {fmt(rate, '.0f'):>8} "
             f"{fmt(ceiling.rate if ceiling else None, '.0f'):>14} {ratio:>6} {fmt(cpu, '.1f'):>7} "
             f"{fmt(cores, '.2f'):>5} {fmt(rss, '.0f'):>12} {fmt(pss, '.0f'):>8}  {stage.source}"
         )

@@ -77,6 +77,14 @@ CATEGORIZE_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+FILED_IMAGES_SCHEMA: dict[str, pl.DataType] = {  # one row per image of the day (from a folder, or classified so)
+    "record_id": pl.String(),
+    "status": pl.String(),  # where the image is now: filed, failed (under failures/), error, skipped
+    "reason": pl.String(),
+    "path": pl.String(),  # relative to the images folder, POSIX separators
+}
+
+
 def frame(rows: list[dict[str, object]], schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """A frame with exactly `schema`'s columns, in order, from row dicts (missing keys become null)."""
     return pl.DataFrame([{name: row.get(name) for name in schema} for row in rows], schema=schema, orient="row")

@@ -50,6 +50,16 @@ class CategorizeStatus(StrEnum):
     ERROR = "error"
 
 
+class FilingStatus(StrEnum):
+    """What filing an image did (filed_images keeps where an image is now: `already_filed` is stored as `filed`)."""
+
+    FILED = "filed"
+    ALREADY_FILED = "already_filed"  # an identical file was already there (a rerun)
+    FAILED = "failed"  # the item failed earlier: filed into failures/ with its reason
+    ERROR = "error"  # could not be filed at all; the reason says why
+    SKIPPED = "skipped"  # nothing to file: no bytes and no source file
+
+
 class ExportStatus(StrEnum):
     """What export itself can add to a record that came through every stage (as `export:<status>`)."""
 
@@ -61,5 +71,6 @@ KNOWN_STATUSES: dict[str, frozenset[str]] = {
     Stage.FETCH: frozenset(FetchStatus),
     Stage.CLASSIFY: frozenset(ClassifyStatus),
     Stage.CATEGORIZE: frozenset(CategorizeStatus),
+    Stage.FILED_IMAGES: frozenset(FilingStatus) - {FilingStatus.ALREADY_FILED},
     Stage.EXPORT: frozenset(ExportStatus),
 }

@@ -1,4 +1,4 @@
-"""Code versions of the five stages: what, besides the input rows, decides a stage's output.
+"""Code versions of the stages: what, besides the input rows, decides a stage's output.
 
 A stage's version changes when its logic constant is bumped or when a file or library it depends on changes, so
 the Dagster UI marks exactly the partitions that such a change made stale. Bump a `*_LOGIC` constant whenever a
@@ -27,7 +27,10 @@ INGEST_LOGIC = "1"
 FETCH_LOGIC = "1"
 CLASSIFY_LOGIC = "1"
 CATEGORIZE_LOGIC = "1"
+FILED_IMAGES_LOGIC = "1"
 EXPORT_LOGIC = "1"
+EXPORT_FILES_LOGIC = "1"
+SHEET_RESULTS_LOGIC = "1"
 
 FILE_HASH_CHARS = 12
 
@@ -112,5 +115,8 @@ def stage_code_versions(inputs: VersionInputs) -> dict[str, str]:
         Stage.FETCH: FETCH_LOGIC,
         Stage.CLASSIFY: classify_version(inputs),
         Stage.CATEGORIZE: categorize_version(inputs),
+        Stage.FILED_IMAGES: FILED_IMAGES_LOGIC,
         Stage.EXPORT: EXPORT_LOGIC,
+        Stage.EXPORT_FILES: EXPORT_FILES_LOGIC,
+        Stage.SHEET_RESULTS: SHEET_RESULTS_LOGIC,
     }

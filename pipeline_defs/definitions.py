@@ -41,10 +41,11 @@ def code_versions(settings: Settings) -> dict[str, str]:
 
 
 # Eager below ingest: a stage of today's partition that updates outside a whole-pipeline run (say ingest alone,
-# materialized from the UI) brings the stages below it up to date. Runs of pipeline_job update a stage together
+# materialized from the UI) brings the stages below it up to date, the side effects (filed images, the day's files,
+# the Sheet) included. Runs of pipeline_job update a stage together
 # with its parents, which eager ignores, so the sensors' and the schedule's runs are never run twice. Plain eager
 # ignores failed asset checks, so a stage also waits until its parent's blocking checks have passed.
-AUTOMATED_STAGES = frozenset({Stage.FETCH, Stage.CLASSIFY, Stage.CATEGORIZE, Stage.EXPORT})
+AUTOMATED_STAGES = frozenset(stage for stage in Stage if stage is not Stage.INGEST)
 AUTOMATION_LABEL = "eager, once the parent's blocking checks passed"
 
 

@@ -24,7 +24,8 @@ from pipeline_defs.settings import PROJECT_ROOT, Settings, default_home
 JOB_NAME = "pipeline_job"
 BACKFILL_TAG = "content_pipeline/backfill"  # every run of one run_range call: "<from>..<to>"
 RESUMED_FROM_TAG = "content_pipeline/resumed_from"  # the dead run whose finished stages a run kept
-STAGES = [stage.value for stage in Stage]  # in the order of the chain (plain names: they go into run snapshots)
+# each after every stage it reads; plain str, not Stage: an AssetKey's path is serialized, and serdes refuses enums
+STAGES: list[str] = [stage.value for stage in Stage]
 POOLS = sorted({asset.op.pool for asset in STAGE_ASSETS if asset.op.pool})  # the pools the job's steps wait on
 
 
@@ -75,7 +76,7 @@ def run_partition(
     resume: "Resume | None" = None,
     on_run: Callable[[str], None] | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Materialize ingest -> fetch -> classify -> categorize -> export for `day` (YYYY-MM-DD); with `resume`, only
+    """Materialize every stage for `day` (YYYY-MM-DD), from ingest to the files and the Sheet; with `resume`, only
     the stages the dead run did not finish. `on_run` is told the run id before the run starts."""
     job = build_definitions(settings).resolve_job_def(JOB_NAME)
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
@@ -122,7 +123,8 @@ def resume_point(instance: dg.DagsterInstance, settings: Settings, day: str) -> 
     """How to finish `day` when its latest run of the job died midway (its process was killed); None otherwise.
 
     The stages that run stored for `day` (and those a run it resumed had stored) are kept when their partitions
-    are still in the warehouse; the rest run again, from the first one not stored.
+    are still in the warehouse (files and Sheet rows it wrote count as stored); the rest run again, from the first
+    one not stored.
     """
     runs = instance.get_runs(dg.RunsFilter(job_name=JOB_NAME, tags={PARTITION_TAG: day}), limit=1)
     if not runs or DIED_TAG not in runs[0].tags:
@@ -133,7 +135,7 @@ def resume_point(instance: dg.DagsterInstance, settings: Settings, day: str) -> 
     remaining = [stage for stage in STAGES if stage not in done]
     first = STAGES.index(remaining[0]) if remaining else len(STAGES)
     store = PartitionStore(settings.warehouse)
-    stored = [stage for stage in STAGES[:first] if store.exists(stage, day)]
+    stored = [stage for stage in STAGES[:first] if not Stage(stage).in_warehouse or store.exists(stage, day)]
     if not remaining or not stored or len(stored) < first:
         return None  # nothing left, nothing kept, or a kept partition is gone: run every stage
     return Resume(dead.run_id, STAGES[first:])

@@ -1,4 +1,4 @@
-"""Where the export stage writes its files, and where and how it files images."""
+"""Where export_files writes the day's files, and where and how filed_images files images."""
 
 from collections.abc import Sequence
 from pathlib import Path

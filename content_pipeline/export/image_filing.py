@@ -17,13 +17,13 @@ import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
 from content_pipeline.export.safe_names import FAILURES_FOLDER, category_folder, safe_extension, safe_stem, split_name
 from content_pipeline.export.writers import write_atomically
 from content_pipeline.moved_images import MovedImage, MovedImages
+from content_pipeline.status import FilingStatus
 
 CHUNK_BYTES = 1 << 20
 MAX_NUMBERED_NAMES = 1_000  # name.ext, name-2.ext ... name-1000.ext
@@ -34,14 +34,6 @@ NO_CATEGORY = "no category: the image was not classified"
 SOURCE_KEPT = "the source was kept"  # starts the note of a move whose source could not be deleted
 LINK_UNSUPPORTED = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS})
 Mode = Literal["copy", "move"]
-
-
-class FilingStatus(StrEnum):
-    FILED = "filed"
-    ALREADY_FILED = "already_filed"  # an identical file was already there (a rerun)
-    FAILED = "failed"  # the item failed earlier: filed into failures/ with its reason
-    ERROR = "error"  # could not be filed at all; the reason says why
-    SKIPPED = "skipped"  # nothing to file: no bytes and no source file
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Which records are images to file, what to file them under, and the filing outcome as columns of the records."""
+"""Which records are images to file, what to file them under, the filing outcome as rows of `filed_images`, and
+those rows as columns of the records (export)."""
 
 import json
 from collections.abc import Mapping, Sequence
@@ -8,15 +9,16 @@ from urllib.parse import unquote, urlsplit
 
 import polars as pl
 
-from content_pipeline.export.image_filing import SOURCE_KEPT, FilingResult, FilingStatus, ImageToFile
+from content_pipeline.export.image_filing import SOURCE_KEPT, FilingResult, ImageToFile
 from content_pipeline.export.records import first_stop
 from content_pipeline.moved_images import MovedImages
-from content_pipeline.schemas import INGEST_SCHEMA
+from content_pipeline.schemas import FILED_IMAGES_SCHEMA, INGEST_SCHEMA, frame
 from content_pipeline.stages import Stage
-from content_pipeline.status import ExportStatus
+from content_pipeline.status import ExportStatus, FilingStatus
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}
-FILING_COLUMNS = {"filed_status": pl.String(), "filed_path": pl.String(), "filed_reason": pl.String()}
+FILING_COLUMNS = {"filed_status": pl.String(), "filed_path": pl.String(), "filed_reason": pl.String()}  # in export
+AS_FILING_COLUMNS = {"status": "filed_status", "path": "filed_path", "reason": "filed_reason"}  # filed_images -> export
 # files from image folders always (failures too); images fetched from URLs once classified as images
 WANTS_FILING = (pl.col("source") == "folder") | (pl.col("kind") == "image")
 FILING_STAGES = (Stage.INGEST, Stage.FETCH, Stage.CLASSIFY)  # whose failure an image is filed with (not categorize)
@@ -93,15 +95,24 @@ def as_state(result: FilingResult) -> tuple[str, str | None, str]:
     return result.status, result.path, result.reason
 
 
-def with_filing(records: pl.DataFrame, results: Sequence[FilingResult]) -> pl.DataFrame:
-    """The records with where each image is filed (null for records that are not images); an image that came
-    through every stage but could not be filed is `export:filing_error`, with the filing's reason."""
-    by_id = {r.record_id: as_state(r) for r in results}
-    states = [by_id.get(record_id, (None, None, None)) for record_id in records["record_id"]]
-    columns = {name: [state[i] for state in states] for i, name in enumerate(FILING_COLUMNS)}
-    filed = records.hstack(pl.DataFrame(columns, schema=FILING_COLUMNS))
+def filed_rows(results: Sequence[FilingResult]) -> pl.DataFrame:
+    """The `filed_images` rows of filing results, in their order: where each image is now (see `as_state`)."""
+    rows: list[dict[str, object]] = []
+    for result in results:
+        status, path, reason = as_state(result)
+        rows.append({"record_id": result.record_id, "status": status, "reason": reason, "path": path})
+    return frame(rows, FILED_IMAGES_SCHEMA)
+
+
+def with_filing(records: pl.DataFrame, filed: pl.DataFrame) -> pl.DataFrame:
+    """The records with where each image is filed, from its `filed_images` row (null for records that are not
+    images); an image that came through every stage but could not be filed is `export:filing_error`, with the
+    filing's reason."""
+    renamed = (pl.col(name).cast(pl.String()).alias(alias) for name, alias in AS_FILING_COLUMNS.items())
+    as_columns = filed.select("record_id", *renamed)  # in FILING_COLUMNS' order
+    joined = records.join(as_columns, on="record_id", how="left", maintain_order="left")
     not_filed = (pl.col("status") == "ok") & (pl.col("filed_status") == FilingStatus.ERROR.value)
-    return filed.with_columns(
+    return joined.with_columns(
         status=pl.when(not_filed).then(pl.lit(f"export:{ExportStatus.FILING_ERROR}")).otherwise("status"),
         reason=pl.when(not_filed).then("filed_reason").otherwise("reason"),
     )

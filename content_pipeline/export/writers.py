@@ -2,7 +2,7 @@
 
 import os
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -52,11 +52,15 @@ class DayFiles:
     """`<output>/<day>/records.csv` and `records.parquet` written a chunk of records at a time, to temporary names
     renamed over the earlier files when the block ends without an error (removed when it ends with one).
 
-    `extras` fixes the user's own columns (from every row of the day) so each chunk has the same columns."""
+    `extras` fixes the user's own columns (from every row of the day) so each chunk has the same columns; `footer`
+    is key-value metadata for the parquet file's footer (what the files were made from)."""
 
-    def __init__(self, output_dir: Path, day: str, extras: Sequence[str]) -> None:
+    def __init__(
+        self, output_dir: Path, day: str, extras: Sequence[str], footer: Mapping[str, str] | None = None
+    ) -> None:
         self.folder = output_dir / day
         self.extras = list(extras)
+        self.footer = dict(footer or {})
         self.paths = day_file_paths(output_dir, day)
         token = uuid.uuid4().hex
         self.temporary = {fmt: p.with_name(f".{p.name}.{token}.tmp") for fmt, p in self.paths.items()}
@@ -82,6 +86,8 @@ class DayFiles:
             if self.csv is not None:
                 self.csv.close()
             if self.parquet is not None:
+                if self.footer:
+                    self.parquet.add_key_value_metadata(self.footer)
                 self.parquet.close()
             elif kind is None:
                 raise ValueError("DayFiles got no records, not even an empty frame with the columns")

@@ -1,5 +1,8 @@
 """Quality checks of one stage's partition: ids unique, statuses known, failure rate bounded, categories inside the
-taxonomy, schema unchanged, rows that need a rerun. Each check gives a CheckOutcome a person can read."""
+taxonomy, schema unchanged, rows that need a rerun. Each check gives a CheckOutcome a person can read.
+
+The checks of what a stage wrote or saw besides its rows (every image filed, the day's files, the Sheet's rows) are
+in output_checks.py; their names and descriptions are here with the others."""
 
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -10,6 +13,7 @@ import polars as pl
 from content_pipeline.display import NONE_LABEL, shorten, value_counts
 from content_pipeline.export.image_items import FILING_COLUMNS
 from content_pipeline.export.records import SCHEMAS, build_records
+from content_pipeline.schemas import FILED_IMAGES_SCHEMA
 from content_pipeline.stages import RECORD_STAGES, Stage
 from content_pipeline.status import KNOWN_STATUSES, CategorizeStatus, ClassifyStatus, FetchStatus
 
@@ -24,6 +28,10 @@ FAILURE_RATE = "failure_rate"
 CATEGORIES_IN_TAXONOMY = "categories_in_taxonomy"
 SCHEMA_UNCHANGED = "schema_unchanged"
 NEEDS_RERUN = "needs_rerun"
+EVERY_IMAGE_FILED = "every_image_filed"  # these three: output_checks.py
+FILES_HOLD_EVERY_ROW = "files_hold_every_row"
+EVERY_RECORD_WRITTEN = "every_record_written"
+OUTPUT_CHECKS = frozenset({EVERY_IMAGE_FILED, FILES_HOLD_EVERY_ROW, EVERY_RECORD_WRITTEN})  # not of the rows alone
 
 COMMON = (UNIQUE_RECORD_ID, KNOWN_STATUSES_CHECK, SCHEMA_UNCHANGED)
 STAGE_CHECKS: dict[str, tuple[str, ...]] = {
@@ -31,7 +39,10 @@ STAGE_CHECKS: dict[str, tuple[str, ...]] = {
     Stage.FETCH: (*COMMON, FAILURE_RATE),
     Stage.CLASSIFY: (*COMMON, FAILURE_RATE),
     Stage.CATEGORIZE: (*COMMON, FAILURE_RATE, CATEGORIES_IN_TAXONOMY, NEEDS_RERUN),
+    Stage.FILED_IMAGES: (*COMMON, EVERY_IMAGE_FILED),
     Stage.EXPORT: COMMON,
+    Stage.EXPORT_FILES: (FILES_HOLD_EVERY_ROW,),
+    Stage.SHEET_RESULTS: (EVERY_RECORD_WRITTEN,),
 }
 NOT_BLOCKING = frozenset({NEEDS_RERUN})  # a warning: the partition may flow on
 CHECK_DESCRIPTIONS = {
@@ -41,6 +52,11 @@ CHECK_DESCRIPTIONS = {
     FAILURE_RATE: "The share of attempted rows that failed stays within the configured bound.",
     CATEGORIES_IN_TAXONOMY: "Every category is a name of the taxonomy.",
     NEEDS_RERUN: "No row was left unasked because the quota or the cost budget ran out (else: rerun the partition).",
+    EVERY_IMAGE_FILED: "Every image of the day (from an image folder, or classified as one) has one row saying where "
+    "it is now, and nothing else has one.",
+    FILES_HOLD_EVERY_ROW: "records.csv and records.parquet hold as many rows as the export partition.",
+    EVERY_RECORD_WRITTEN: "Every record of the export partition is a row of the results worksheet (passes when "
+    "Sheets write-back is off).",
 }
 
 # failure_rate: rows with these statuses were not tried by the stage and do not count
@@ -95,7 +111,9 @@ def _export_schema() -> dict[str, pl.DataType]:
 def expected_schema(stage: str) -> dict[str, pl.DataType]:
     """The columns and types of a stage's partition; export's are what build_records and filing produce."""
     check_names(stage)
-    return dict(_export_schema()) if stage == Stage.EXPORT else dict(SCHEMAS[stage])
+    if stage == Stage.EXPORT:
+        return dict(_export_schema())
+    return dict(FILED_IMAGES_SCHEMA) if stage == Stage.FILED_IMAGES else dict(SCHEMAS[stage])
 
 
 def stage_checks(
@@ -105,7 +123,8 @@ def stage_checks(
     max_failure_rate: float = DEFAULT_MAX_FAILURE_RATE,
     taxonomy_names: Collection[str] | None = None,
 ) -> list[CheckOutcome]:
-    """Every check of `stage` over one partition, in the order of `check_names(stage)`."""
+    """Every check of `stage` that reads only its partition's rows, in the order of `check_names(stage)` (the stage
+    computes the others, output_checks.py, from what it wrote or saw besides)."""
     names = check_names(stage)
     if not 0.0 <= max_failure_rate <= 1.0:
         raise ValueError(f"max_failure_rate must be between 0 and 1, got {max_failure_rate}")
@@ -119,7 +138,7 @@ def stage_checks(
         CATEGORIES_IN_TAXONOMY: lambda: categories_in_taxonomy(data, taxonomy_names or ()),
         NEEDS_RERUN: lambda: needs_rerun(data),
     }
-    return [runners[name]() for name in names]
+    return [runners[name]() for name in names if name not in OUTPUT_CHECKS]
 
 
 def _outcome(name: str, passed: bool, description: str, **metadata: object) -> CheckOutcome:

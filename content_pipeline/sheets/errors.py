@@ -3,3 +3,7 @@
 
 class SheetsError(RuntimeError):
     """The spreadsheet cannot be used (credentials, sharing, configuration, quota); the run must stop."""
+
+
+class SheetsUnavailableError(SheetsError):
+    """Google Sheets kept refusing requests (quota, server errors, timeouts) after every attempt: try again later."""

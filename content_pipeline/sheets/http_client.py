@@ -16,7 +16,7 @@ from tenacity import Retrying, retry_if_exception
 
 from content_pipeline.rate_limit import RateLimiter
 from content_pipeline.retry_policy import RETRIED_HTTP_STATUSES, parse_retry_after
-from content_pipeline.sheets.errors import SheetsError
+from content_pipeline.sheets.errors import SheetsUnavailableError
 from content_pipeline.sheets.settings import SheetsSettings
 
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})  # 403s that mean "slow down"
@@ -97,7 +97,7 @@ class BoundedHTTPClient(gspread.HTTPClient):
             if not is_transient(error):
                 raise
             attempts = retrying.statistics.get("attempt_number", policy.attempts)
-            raise SheetsError(
+            raise SheetsUnavailableError(
                 f"Google Sheets kept refusing {method.upper()} requests: gave up after {attempts} attempts in "
                 f"{time.monotonic() - started:.0f} s (last answer: {describe(error)}). Nothing was lost: rerun the "
                 "partition later, or lower CONTENT_PIPELINE_SHEETS_REQUESTS_PER_MINUTE if runs share the quota."

@@ -13,7 +13,11 @@ from content_pipeline.versions import VersionInputs, provider_kind, stage_code_v
 
 
 def changed(before: dict[str, str], after: dict[str, str]) -> set[str]:
-    assert before.keys() == after.keys() == {"ingest", "fetch", "classify", "categorize", "export"}
+    assert (
+        before.keys()
+        == after.keys()
+        == {"ingest", "fetch", "classify", "categorize", "filed_images", "export", "export_files", "sheet_results"}
+    )
     return {stage for stage in before if before[stage] != after[stage]}
 
 

@@ -21,7 +21,7 @@ from pipeline_defs.settings import PROJECT_ROOT, Settings
 from tests.instance.postgres_server import PostgresServer
 
 PROFILE = PROJECT_ROOT / "deploy" / "postgres" / "dagster.yaml"
-STAGES = ("ingest", "fetch", "classify", "categorize", "export")
+STAGES = ("ingest", "fetch", "classify", "categorize", "filed_images", "export", "export_files", "sheet_results")
 DAY = "2026-11-24"
 BACKFILL_DAYS = ("2026-11-21", "2026-11-22", "2026-11-23")
 ALL_DAYS = {DAY, *BACKFILL_DAYS}

@@ -85,6 +85,19 @@ def test_images_in_the_inbox_are_filed_by_category_and_failures_set_aside_with_t
     }
     fake = export.filter(export["input_url"] == f"{DAY}/fake.png").row(0, named=True)
     assert fake["status"] == "fetch:unsupported_file" and "not an image" in fake["reason"]
+    filed_rows = PartitionStore(settings.warehouse).read("filed_images", DAY)  # the asset export takes them from
+    as_exported = export.drop_nulls("filed_status").select("record_id", "filed_status", "filed_path", "filed_reason")
+    assert (
+        filed_rows.rename({"status": "filed_status", "path": "filed_path", "reason": "filed_reason"})
+        .select(as_exported.columns)
+        .sort("record_id")
+        .equals(as_exported.sort("record_id"))
+    )
+    csv = pl.read_csv(settings.output / DAY / "records.csv", infer_schema=False)  # the day's files say the same
+    columns = ["record_id", "status", "filed_status", "filed_path"]
+    assert csv.select(columns).fill_null("").equals(export.select(columns).fill_null(""))
+    report = (settings.output / DAY / "report.html").read_text(encoding="utf-8")
+    assert "<h2>Images filed</h2>" in report and '<td>filed</td><td class="n">4</td>' in report
 
     assert run_partition(settings, DAY, instance).success  # a rerun files nothing twice
     assert filed_files(root) == files

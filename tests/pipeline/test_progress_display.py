@@ -31,7 +31,7 @@ from pipeline_defs.progress_display import (
 from pipeline_defs.settings import PROJECT_ROOT
 
 DAY = "2026-11-24"
-STAGES = ("ingest", "fetch", "classify", "categorize", "export")
+STAGES = ("ingest", "fetch", "classify", "categorize", "filed_images", "export", "export_files")  # Sheets off
 HANG_GUARD_S = 120
 
 

@@ -38,7 +38,13 @@ def test_a_good_day_passes_every_check_of_every_stage(
     result = run_partition(settings, DAY, instance)
     assert result.success
     evaluations = check_evaluations(result)
-    assert {asset for asset, _ in evaluations} == {"ingest", "fetch", "classify", "categorize", "export"}
+    assert {asset for asset, _ in evaluations} == {
+        "ingest", "fetch", "classify", "categorize", "filed_images", "export", "export_files", "sheet_results",
+    }  # fmt: skip
+    assert ("export_files", "files_hold_every_row") in evaluations and (
+        "filed_images",
+        "every_image_filed",
+    ) in evaluations
     assert ("categorize", "categories_in_taxonomy") in evaluations and ("fetch", "failure_rate") in evaluations
     assert all(e.passed for e in evaluations.values()), [e.description for e in evaluations.values() if not e.passed]
 

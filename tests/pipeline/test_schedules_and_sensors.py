@@ -189,7 +189,10 @@ def test_the_stages_below_ingest_are_eager_and_the_automation_sensor_targets_the
         "fetch",
         "classify",
         "categorize",
+        "filed_images",
         "export",
+        "export_files",
+        "sheet_results",
     }
     sensor = defs.resolve_sensor_def("eager_automation_sensor")
     assert isinstance(sensor, dg.AutomationConditionSensorDefinition)
@@ -221,6 +224,6 @@ def test_eager_automation_leaves_whole_pipeline_runs_alone_and_carries_a_lone_in
     )
     assert ingest_only.success
     tick = dg.evaluate_automation_conditions(defs, instance, cursor=tick.cursor)
-    stages = ("ingest", "fetch", "classify", "categorize", "export")
+    stages = ("ingest", "fetch", "classify", "categorize", "filed_images", "export", "export_files", "sheet_results")
     requested = {stage: tick.get_requested_partitions(dg.AssetKey(stage)) for stage in stages}
     assert requested == {"ingest": set(), **{stage: {today} for stage in stages[1:]}}

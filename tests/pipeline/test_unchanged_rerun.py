@@ -64,17 +64,19 @@ def test_an_unchanged_rerun_keeps_the_partitions_and_reports_its_304s(tmp_path: 
     assert {"classify", "categorize"} <= kept_stages(second.stderr)
 
 
-def test_an_unchanged_export_is_kept_until_its_files_are_gone(tmp_path: Path, site: str) -> None:
+def test_an_unchanged_export_is_kept_and_its_files_too_until_they_are_gone(tmp_path: Path, site: str) -> None:
     drop_list(tmp_path, [url for url, kind in sample_urls(site) if kind == "article"])
     run_day(tmp_path, site)
-    records = tmp_path / "home" / "output" / DAY / "records.csv"
-    written = records.stat().st_mtime_ns
+    day_folder = tmp_path / "home" / "output" / DAY
+    records, report = day_folder / "records.csv", day_folder / "report.html"
+    written = {path: path.stat().st_mtime_ns for path in (records, day_folder / "records.parquet", report)}
 
     second = run_day(tmp_path, site)
-    assert "export" in kept_stages(second.stderr)
-    assert records.stat().st_mtime_ns == written
+    assert {"filed_images", "export", "export_files"} <= kept_stages(second.stderr)  # no image: nothing to file
+    assert {path: path.stat().st_mtime_ns for path in written} == written  # the files and the report are left alone
 
-    records.unlink()  # a user deleted the day's CSV: the next run writes it again
+    records.unlink()  # a user deleted the day's CSV: the next run writes the files again, from the kept partition
     third = run_day(tmp_path, site)
-    assert "export" not in kept_stages(third.stderr) and records.is_file()
+    assert "export" in kept_stages(third.stderr) and "export_files" not in kept_stages(third.stderr)
     assert records.read_text(encoding="utf-8").count("\n") == 1 + sum(1 for _, k in sample_urls(site) if k == "article")
+    assert report.stat().st_mtime_ns > written[report]

@@ -9,7 +9,7 @@ from tests.ui.dagster_dev import HOST, JOB, Deployment, PartitionRun
 # dagster-graphql's client uses a deprecated gql call on every request
 pytestmark = pytest.mark.filterwarnings("ignore:Using variable_values and operation_name:DeprecationWarning")
 
-STAGES = ("ingest", "fetch", "classify", "categorize", "export")
+STAGES = ("ingest", "fetch", "classify", "categorize", "filed_images", "export", "export_files", "sheet_results")
 
 
 def test_a_run_launched_through_graphql_materializes_the_days_partition_of_every_stage(

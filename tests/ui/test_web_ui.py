@@ -15,10 +15,12 @@ from tests.ui.dagster_dev import LOCATION, Deployment, PartitionRun
 pytestmark = pytest.mark.filterwarnings("ignore:Using variable_values and operation_name:DeprecationWarning")
 
 ARTIFACTS = PROJECT_ROOT / "var" / "test-artifacts"
-STAGES = ("ingest", "fetch", "classify", "categorize", "export")
+STAGES = ("ingest", "fetch", "classify", "categorize", "filed_images", "export", "export_files", "sheet_results")
 UI_TIMEOUT_MS = 60_000
 VIEWPORT: ViewportSize = {"width": 1600, "height": 1000}
 TALL_VIEWPORT: ViewportSize = {"width": 1600, "height": 1800}  # the whole metadata table, down to category_counts
+# the whole lineage (six columns of boxes) at a zoom where each box still shows its latest materialization
+WIDE_VIEWPORT: ViewportSize = {"width": 2560, "height": 1200}
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -58,9 +60,10 @@ def screenshot(page: Page, name: str) -> Path:
     return path
 
 
-def test_the_asset_graph_shows_the_five_stages_in_order_with_their_latest_materialization(
+def test_the_asset_graph_shows_every_stage_and_side_effect_in_order_with_their_latest_materialization(
     page: Page, deployment: Deployment, partition_run: PartitionRun
 ) -> None:
+    page.set_viewport_size(WIDE_VIEWPORT)
     page.goto(f"{deployment.server.url}/locations/{LOCATION}/asset-groups/content")
     nodes = page.locator("svg foreignObject")  # the graph draws each asset as a box inside the SVG
     names = [nodes.get_by_text(stage, exact=True) for stage in STAGES]

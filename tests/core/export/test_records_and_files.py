@@ -6,7 +6,7 @@ from pathlib import Path
 import polars as pl
 
 from content_pipeline.export.image_filing import FilingResult
-from content_pipeline.export.image_items import with_filing
+from content_pipeline.export.image_items import filed_rows, with_filing
 from content_pipeline.export.records import build_records
 from content_pipeline.export.writers import write_exports
 from content_pipeline.quality.checks import stage_checks
@@ -136,7 +136,7 @@ def image_stages(filed_ok: bool = True) -> pl.DataFrame:
 
 
 def test_an_image_that_was_filed_is_a_success_although_it_had_no_text_to_categorize() -> None:
-    filed = with_filing(image_stages(), [FilingResult("img", "filed", "photo/cat.jpg", "", "ab12")])
+    filed = with_filing(image_stages(), filed_rows([FilingResult("img", "filed", "photo/cat.jpg", "", "ab12")]))
     row = filed.row(0, named=True)
     assert (row["status"], row["reason"], row["filed_status"], row["filed_path"]) == (
         "ok",
@@ -148,7 +148,9 @@ def test_an_image_that_was_filed_is_a_success_although_it_had_no_text_to_categor
 
 
 def test_an_image_that_could_not_be_filed_says_so_in_its_status() -> None:
-    failed = with_filing(image_stages(), [FilingResult("img", "error", None, "output folder is read-only", None)])
+    failed = with_filing(
+        image_stages(), filed_rows([FilingResult("img", "error", None, "output folder is read-only", None)])
+    )
     assert failed.select("status", "reason").row(0) == ("export:filing_error", "output folder is read-only")
     outcomes = {outcome.name: outcome for outcome in stage_checks("export", failed)}
     assert outcomes["known_statuses"].passed

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import polars as pl
 
-from content_pipeline.export.image_items import FILING_COLUMNS, with_filing
+from content_pipeline.export.image_items import FILING_COLUMNS, filed_rows, with_filing
 from content_pipeline.export.records import build_records
 from content_pipeline.export.report import MAX_FAILURE_ROWS, write_report
 from content_pipeline.schemas import CATEGORIZE_SCHEMA, CLASSIFY_SCHEMA, FETCH_SCHEMA, INGEST_SCHEMA, frame
@@ -69,7 +69,7 @@ def records(categories: list[str | None], statuses: list[str], reasons: list[str
         frame([row | {"kind": kind} for row, kind in zip(ok, kinds, strict=True)], CLASSIFY_SCHEMA),
         frame(answers, CATEGORIZE_SCHEMA),
     )
-    return with_filing(built, [])
+    return with_filing(built, filed_rows([]))
 
 
 def sample() -> pl.DataFrame:
@@ -126,7 +126,7 @@ def test_a_partition_without_cost_columns_has_no_cost_section(tmp_path: Path) ->
 
 def test_an_empty_partition_gets_a_report_too(tmp_path: Path) -> None:
     schemas = (INGEST_SCHEMA, FETCH_SCHEMA, CLASSIFY_SCHEMA, CATEGORIZE_SCHEMA)
-    empty = with_filing(build_records(*(frame([], schema) for schema in schemas)), [])
+    empty = with_filing(build_records(*(frame([], schema) for schema in schemas)), filed_rows([]))
     page = parse(write_report(empty, tmp_path / "report.html", DAY))
     assert page.tags("svg") == []
     assert "0 record(s)" in page.all_text and "No categorized records." in page.all_text

@@ -1,0 +1,38 @@
+"""export_files: the day's `records.csv`, `records.parquet` and `report.html` under the output folder, written from
+the stored export partition."""
+
+from pathlib import Path
+
+import dagster as dg
+
+from assets.chunks import progress_log, stage_stamp
+from assets.metadata import report_metadata
+from assets.ranges import Day, materialize_days
+from assets.retry_policies import DISK_RETRY
+from assets.stage_asset import stage_asset
+from content_pipeline.export.files_stage import FILES_CHUNK_ROWS, rows_in_files, write_stored_day
+from content_pipeline.quality.output_checks import files_hold_every_row
+from content_pipeline.stages import Stage
+from resources.exporter import ExportResource
+from resources.warehouse import WarehouseResource
+
+
+@stage_asset(Stage.EXPORT_FILES, kinds={"csv", "parquet", "html"}, retry_policy=DISK_RETRY)
+def export_files(
+    context: dg.AssetExecutionContext, exporter: ExportResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """The export partition as files for people and tools (CSV without the long texts, parquet with every value) and
+    a self-contained HTML report with charts; kept as they are when the partition they were made from is unchanged."""
+    stamp = stage_stamp(context, exporter.output)
+
+    def one_day(day: str) -> Day:
+        rows = warehouse.rows_per_chunk(FILES_CHUNK_ROWS)
+        written = write_stored_day(warehouse.store, day, Path(exporter.output), stamp, progress_log(context), rows)
+        metadata: dict[str, object] = {"dagster/row_count": len(written.rows)}
+        metadata.update({f"{fmt}_file": dg.MetadataValue.path(str(p)) for fmt, p in written.files.items()})
+        metadata.update(report_metadata(written.report))
+        metadata["unchanged_input"] = dg.MetadataValue.bool(written.unchanged)  # the files were kept as they were
+        checked = (files_hold_every_row(len(written.rows), rows_in_files(written.files)),)
+        return Day(written.rows, metadata, written.version, kept=written.unchanged, outcomes=checked)
+
+    return materialize_days(context, warehouse, one_day)

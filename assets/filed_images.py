@@ -1,0 +1,40 @@
+"""filed_images: every image of the day filed by its visual category, one row per image saying where it is now."""
+
+import dagster as dg
+
+from assets.chunks import progress_log, run_metadata, stage_stamp
+from assets.metadata import partition_metadata
+from assets.ranges import Day, materialize_days
+from assets.retry_policies import DISK_RETRY
+from assets.stage_asset import stage_asset
+from content_pipeline.export.filing_stage import FILING_CHUNK_ROWS, file_stored_day, image_ids
+from content_pipeline.quality.checks import stage_checks
+from content_pipeline.quality.output_checks import every_image_filed
+from content_pipeline.stages import Stage
+from resources.exporter import ExportResource
+from resources.warehouse import WarehouseResource
+
+
+@stage_asset(Stage.FILED_IMAGES, kinds={"parquet", "image"}, retry_policy=DISK_RETRY)
+def filed_images(
+    context: dg.AssetExecutionContext, exporter: ExportResource, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
+    """Images from image folders and images fetched from URLs, copied (or moved) into `<images>/<category>/`;
+    failures into `failures/` with their reason. A rerun files nothing twice."""
+    stamp = stage_stamp(context, str(exporter.images_root), exporter.images_mode)
+
+    def one_day(day: str) -> Day:
+        filing = file_stored_day(
+            warehouse.store, day, exporter.file_images, exporter.moved_images_ledger(), stamp, progress_log(context),
+            warehouse.rows_per_chunk(FILING_CHUNK_ROWS),
+        )  # fmt: skip
+        data = filing.run.committed.summary
+        metadata = partition_metadata(data, filing.run.committed.path, ["record_id", "status", "path", "reason"])
+        metadata["images_new_files"] = dg.MetadataValue.int(filing.new_files)
+        metadata["images_folder"] = dg.MetadataValue.path(str(exporter.images_root))
+        metadata["images_mode"] = exporter.images_mode
+        metadata.update(run_metadata(filing.run))
+        checked = (every_image_filed(data, image_ids(warehouse.store, day)),)
+        return Day(data, metadata, filing.run.committed.content_version, filing.run.unchanged, checked)
+
+    return materialize_days(context, warehouse, one_day, checks=lambda data: stage_checks(Stage.FILED_IMAGES, data))
