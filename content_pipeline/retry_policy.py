@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:  # tenacity is imported only by the callers that retry through it
     from tenacity import RetryCallState
@@ -21,6 +21,19 @@ RETRIED_HTTP_STATUSES = frozenset({408, 429, 500, 502, 503, 504})  # what an API
 _DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)s")  # a google.protobuf.Duration in JSON: "13s", "0.4s"
 
 ServerDelay = Callable[[BaseException], float | None]  # the delay a failure's answer asked for, if any
+
+
+class RetrySettings(Protocol):
+    """The retry fields every client's settings name alike (fetch, Sheets, Gemini)."""
+
+    @property
+    def max_attempts(self) -> int: ...
+    @property
+    def backoff_initial_s(self) -> float: ...
+    @property
+    def backoff_max_s(self) -> float: ...
+    @property
+    def retry_after_max_s(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -98,3 +111,14 @@ def parse_retry_delay(value: object) -> float | None:
     """Seconds from a google.rpc.RetryInfo `retryDelay` ("13s", "0.4s"); None when it is not one."""
     match = _DURATION.fullmatch(str(value or "").strip())
     return float(match.group(1)) if match else None
+
+
+def retry_policy_of(settings: RetrySettings) -> RetryPolicy:
+    """The policy of a client's settings: attempts, backoff (with as much jitter as its first wait) and the longest
+    server-requested delay it waits for."""
+    return RetryPolicy(
+        attempts=settings.max_attempts,
+        initial_s=settings.backoff_initial_s,
+        max_s=settings.backoff_max_s,
+        server_delay_max_s=settings.retry_after_max_s,
+    )

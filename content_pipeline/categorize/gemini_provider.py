@@ -32,7 +32,7 @@ from content_pipeline.gemini.pricing import PriceTable, load_prices
 from content_pipeline.gemini.responses import enum_name, token_counts
 from content_pipeline.rate_limit import RateLimiter
 from content_pipeline.redaction import Redactor
-from content_pipeline.retry_policy import RETRIED_HTTP_STATUSES, RetryPolicy
+from content_pipeline.retry_policy import RETRIED_HTTP_STATUSES, RetryPolicy, retry_policy_of
 from content_pipeline.status import CategorizeStatus
 
 log = logging.getLogger(__name__)
@@ -139,9 +139,9 @@ class GeminiProvider:
         max_attempts: int = 3,
         *,
         max_text_chars: int = DEFAULT_MAX_TEXT_CHARS,
-        backoff_base_s: float = 1.0,
-        max_backoff_s: float = 30.0,
-        max_retry_delay_s: float = 60.0,
+        backoff_initial_s: float = 1.0,
+        backoff_max_s: float = 30.0,
+        retry_after_max_s: float = 60.0,
         max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
         requests_per_minute: int = DEFAULT_REQUESTS_PER_MINUTE,
         tokens_per_minute: int = DEFAULT_TOKENS_PER_MINUTE,
@@ -156,9 +156,9 @@ class GeminiProvider:
         self.max_concurrency = max(1, max_concurrency)
         self.max_attempts = max(1, max_attempts)
         self.max_text_chars = max_text_chars
-        self.backoff_base_s = backoff_base_s  # these three and max_attempts make `retry_policy`
-        self.max_backoff_s = max_backoff_s
-        self.max_retry_delay_s = max_retry_delay_s
+        self.backoff_initial_s = backoff_initial_s  # these three and max_attempts make `retry_policy`
+        self.backoff_max_s = backoff_max_s
+        self.retry_after_max_s = retry_after_max_s
         self.max_output_tokens = max(1, max_output_tokens)
         self.prices = prices if prices is not None else load_prices()
         self.price = self.prices.price(model)
@@ -197,12 +197,7 @@ class GeminiProvider:
     @property
     def retry_policy(self) -> RetryPolicy:
         """Attempts per record, backoff, and the longest server retry delay a request waits for."""
-        return RetryPolicy(
-            attempts=self.max_attempts,
-            initial_s=self.backoff_base_s,
-            max_s=self.max_backoff_s,
-            server_delay_max_s=self.max_retry_delay_s,
-        )
+        return retry_policy_of(self)
 
     @property
     def spent_usd(self) -> float:
@@ -386,7 +381,7 @@ class GeminiProvider:
             if delay is not None and not self.retry_policy.honors(delay):
                 reason = (
                     f"not categorized: Gemini's quota for model {self.model} asks to wait {delay:.0f} s, longer than "
-                    f"a request waits ({self.max_retry_delay_s:.0f} s); a retry of this step after that fills these in"
+                    f"a request waits ({self.retry_after_max_s:.0f} s); a retry of this step after that fills these in"
                 )
                 return _Attempt(halt=(CategorizeStatus.QUOTA_EXHAUSTED, reason), delay_s=delay)
         if code in RETRIED_HTTP_STATUSES:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from content_pipeline.fetch.url_allowlist import check_entries
-from content_pipeline.retry_policy import RetryPolicy
+from content_pipeline.retry_policy import RetryPolicy, retry_policy_of
 
 DEFAULT_USER_AGENT = "content-pipeline/0.1 (+a Dagster content pipeline; polite bot)"
 
@@ -41,12 +41,7 @@ class FetchSettings:
 
     def retry_policy(self) -> RetryPolicy:
         """Attempts, backoff (up to `backoff_initial_s` of jitter) and the Retry-After ceiling of one URL."""
-        return RetryPolicy(
-            attempts=self.max_attempts,
-            initial_s=self.backoff_initial_s,
-            max_s=self.backoff_max_s,
-            server_delay_max_s=self.retry_after_max_s,
-        )
+        return retry_policy_of(self)
 
 
 @dataclass(frozen=True)

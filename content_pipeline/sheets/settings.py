@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from content_pipeline.retry_policy import RetryPolicy
+from content_pipeline.retry_policy import RetryPolicy, retry_policy_of
 
 DEFAULT_REQUESTS_PER_MINUTE = 50.0  # Sheets allows 60 read and 60 write requests per minute per user
 DEFAULT_BURST = 5  # requests that may start at once beyond the even pace (50 + 5 stays under 60 a minute)
@@ -35,9 +35,4 @@ class SheetsSettings:
 
     def retry_policy(self) -> RetryPolicy:
         """Attempts, backoff and the Retry-After ceiling of one request (a longer Retry-After waits the ceiling)."""
-        return RetryPolicy(
-            attempts=self.max_attempts,
-            initial_s=self.backoff_initial_s,
-            max_s=self.backoff_max_s,
-            server_delay_max_s=self.retry_after_max_s,
-        )
+        return retry_policy_of(self)

@@ -173,8 +173,8 @@ def gemini(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGeminiServer]:
     monkeypatch.setenv("GEMINI_API_KEY", KEY)
     # The request-level limit on a quota's wait, shortened so that a 1 s delay already goes past it.
     defaults = GeminiProvider.__init__.__kwdefaults__
-    assert defaults is not None and "max_retry_delay_s" in defaults
-    monkeypatch.setitem(defaults, "max_retry_delay_s", SHORT_REQUEST_WAIT_S)
+    assert defaults is not None and "retry_after_max_s" in defaults
+    monkeypatch.setitem(defaults, "retry_after_max_s", SHORT_REQUEST_WAIT_S)
     category = load_taxonomy().names[0]
 
     def respond(request: Request) -> Reply:

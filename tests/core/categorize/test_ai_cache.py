@@ -190,7 +190,7 @@ def test_the_cache_survives_reopening_the_file(tmp_path: Path) -> None:
 
 
 def gemini(server: FakeGeminiServer, taxonomy: Taxonomy, model: str = MODEL) -> GeminiProvider:
-    options: dict[str, object] = {"max_attempts": 1, "backoff_base_s": 0.01, "timeout_s": 10.0}
+    options: dict[str, object] = {"max_attempts": 1, "backoff_initial_s": 0.01, "timeout_s": 10.0}
     return GeminiProvider(KEY, model, taxonomy, base_url=server.base_url, **options)  # type: ignore[arg-type]
 
 

@@ -34,7 +34,7 @@ FENCED = re.compile(r"<page_text>\n(.*?)\n</page_text>", re.DOTALL)
 
 
 def make(server: FakeGeminiServer, taxonomy: Taxonomy, **kwargs: object) -> GeminiProvider:
-    options: dict[str, object] = {"max_attempts": 3, "backoff_base_s": 0.01, "timeout_s": 10.0}
+    options: dict[str, object] = {"max_attempts": 3, "backoff_initial_s": 0.01, "timeout_s": 10.0}
     options.update(kwargs)
     return GeminiProvider(KEY, MODEL, taxonomy, base_url=server.base_url, **options)  # type: ignore[arg-type]
 
@@ -257,7 +257,7 @@ def test_an_auth_failure_stops_the_run_without_waiting_for_slow_retries(
     other = Document("r2", "article", "Flu", "Hospitals report more flu patients.")
     started = time.monotonic()
     with pytest.raises(GeminiAuthError):
-        make(gemini_server, taxonomy, backoff_base_s=5.0, max_attempts=3, max_concurrency=2).categorize([DOC, other])
+        make(gemini_server, taxonomy, backoff_initial_s=5.0, max_attempts=3, max_concurrency=2).categorize([DOC, other])
     assert time.monotonic() - started < 2.0
 
 
@@ -275,7 +275,7 @@ def test_a_key_echoed_inside_a_bad_answer_is_redacted_before_the_reason_is_cut(
     echoed = {**GOOD, "category": "x" * 70 + LONG_KEY}  # the schema error quotes the first 80 characters
     gemini_server.enqueue(answer(echoed), answer(echoed))
     provider = GeminiProvider(LONG_KEY, MODEL, taxonomy, base_url=gemini_server.base_url, max_attempts=2)
-    provider.backoff_base_s = 0.01
+    provider.backoff_initial_s = 0.01
     [result] = provider.categorize([DOC])
     assert result.status == "error" and "does not match the schema" in result.reason
     assert leaked_pieces(result.reason) == []
