@@ -94,7 +94,7 @@ class LocalEmbeddingProvider:
 
     name = "local"
     model = LOCAL_MODEL_NAME
-    prompt_version = "2"  # bump when the scoring, tags or summary change: part of the AI cache key
+    prompt_version = "3"  # bump when the scoring, tags or summary change: part of the AI cache key
     free_answers = True  # nothing is paid: the AI cache may store these answers in batches
 
     def __init__(self, taxonomy: Taxonomy, settings: LocalSettings | None = None) -> None:
@@ -179,7 +179,7 @@ class LocalEmbeddingProvider:
                     doc,
                     category=self.taxonomy.names[int(best[k])],
                     confidence=round(float(probs[k, best[k]]), 4),
-                    tags=pick_tags(terms[k], relevance, s.tag_count),
+                    tags=pick_tags(terms[k], relevance, s.tag_count, reading.language),
                     summary=pick_summary(
                         [sentences[i] for i in keep], scores, s.summary_sentences, s.summary_max_chars
                     ),
@@ -216,7 +216,7 @@ def _read(doc: Document, settings: LocalSettings) -> Reading:
     title = doc.title.strip()[: settings.max_text_chars]
     head = doc.text[: settings.max_text_chars]
     cut = len(doc.text) > settings.max_text_chars
-    sentences, rest = lead_sentences(head, settings.summary_candidates, cut)
+    sentences, rest = lead_sentences(head, settings.summary_candidates, cut, doc.language)
     return Reading(title, head, sentences, rest, doc.language)
 
 

@@ -1,5 +1,9 @@
 """Tag candidates of the local provider: frequent content words and repeated two-word phrases, counted in bulk.
 
+Words are counted by their Snowball stem in the document's language (local_stems), so "Nachricht" and
+"Nachrichten", or "новость" and "новости", are one tag; Chinese and Japanese, written without spaces, are counted
+by overlapping two-character pieces (most of their words are two characters long) and have no phrases.
+
 The counting runs in C where it can (one regex pass over the text, `Counter` over whole lists, slice assignment);
 per word there are only a few list-comprehension steps, never a Python function call, so an article of 8,000
 characters costs under a millisecond. The result is the same as counting word by word.
@@ -15,6 +19,8 @@ from itertools import pairwise
 
 import numpy as np
 from stop_words import StopWordError, get_stop_words
+
+from content_pipeline.categorize.local_stems import StemWords, stemmer_for
 
 _STOPWORDS_TEXT = """
     a about above after again against all also am an and any are as at be because been before being below
@@ -33,6 +39,8 @@ _TOKEN = re.compile(r"([^\W\d_][\w'’&-]*[^\W_]|[^\W\d_])|[.,;:!?()\[\]\"“”
 _POSSESSIVES = ("'s", "’s")
 _KEY_STRIP = "'’-&"
 MIN_KEY_CHARS = 3
+UNSPACED_LANGUAGES = frozenset({"zh", "ja"})  # written without spaces between words
+UNSPACED_KEY_CHARS = 2
 
 
 @functools.cache
@@ -46,12 +54,40 @@ def stopwords_for(language: str | None) -> frozenset[str]:
         return _STOPWORDS
 
 
-def _words_and_keys(source: str, stopwords: frozenset[str]) -> tuple[list[str], list[str | None]]:
-    """The words of `source` as written ("" at a clause break) and their keys (None: a break or a skipped word)."""
+def _words_and_keys(source: str, stopwords: frozenset[str], stem: StemWords) -> tuple[list[str], list[str | None]]:
+    """The words of `source` as written ("" at a clause break) and their keys (None: a break or a skipped word).
+
+    A key is the stem of the lower-case word; the stop word test and the minimum length apply to the word itself.
+    """
     words = [w[:-2] if w[-2:] in _POSSESSIVES else w for w in _TOKEN.findall(source)]
+    folded = [w.casefold().strip(_KEY_STRIP) for w in words]
     keys = [
-        k if len(k := w.casefold().strip(_KEY_STRIP)) >= MIN_KEY_CHARS and k not in stopwords else None for w in words
+        k if len(f) >= MIN_KEY_CHARS and f not in stopwords else None for f, k in zip(folded, stem(folded), strict=True)
     ]
+    return words, keys
+
+
+def _unspaced_words_and_keys(source: str, stopwords: frozenset[str]) -> tuple[list[str], list[str | None]]:
+    """Overlapping two-character pieces of each run of Chinese or Japanese; words in other scripts stay whole.
+
+    Every piece is followed by a break (""), so no phrase is formed.
+    """
+    words: list[str] = []
+    keys: list[str | None] = []
+    for run in _TOKEN.findall(source):
+        folded = run.casefold().strip(_KEY_STRIP)
+        if run.isascii() or len(run) <= UNSPACED_KEY_CHARS:
+            words.append(run)
+            keys.append(folded if len(folded) >= MIN_KEY_CHARS and folded not in stopwords else None)
+        else:
+            for i in range(len(folded) - 1):
+                piece = folded[i : i + UNSPACED_KEY_CHARS]
+                words.append(piece)
+                keys.append(None if piece in stopwords or stopwords.intersection(piece) else piece)
+                words.append("")
+                keys.append(None)
+        words.append("")
+        keys.append(None)
     return words, keys
 
 
@@ -77,8 +113,13 @@ def tag_candidates(title: str, text: str, limit: int, language: str | None = Non
     seen first; stop words of the text's language are skipped; a key shows in its most frequent written form.
     """
     stopwords = stopwords_for(language)
-    title_words, title_keys = _words_and_keys(title, stopwords)
-    text_words, text_keys = _words_and_keys(text, stopwords)
+    if language in UNSPACED_LANGUAGES:
+        title_words, title_keys = _unspaced_words_and_keys(title, stopwords)
+        text_words, text_keys = _unspaced_words_and_keys(text, stopwords)
+    else:
+        stem = stemmer_for(language)
+        title_words, title_keys = _words_and_keys(title, stopwords, stem)
+        text_words, text_keys = _words_and_keys(text, stopwords, stem)
     title_pairs, text_pairs = _phrases(title_keys), _phrases(text_keys)
     seen: Counter[str] = Counter()
     title_seen: Counter[str] = Counter()
@@ -117,14 +158,17 @@ def _written_forms(
     return {key: form for key, (_, form) in best.items()}
 
 
-def pick_tags(candidates: list[tuple[str, float]], relevance: np.ndarray, count: int) -> list[str]:
+def pick_tags(
+    candidates: list[tuple[str, float]], relevance: np.ndarray, count: int, language: str | None = None
+) -> list[str]:
     """Rank candidates by relevance to the document x (1 + log weight); a chosen phrase covers its words."""
+    stem = stemmer_for(language)
     order = sorted(range(len(candidates)), key=lambda i: (-float(relevance[i]) * (1.0 + math.log(candidates[i][1])), i))
     tags: list[str] = []
     covered: set[str] = set()
     for i in order:
         form = candidates[i][0]
-        parts = [_stem(p) for p in form.casefold().split()]
+        parts = stem(form.casefold().split())
         if all(p in covered for p in parts):
             continue
         tags.append(form)
@@ -132,8 +176,3 @@ def pick_tags(candidates: list[tuple[str, float]], relevance: np.ndarray, count:
         if len(tags) == count:
             break
     return tags
-
-
-def _stem(word: str) -> str:
-    """Fold a plain English plural so "rate" and "rates" count as one tag."""
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
