@@ -69,7 +69,8 @@ def test_a_gemini_key_switches_categorize_to_gemini_and_the_key_is_never_stored(
     assert event is not None and event.asset_materialization is not None
     shown = {key: value.value for key, value in event.asset_materialization.metadata.items()}
     assert shown["gemini_prices_as_of"] == load_prices().as_of  # the bundled table, dated 2025-11: too old
-    assert "days ago" in shown["gemini_prices_note"] and "CONTENT_PIPELINE_GEMINI_PRICES" in shown["gemini_prices_note"]
+    note = str(shown["gemini_prices_note"])
+    assert "days ago" in note and "CONTENT_PIPELINE_GEMINI_PRICES" in note
     for asset in ("categorize", "export"):
         event = instance.get_latest_materialization_event(dg.AssetKey(asset))
         assert event is not None and event.asset_materialization is not None
