@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from content_pipeline.categorize.local_embedding import TokenEmbedder, unit
-from content_pipeline.categorize.local_summary import lead_sentences, pick_summary
+from content_pipeline.categorize.local_summary import lead_sentences, pick_summary, sentence_separator
 from content_pipeline.categorize.local_tags import pick_tags, tag_candidates
 from content_pipeline.categorize.models import Categorization, Document
 from content_pipeline.categorize.provider import NO_TEXT_REASON, AnswerHook, CategorizeSystemError, has_text
@@ -181,7 +181,11 @@ class LocalEmbeddingProvider:
                     confidence=round(float(probs[k, best[k]]), 4),
                     tags=pick_tags(terms[k], relevance, s.tag_count, reading.language),
                     summary=pick_summary(
-                        [sentences[i] for i in keep], scores, s.summary_sentences, s.summary_max_chars
+                        [sentences[i] for i in keep],
+                        scores,
+                        s.summary_sentences,
+                        s.summary_max_chars,
+                        sentence_separator(reading.language),
                     ),
                 )
             )

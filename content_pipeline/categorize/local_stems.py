@@ -65,7 +65,7 @@ class RememberingStemmer:
                 stems.clear()
                 new = list(set(words))
             stems.update(zip(new, self._stem_words(new), strict=True))
-        return [stems[w] for w in words]
+        return list(map(stems.__getitem__, words))
 
 
 def _unchanged(words: list[str]) -> list[str]:

@@ -8,6 +8,12 @@ import numpy as np
 import sentencex
 
 DEFAULT_LANGUAGE = "en"  # the sentence rules used when classify detected no language
+UNSPACED_LANGUAGES = frozenset({"zh", "ja"})  # sentences follow each other without a space
+
+
+def sentence_separator(language: str | None) -> str:
+    """What goes between two sentences of a summary in `language`: nothing in Chinese and Japanese."""
+    return "" if language in UNSPACED_LANGUAGES else " "
 
 
 def _pieces(text: str, language: str | None) -> Iterator[str]:
@@ -50,8 +56,10 @@ def lead_sentences(text: str, limit: int, cut: bool, language: str | None = None
     return [sentence for sentence, _ in lead], rest.lstrip() if rest.strip() else ""
 
 
-def pick_summary(sentences: list[str], scores: np.ndarray, count: int, max_chars: int) -> str | None:
-    """The sentences nearest the document embedding, in document order, within max_chars."""
+def pick_summary(
+    sentences: list[str], scores: np.ndarray, count: int, max_chars: int, separator: str = " "
+) -> str | None:
+    """The sentences nearest the document embedding, in document order, within max_chars, joined by `separator`."""
     if not sentences:
         return None
     ranked = sorted(range(len(sentences)), key=lambda i: (-float(scores[i]), i))
@@ -60,11 +68,11 @@ def pick_summary(sentences: list[str], scores: np.ndarray, count: int, max_chars
     for i in ranked:
         if len(chosen) == count:
             break
-        if chosen and used + len(sentences[i]) + 1 > max_chars:
+        if chosen and used + len(sentences[i]) + len(separator) > max_chars:
             continue
         chosen.append(i)
-        used += len(sentences[i]) + 1
-    summary = " ".join(sentences[i] for i in sorted(chosen))
+        used += len(sentences[i]) + len(separator)
+    summary = separator.join(sentences[i] for i in sorted(chosen))
     if len(summary) > max_chars:  # one very long sentence
         summary = summary[:max_chars].rsplit(" ", 1)[0] + " …"
     return summary

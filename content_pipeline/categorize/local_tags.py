@@ -22,6 +22,7 @@ import numpy as np
 from stop_words import StopWordError, get_stop_words
 
 from content_pipeline.categorize.local_stems import StemWords, stemmer_for
+from content_pipeline.categorize.local_summary import UNSPACED_LANGUAGES
 
 _STOPWORDS_TEXT = """
     a about above after again against all also am an and any are as at be because been before being below
@@ -40,7 +41,6 @@ _TOKEN = re.compile(r"([^\W\d_][\w'’&-]*[^\W_]|[^\W\d_])|[.,;:!?()\[\]\"“”
 _POSSESSIVES = ("'s", "’s")
 _KEY_STRIP = "'’-&"
 MIN_KEY_CHARS = 3
-UNSPACED_LANGUAGES = frozenset({"zh", "ja"})  # written without spaces between words
 UNSPACED_KEY_CHARS = 2
 
 
@@ -68,25 +68,41 @@ def _words_and_keys(source: str, stopwords: frozenset[str], stem: StemWords) -> 
     return words, keys
 
 
-def _unspaced_words_and_keys(source: str, stopwords: frozenset[str]) -> tuple[list[str], list[str | None]]:
-    """Overlapping two-character pieces of each run of Chinese or Japanese; words in other scripts stay whole.
+def _unspaced_runs(source: str) -> list[tuple[str, list[str] | None]]:
+    """Each run of `source` (lower case) with its overlapping two-character pieces; None for a run in ASCII."""
+    runs = [run.casefold().strip(_KEY_STRIP) for run in _TOKEN.findall(source)]
+    return [(run, None if run.isascii() else _two_character_pieces(run)) for run in runs]
 
-    Every piece is followed by a break (""), so no phrase is formed.
+
+def _two_character_pieces(run: str) -> list[str]:
+    return [run[i : i + UNSPACED_KEY_CHARS] for i in range(max(1, len(run) - 1))]
+
+
+def _unspaced_words_and_keys(
+    runs: list[tuple[str, list[str] | None]], counts: Counter[str], stopwords: frozenset[str]
+) -> tuple[list[str], list[str | None]]:
+    """Words of a text in Chinese or Japanese: each run cut into two-character words; words in ASCII stay whole.
+
+    A run is read from its start: the piece there is taken when it is at least as frequent in the document
+    (`counts`) as the piece one character on, else that character is left out; so "中国央行" gives "中国" and "央行",
+    not "国央". Every word is followed by a break (""), so no phrase is formed.
     """
     words: list[str] = []
     keys: list[str | None] = []
-    for run in _TOKEN.findall(source):
-        folded = run.casefold().strip(_KEY_STRIP)
-        if run.isascii() or len(run) <= UNSPACED_KEY_CHARS:
+    for run, pieces in runs:
+        if pieces is None:
             words.append(run)
-            keys.append(folded if len(folded) >= MIN_KEY_CHARS and folded not in stopwords else None)
-        else:
-            for i in range(len(folded) - 1):
-                piece = folded[i : i + UNSPACED_KEY_CHARS]
-                words.append(piece)
-                keys.append(None if piece in stopwords or stopwords.intersection(piece) else piece)
-                words.append("")
-                keys.append(None)
+            keys.append(run if len(run) >= MIN_KEY_CHARS and run not in stopwords else None)
+        i = 0
+        while pieces and i < len(pieces):
+            if i + 1 < len(pieces) and counts[pieces[i + 1]] > counts[pieces[i]]:
+                i += 1
+                continue
+            piece = pieces[i]
+            skipped = len(piece) < UNSPACED_KEY_CHARS or piece in stopwords or stopwords.intersection(piece)
+            words.extend((piece, ""))
+            keys.extend((None if skipped else piece, None))
+            i += UNSPACED_KEY_CHARS
         words.append("")
         keys.append(None)
     return words, keys
@@ -115,8 +131,10 @@ def tag_candidates(title: str, text: str, limit: int, language: str | None = Non
     """
     stopwords = stopwords_for(language)
     if language in UNSPACED_LANGUAGES:
-        title_words, title_keys = _unspaced_words_and_keys(title, stopwords)
-        text_words, text_keys = _unspaced_words_and_keys(text, stopwords)
+        title_runs, text_runs = _unspaced_runs(title), _unspaced_runs(text)
+        counts = Counter(piece for _, pieces in (*title_runs, *text_runs) for piece in pieces or ())
+        title_words, title_keys = _unspaced_words_and_keys(title_runs, counts, stopwords)
+        text_words, text_keys = _unspaced_words_and_keys(text_runs, counts, stopwords)
     else:
         stem = stemmer_for(language)
         title_words, title_keys = _words_and_keys(title, stopwords, stem)

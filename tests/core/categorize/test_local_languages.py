@@ -66,8 +66,20 @@ def test_news_is_not_folded_into_new() -> None:
 def test_chinese_tags_are_two_character_words_not_whole_clauses() -> None:
     title, text = "中国经济新闻", "中国经济增长放缓！专家认为经济会恢复。新闻报道说中国经济的前景很好。"
     forms = [form for form, _ in tag_candidates(title, text, limit=5, language="zh")]
-    assert forms[:2] == ["经济", "中国"] and "新闻" in forms
-    assert all(len(form) == 2 for form in forms)
+    assert forms[:3] == ["经济", "中国", "新闻"]
+    assert all(len(form) == 2 for form in forms) and "国经" not in forms  # no piece straddling two words
+
+
+def test_a_chinese_article_gets_words_as_tags_and_a_summary_without_spaces(taxonomy: Taxonomy) -> None:
+    title = "中国央行下调利率"
+    text = (
+        "中国人民银行周五宣布下调贷款市场报价利率。这是今年第二次降息。分析人士认为，降息将支持经济增长。"
+        "房地产市场仍然疲软，消费需求不足。央行表示将继续实施稳健的货币政策。"
+    )
+    (answer,) = LocalEmbeddingProvider(taxonomy).categorize([Document("r1", "article", title, text, "", "zh")])
+    assert answer.tags and {"中国", "利率", "央行"} <= set(answer.tags) and "国央" not in answer.tags
+    assert answer.summary and " " not in answer.summary and answer.summary.count("。") >= 2
+    assert answer.summary.startswith("中国人民银行周五宣布下调贷款市场报价利率。")
 
 
 @pytest.mark.parametrize(
