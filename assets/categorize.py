@@ -1,5 +1,7 @@
 """categorize: taxonomy category, tags, summary and entities of every classified record."""
 
+from datetime import UTC, datetime
+
 import dagster as dg
 import polars as pl
 
@@ -17,6 +19,7 @@ from content_pipeline.categorize.stage import (
     may_keep_categorized,
 )
 from content_pipeline.categorize.stats import categorize_stats, kept_partition_stats
+from content_pipeline.gemini.pricing import PriceTable
 from content_pipeline.quality.checks import CheckOutcome, stage_checks
 from content_pipeline.stages import Stage
 from content_pipeline.warehouse.chunked_stage import process_stored_day
@@ -52,6 +55,10 @@ def categorize(
         stamp = stage_stamp(context, provider.name, provider.model, taxonomy.version)
 
         chunk_rows = warehouse.rows_per_chunk(CATEGORIZE_CHUNK_ROWS)
+        prices = getattr(provider, "prices", None)  # Gemini's price table; the local provider costs nothing
+        prices_note = prices.age_note(datetime.now(UTC).date()) if isinstance(prices, PriceTable) else ""
+        if prices_note:
+            context.log.warning(prices_note)
 
         def one_day(day: str) -> Day:
             run = process_stored_day(
@@ -72,6 +79,10 @@ def categorize(
             metadata.update(
                 kept_partition_stats(data) if run.unchanged else categorize_stats(data)
             )  # tokens, cost_usd and cache hits/misses of this run
+            if isinstance(prices, PriceTable):
+                metadata["gemini_prices_as_of"] = prices.as_of or "unknown"
+            if prices_note:
+                metadata["gemini_prices_note"] = prices_note
             if note := getattr(provider, "cost_note", ""):
                 metadata["cost_note"] = note  # e.g. a model missing from the price table: its cost is unknown
             return Day(data, metadata, run.committed.content_version, kept=run.unchanged)

@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from assets.partitions import daily_partitions
-from content_pipeline.alerts.webhook import FailedRun, alert_payload, post_alert, secret_values
+from content_pipeline.alerts.webhook import FailedRun, alert_payload, secret_values, send_alert
 from content_pipeline.ingest.inbox_snapshot import plan_inbox_runs
 from content_pipeline.run_plan import plan_runs
 from content_pipeline.sheets.errors import SheetsError
@@ -112,7 +112,7 @@ def build_run_failure_alert_sensor() -> dg.SensorDefinition:
         url = (alerts.alert_webhook or "").strip()  # dg.EnvVar's value, resolved for this tick only
         if not url:
             return
-        outcome = post_alert(url, payload)
+        outcome = send_alert(url, payload)
         if outcome.ok:
             context.log.info(f"alert sent: {outcome.detail}")
         else:

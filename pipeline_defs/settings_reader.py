@@ -14,7 +14,8 @@ from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
-from content_pipeline.alerts.webhook import is_web_url
+from content_pipeline.alerts.apprise_alert import APPRISE_DOCS
+from content_pipeline.alerts.webhook import is_alert_target
 from content_pipeline.fetch.url_allowlist import check_entries
 from content_pipeline.setting_text import UnreadableError, bounds_words, kind_words, parse, written_as
 from pipeline_defs import environment
@@ -114,8 +115,11 @@ def origin(variable: str, text: str, derived: bool) -> str:
 
 def secret_problem(setting: str, variable: str, text: str) -> str:
     """What is wrong with a secret ('' when nothing), never showing its value."""
-    if setting == "alerts.alert_webhook" and not is_web_url(text):
-        return f"{variable} is not an http:// or https:// URL (its value is not shown: it often holds a token)"
+    if setting == "alerts.alert_webhook" and not is_alert_target(text):
+        return (
+            f"{variable} is not an http:// or https:// URL nor Apprise URLs such as slack://, msteams://, "
+            f"discord://, mailto:// (see {APPRISE_DOCS}; its value is not shown: it often holds a token)"
+        )
     return ""
 
 

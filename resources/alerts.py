@@ -9,7 +9,8 @@ from content_pipeline.alerts.webhook import is_web_url
 class AlertsResource(dg.ConfigurableResource):
     alert_webhook: str | None = Field(
         default=None,
-        description="The http(s) URL failed runs are POSTed to, set only through "
+        description="The http(s) URL failed runs are POSTed to as JSON, or Apprise URLs (slack://, msteams://, "
+        "discord://, mailto://..., separated by spaces or commas) they are sent to; set only through "
         "dg.EnvVar('CONTENT_PIPELINE_ALERT_WEBHOOK') and never logged (it often holds a token); None: only logged",
     )
     dagster_url: str | None = Field(

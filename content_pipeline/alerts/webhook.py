@@ -1,5 +1,7 @@
 """Run-failure alerts: a small JSON document POSTed to a webhook. A failed POST is a value, never an exception.
 
+The setting may instead hold Apprise URLs (slack://, msteams://, discord://, mailto://...: apprise_alert).
+
 The payload holds the job, run id, partition, error and (optionally) a link to the run in the UI. Secret values
 from the environment are replaced by `[redacted]` wherever they appear, and the webhook URL itself (it often holds
 a token) never appears in the payload or in an outcome's text.
@@ -101,3 +103,19 @@ def post_alert(
     if not response.is_success:
         return PostOutcome(False, f"the alert webhook answered HTTP {response.status_code}")
     return PostOutcome(True, f"the alert webhook answered HTTP {response.status_code}")
+
+
+def is_alert_target(text: str) -> bool:
+    """An http(s) webhook, or one or more URLs Apprise knows how to send to."""
+    from content_pipeline.alerts.apprise_alert import unknown_apprise_urls
+
+    return is_web_url(text.strip()) or not unknown_apprise_urls(text)
+
+
+def send_alert(target: str, payload: Mapping[str, object], timeout_s: float = WEBHOOK_TIMEOUT_S) -> PostOutcome:
+    """POST the payload to an http(s) webhook, or send its summary through Apprise URLs; never raises."""
+    if is_web_url(target.strip()):
+        return post_alert(target.strip(), payload, timeout_s)
+    from content_pipeline.alerts.apprise_alert import notify_apprise
+
+    return notify_apprise(target, payload)

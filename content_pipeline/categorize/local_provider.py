@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from content_pipeline.categorize.local_embedding import TokenEmbedder, unit
-from content_pipeline.categorize.local_summary import lead_sentences, pick_summary
+from content_pipeline.categorize.local_summary import lead_sentences, pick_summary, sentence_separator
 from content_pipeline.categorize.local_tags import pick_tags, tag_candidates
 from content_pipeline.categorize.models import Categorization, Document
 from content_pipeline.categorize.provider import NO_TEXT_REASON, AnswerHook, CategorizeSystemError, has_text
@@ -94,7 +94,7 @@ class LocalEmbeddingProvider:
 
     name = "local"
     model = LOCAL_MODEL_NAME
-    prompt_version = "2"  # bump when the scoring, tags or summary change: part of the AI cache key
+    prompt_version = "3"  # bump when the scoring, tags or summary change: part of the AI cache key
     free_answers = True  # nothing is paid: the AI cache may store these answers in batches
 
     def __init__(self, taxonomy: Taxonomy, settings: LocalSettings | None = None) -> None:
@@ -179,9 +179,13 @@ class LocalEmbeddingProvider:
                     doc,
                     category=self.taxonomy.names[int(best[k])],
                     confidence=round(float(probs[k, best[k]]), 4),
-                    tags=pick_tags(terms[k], relevance, s.tag_count),
+                    tags=pick_tags(terms[k], relevance, s.tag_count, reading.language),
                     summary=pick_summary(
-                        [sentences[i] for i in keep], scores, s.summary_sentences, s.summary_max_chars
+                        [sentences[i] for i in keep],
+                        scores,
+                        s.summary_sentences,
+                        s.summary_max_chars,
+                        sentence_separator(reading.language),
                     ),
                 )
             )
@@ -216,7 +220,7 @@ def _read(doc: Document, settings: LocalSettings) -> Reading:
     title = doc.title.strip()[: settings.max_text_chars]
     head = doc.text[: settings.max_text_chars]
     cut = len(doc.text) > settings.max_text_chars
-    sentences, rest = lead_sentences(head, settings.summary_candidates, cut)
+    sentences, rest = lead_sentences(head, settings.summary_candidates, cut, doc.language)
     return Reading(title, head, sentences, rest, doc.language)
 
 

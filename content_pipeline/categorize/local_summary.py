@@ -2,42 +2,64 @@
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterator
 
 import numpy as np
+import sentencex
 
-# the end of a sentence (group 1: its closing punctuation, kept with it) before a capital or a digit, a blank line,
-# or a line break before a capital; it starts with a plain character class so the regex engine skips ahead fast
-_SENTENCE_END = re.compile(r"([.!?][\"'”’)]?)\s+(?=[\"'“‘(]?[A-Z0-9])|\n\s*\n|\n(?=[A-Z])")
+DEFAULT_LANGUAGE = "en"  # the sentence rules used when classify detected no language
+UNSPACED_LANGUAGES = frozenset({"zh", "ja"})  # sentences follow each other without a space
 
 
-def lead_sentences(text: str, limit: int, cut: bool) -> tuple[list[str], str]:
-    """The first `limit` sentences of `text` (whitespace folded) and the rest of it.
+def sentence_separator(language: str | None) -> str:
+    """What goes between two sentences of a summary in `language`: nothing in Chinese and Japanese."""
+    return "" if language in UNSPACED_LANGUAGES else " "
+
+
+def _pieces(text: str, language: str | None) -> Iterator[str]:
+    """Sentences of `text` by the rules of its language (sentencex), also cut at line ends; they join to `text`.
+
+    A line break ends a sentence (a heading, a paragraph of extracted text) unless a lower-case word follows it.
+    """
+    for piece in sentencex.segment(language or DEFAULT_LANGUAGE, text):
+        start = 0
+        at = piece.find("\n")
+        while at != -1:
+            following = piece[at + 1 :].lstrip()
+            if following and not following[0].islower():
+                yield piece[start : at + 1]
+                start = at + 1
+            at = piece.find("\n", at + 1)
+        yield piece[start:]
+
+
+def lead_sentences(text: str, limit: int, cut: bool, language: str | None = None) -> tuple[list[str], str]:
+    """The first `limit` sentences of `text` (whitespace folded) and the rest of it, split by its language's rules.
 
     `cut` says the text was cut short: its last, unfinished piece is then left in the rest, not offered as a
     sentence, unless the text has no other.
     """
-    sentences: list[str] = []
-    start = 0
-    for match in _SENTENCE_END.finditer(text):
-        if len(sentences) == limit:
-            break
-        end = match.end(1) if match.group(1) else match.start()
-        sentence = " ".join(text[start:end].split())
+    found: list[tuple[str, int]] = []  # (sentence, where it ends in text)
+    end = 0
+    for piece in _pieces(text, language):
+        end += len(piece)
+        sentence = " ".join(piece.split())
         if sentence:
-            sentences.append(sentence)
-        start = match.end()
+            found.append((sentence, end))
+            if len(found) > limit:
+                break
     else:
-        if len(sentences) < limit and not (cut and sentences):
-            last = " ".join(text[start:].split())
-            if last:
-                sentences.append(last)
-            start = len(text)
-    return sentences, text[start:]
+        if cut and len(found) > 1:
+            found.pop()
+    lead = found[:limit]
+    rest = text[lead[-1][1] :] if lead else text
+    return [sentence for sentence, _ in lead], rest.lstrip() if rest.strip() else ""
 
 
-def pick_summary(sentences: list[str], scores: np.ndarray, count: int, max_chars: int) -> str | None:
-    """The sentences nearest the document embedding, in document order, within max_chars."""
+def pick_summary(
+    sentences: list[str], scores: np.ndarray, count: int, max_chars: int, separator: str = " "
+) -> str | None:
+    """The sentences nearest the document embedding, in document order, within max_chars, joined by `separator`."""
     if not sentences:
         return None
     ranked = sorted(range(len(sentences)), key=lambda i: (-float(scores[i]), i))
@@ -46,11 +68,11 @@ def pick_summary(sentences: list[str], scores: np.ndarray, count: int, max_chars
     for i in ranked:
         if len(chosen) == count:
             break
-        if chosen and used + len(sentences[i]) + 1 > max_chars:
+        if chosen and used + len(sentences[i]) + len(separator) > max_chars:
             continue
         chosen.append(i)
-        used += len(sentences[i]) + 1
-    summary = " ".join(sentences[i] for i in sorted(chosen))
+        used += len(sentences[i]) + len(separator)
+    summary = separator.join(sentences[i] for i in sorted(chosen))
     if len(summary) > max_chars:  # one very long sentence
         summary = summary[:max_chars].rsplit(" ", 1)[0] + " …"
     return summary

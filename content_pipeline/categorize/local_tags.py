@@ -1,8 +1,13 @@
 """Tag candidates of the local provider: frequent content words and repeated two-word phrases, counted in bulk.
 
+Words are counted by their Snowball stem in the document's language (local_stems), so "Nachricht" and
+"Nachrichten", or "новость" and "новости", are one tag; Chinese and Japanese, written without spaces, are counted
+by overlapping two-character pieces (most of their words are two characters long) and have no phrases.
+
 The counting runs in C where it can (one regex pass over the text, `Counter` over whole lists, slice assignment);
-per word there are only a few list-comprehension steps, never a Python function call, so an article of 8,000
-characters costs under a millisecond. The result is the same as counting word by word.
+per word there are only a few list-comprehension steps, never a Python function call (the stemmer takes the whole
+list at once), so an article of 8,000 characters costs under a millisecond. The result is the same as counting
+word by word. Chinese and Japanese text is cut into pieces by a plain loop: slower, but only for those languages.
 """
 
 from __future__ import annotations
@@ -15,6 +20,9 @@ from itertools import pairwise
 
 import numpy as np
 from stop_words import StopWordError, get_stop_words
+
+from content_pipeline.categorize.local_stems import StemWords, stemmer_for
+from content_pipeline.categorize.local_summary import UNSPACED_LANGUAGES
 
 _STOPWORDS_TEXT = """
     a about above after again against all also am an and any are as at be because been before being below
@@ -33,6 +41,7 @@ _TOKEN = re.compile(r"([^\W\d_][\w'’&-]*[^\W_]|[^\W\d_])|[.,;:!?()\[\]\"“”
 _POSSESSIVES = ("'s", "’s")
 _KEY_STRIP = "'’-&"
 MIN_KEY_CHARS = 3
+UNSPACED_KEY_CHARS = 2
 
 
 @functools.cache
@@ -46,12 +55,56 @@ def stopwords_for(language: str | None) -> frozenset[str]:
         return _STOPWORDS
 
 
-def _words_and_keys(source: str, stopwords: frozenset[str]) -> tuple[list[str], list[str | None]]:
-    """The words of `source` as written ("" at a clause break) and their keys (None: a break or a skipped word)."""
+def _words_and_keys(source: str, stopwords: frozenset[str], stem: StemWords) -> tuple[list[str], list[str | None]]:
+    """The words of `source` as written ("" at a clause break) and their keys (None: a break or a skipped word).
+
+    A key is the stem of the lower-case word; the stop word test and the minimum length apply to the word itself.
+    """
     words = [w[:-2] if w[-2:] in _POSSESSIVES else w for w in _TOKEN.findall(source)]
+    folded = [w.casefold().strip(_KEY_STRIP) for w in words]
     keys = [
-        k if len(k := w.casefold().strip(_KEY_STRIP)) >= MIN_KEY_CHARS and k not in stopwords else None for w in words
+        k if len(f) >= MIN_KEY_CHARS and f not in stopwords else None for f, k in zip(folded, stem(folded), strict=True)
     ]
+    return words, keys
+
+
+def _unspaced_runs(source: str) -> list[tuple[str, list[str] | None]]:
+    """Each run of `source` (lower case) with its overlapping two-character pieces; None for a run in ASCII."""
+    runs = [run.casefold().strip(_KEY_STRIP) for run in _TOKEN.findall(source)]
+    return [(run, None if run.isascii() else _two_character_pieces(run)) for run in runs]
+
+
+def _two_character_pieces(run: str) -> list[str]:
+    return [run[i : i + UNSPACED_KEY_CHARS] for i in range(max(1, len(run) - 1))]
+
+
+def _unspaced_words_and_keys(
+    runs: list[tuple[str, list[str] | None]], counts: Counter[str], stopwords: frozenset[str]
+) -> tuple[list[str], list[str | None]]:
+    """Words of a text in Chinese or Japanese: each run cut into two-character words; words in ASCII stay whole.
+
+    A run is read from its start: the piece there is taken when it is at least as frequent in the document
+    (`counts`) as the piece one character on, else that character is left out; so "中国央行" gives "中国" and "央行",
+    not "国央". Every word is followed by a break (""), so no phrase is formed.
+    """
+    words: list[str] = []
+    keys: list[str | None] = []
+    for run, pieces in runs:
+        if pieces is None:
+            words.append(run)
+            keys.append(run if len(run) >= MIN_KEY_CHARS and run not in stopwords else None)
+        i = 0
+        while pieces and i < len(pieces):
+            if i + 1 < len(pieces) and counts[pieces[i + 1]] > counts[pieces[i]]:
+                i += 1
+                continue
+            piece = pieces[i]
+            skipped = len(piece) < UNSPACED_KEY_CHARS or piece in stopwords or stopwords.intersection(piece)
+            words.extend((piece, ""))
+            keys.extend((None if skipped else piece, None))
+            i += UNSPACED_KEY_CHARS
+        words.append("")
+        keys.append(None)
     return words, keys
 
 
@@ -77,8 +130,15 @@ def tag_candidates(title: str, text: str, limit: int, language: str | None = Non
     seen first; stop words of the text's language are skipped; a key shows in its most frequent written form.
     """
     stopwords = stopwords_for(language)
-    title_words, title_keys = _words_and_keys(title, stopwords)
-    text_words, text_keys = _words_and_keys(text, stopwords)
+    if language in UNSPACED_LANGUAGES:
+        title_runs, text_runs = _unspaced_runs(title), _unspaced_runs(text)
+        counts = Counter(piece for _, pieces in (*title_runs, *text_runs) for piece in pieces or ())
+        title_words, title_keys = _unspaced_words_and_keys(title_runs, counts, stopwords)
+        text_words, text_keys = _unspaced_words_and_keys(text_runs, counts, stopwords)
+    else:
+        stem = stemmer_for(language)
+        title_words, title_keys = _words_and_keys(title, stopwords, stem)
+        text_words, text_keys = _words_and_keys(text, stopwords, stem)
     title_pairs, text_pairs = _phrases(title_keys), _phrases(text_keys)
     seen: Counter[str] = Counter()
     title_seen: Counter[str] = Counter()
@@ -117,14 +177,17 @@ def _written_forms(
     return {key: form for key, (_, form) in best.items()}
 
 
-def pick_tags(candidates: list[tuple[str, float]], relevance: np.ndarray, count: int) -> list[str]:
+def pick_tags(
+    candidates: list[tuple[str, float]], relevance: np.ndarray, count: int, language: str | None = None
+) -> list[str]:
     """Rank candidates by relevance to the document x (1 + log weight); a chosen phrase covers its words."""
+    stem = stemmer_for(language)
     order = sorted(range(len(candidates)), key=lambda i: (-float(relevance[i]) * (1.0 + math.log(candidates[i][1])), i))
     tags: list[str] = []
     covered: set[str] = set()
     for i in order:
         form = candidates[i][0]
-        parts = [_stem(p) for p in form.casefold().split()]
+        parts = stem(form.casefold().split())
         if all(p in covered for p in parts):
             continue
         tags.append(form)
@@ -132,8 +195,3 @@ def pick_tags(candidates: list[tuple[str, float]], relevance: np.ndarray, count:
         if len(tags) == count:
             break
     return tags
-
-
-def _stem(word: str) -> str:
-    """Fold a plain English plural so "rate" and "rates" count as one tag."""
-    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word

@@ -11,7 +11,6 @@ import enum
 import io
 import re
 import threading
-import unicodedata
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -21,6 +20,7 @@ from google.genai import errors, types
 from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ValidationError
 
+from content_pipeline.ascii_names import transliterated
 from content_pipeline.classify.models import Extraction, Kind
 from content_pipeline.classify.vision_answer import VISION_PROMPT_VERSION, VisionAnswer
 from content_pipeline.classify.vision_cache import VisionCache, vision_key
@@ -212,7 +212,7 @@ def parse_answer(response: types.GenerateContentResponse) -> VisionAnswer:
 
 def safe_filename(suggested: str) -> str | None:
     """The model's file name as a slug that cannot leave a folder: ASCII letters, digits and single hyphens."""
-    ascii_only = unicodedata.normalize("NFKD", suggested).encode("ascii", "ignore").decode().lower()
+    ascii_only = transliterated(suggested).lower()
     ascii_only = re.sub(r"\.(jpe?g|png|gif|webp|bmp|tiff?)$", "", ascii_only.strip())
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")[:MAX_FILENAME_CHARS].strip("-")
     return slug or None

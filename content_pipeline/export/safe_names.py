@@ -1,11 +1,13 @@
 """File and folder names made from untrusted text (a model's suggested name, a URL segment, a category).
 
-A safe name is ASCII lower-case letters and digits joined by single hyphens: no separators, no dots (so no ".."),
+A safe name is ASCII lower-case letters and digits joined by single hyphens (other scripts transliterated, so
+"Привет мир" becomes "privet-mir"): no separators, no dots (so no ".."),
 no control characters, never empty, bounded in length and never a Windows device name.
 """
 
 import re
-import unicodedata
+
+from content_pipeline.ascii_names import transliterated
 
 MAX_STEM_CHARS = 80
 MAX_EXTENSION_CHARS = 10
@@ -22,7 +24,7 @@ _SEPARATORS = re.compile(r"[/\\]")
 
 def slug(text: str, limit: int = MAX_STEM_CHARS) -> str:
     """ASCII letters and digits of `text`, lower case, joined by single hyphens, at most `limit` characters."""
-    ascii_only = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    ascii_only = transliterated(text).lower()
     return _NOT_SLUG.sub("-", ascii_only).strip("-.")[:limit].strip("-")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,8 @@ import yaml
 
 DEFAULT_PRICES_PATH = Path(__file__).resolve().parent.parent / "defaults" / "gemini_prices.yaml"
 _PER = 1_000_000
+MAX_PRICE_TABLE_AGE_DAYS = 90  # an older table gets a warning: Google changes prices and moves its aliases
+PRICES_SETTING = "CONTENT_PIPELINE_GEMINI_PRICES"
 
 
 class PriceTableError(ValueError):
@@ -47,13 +50,36 @@ class PriceTable:
         """The price of a model name (a "models/" prefix is ignored); None when the table does not list it."""
         return self.models.get(model.removeprefix("models/"))
 
+    def dated(self) -> date | None:
+        """The day the table was dated (`as_of`: YYYY-MM-DD, or YYYY-MM for the month's first day); None if unknown."""
+        text = self.as_of.strip()
+        try:
+            return date.fromisoformat(f"{text}-01" if len(text) == 7 else text)
+        except ValueError:
+            return None
+
+    def age_note(self, today: date, max_age_days: int = MAX_PRICE_TABLE_AGE_DAYS) -> str:
+        """A warning when the table is older than `max_age_days` or undated; "" when it is recent enough."""
+        dated = self.dated()
+        where = f" ({self.source})" if self.source else ""
+        fix = (
+            "costs and budgets may be wrong (an alias such as gemini-flash-latest may now name a newer model); "
+            f"check the prices and point {PRICES_SETTING} at your own copy of the table with a new as_of date"
+        )
+        if dated is None:
+            return f"the Gemini price table{where} has no valid as_of date (YYYY-MM or YYYY-MM-DD): {fix}"
+        age = (today - dated).days
+        if age <= max_age_days:
+            return ""
+        return f"the Gemini price table{where} is dated {self.as_of}, {age} days ago (over {max_age_days}): {fix}"
+
     def missing_note(self, model: str) -> str:
         """Why costs are unknown for a model, or "" when the table prices it."""
         if self.price(model) is not None:
             return ""
         return (
             f"no price for model {model!r} in the Gemini price table{f' ({self.source})' if self.source else ''}: "
-            "cost_usd is left empty; add the model to the table (CONTENT_PIPELINE_GEMINI_PRICES)"
+            f"cost_usd is left empty; add the model to the table ({PRICES_SETTING})"
         )
 
 

@@ -7,7 +7,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from content_pipeline.alerts.webhook import MAX_ERROR_CHARS, FailedRun, alert_payload, post_alert, secret_values
+from content_pipeline.alerts.webhook import (
+    MAX_ERROR_CHARS,
+    FailedRun,
+    alert_payload,
+    is_alert_target,
+    post_alert,
+    secret_values,
+    send_alert,
+)
 from content_pipeline.redaction import REDACTED
 
 
@@ -102,3 +110,35 @@ def test_a_failing_or_unreachable_or_slow_webhook_gives_an_outcome_without_the_u
         slow = post_alert(hook.url, alert_payload(FAILED), timeout_s=0.2)
     assert not slow.ok and "ReadTimeout" in slow.detail and "T0KEN" not in slow.detail
     assert not post_alert("not a url", alert_payload(FAILED)).ok
+
+
+def test_an_apprise_json_url_receives_the_summary_and_the_error() -> None:
+    with recording_webhook(status=200) as hook:
+        target = hook.url.replace("http://", "json://")
+        outcome = send_alert(target, alert_payload(FAILED, dagster_url="http://127.0.0.1:3000"))
+    assert outcome.ok, outcome.detail
+    [posted] = hook.posts
+    assert posted["title"] == f"content-pipeline: pipeline_job failed for partition 2026-11-24: {FAILED.error}"
+    assert "classify: RuntimeError: boom" in str(posted["message"])
+    assert "http://127.0.0.1:3000/runs/abc-123" in str(posted["message"])
+
+
+def test_an_http_url_still_gets_the_json_document() -> None:
+    with recording_webhook() as hook:
+        assert send_alert(hook.url, alert_payload(FAILED)).ok
+    assert hook.posts[0]["job"] == "pipeline_job"
+
+
+def test_apprise_failures_are_an_outcome_without_the_url() -> None:
+    with recording_webhook(status=500) as hook:
+        target = hook.url.replace("http://", "json://")
+        refused = send_alert(target, alert_payload(FAILED))
+    assert not refused.ok and "T0KEN" not in refused.detail and "Apprise" in refused.detail
+    unknown = send_alert("nosuchservice://x/T0KEN-abcdefgh", alert_payload(FAILED))
+    assert not unknown.ok and "not Apprise URLs" in unknown.detail and "T0KEN" not in unknown.detail
+
+
+def test_which_settings_are_alert_targets() -> None:
+    assert is_alert_target("https://hooks.example.org/x") and is_alert_target("json://127.0.0.1:9/x")
+    assert is_alert_target("slack://T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ mailto://u:p@example.org")
+    assert not is_alert_target("hooks.example.org/T0KEN") and not is_alert_target("nosuchservice://x")

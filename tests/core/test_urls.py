@@ -29,3 +29,44 @@ def test_stable_id_is_stable_and_distinguishes_inputs() -> None:
     assert stable_id("url", "https://a.org/") == stable_id("url", "https://a.org/")
     assert stable_id("url", "https://a.org/") != stable_id("url", "https://b.org/")
     assert len(stable_id("x")) == 16
+
+
+@pytest.mark.parametrize(
+    ("raw", "url"),
+    [
+        ("https://faß.de/", "https://xn--fa-hia.de/"),  # IDNA 2008: not fass.de, another domain
+        ("https://FASS.de/", "https://fass.de/"),
+        ("https://ΣΊΣΥΦΟΣ.gr/", "https://xn--kxa6akbbkh.gr/"),
+        ("https://例え.テスト/", "https://xn--r8jz45g.xn--zckzah/"),
+        ("http://i❤.ws/", "http://xn--i-7iq.ws/"),  # refused by IDNA 2008, kept through IDNA 2003 as yarl does
+    ],
+)
+def test_international_host_names_are_encoded_with_idna_2008(raw: str, url: str) -> None:
+    assert check_url(raw).url == url
+
+
+@pytest.mark.parametrize(
+    ("raw", "url"),
+    [
+        ("http://example.com/a%7eb/../c", "http://example.com/c"),
+        ("http://example.com/a%7Eb/./c", "http://example.com/a~b/c"),
+        ("http://example.com/a/b/..", "http://example.com/a/"),
+        ("http://example.com/../../x", "http://example.com/x"),
+        ("http://example.com/%2e%2e/x?q=%41%2F%7e", "http://example.com/x?q=A%2F~"),
+        ("http://example.com/a%2Fb%20c", "http://example.com/a%2Fb%20c"),  # reserved and other escapes stay
+        ("http://example.com/.well-known/x..y", "http://example.com/.well-known/x..y"),
+    ],
+)
+def test_paths_lose_dot_segments_and_escaped_unreserved_characters(raw: str, url: str) -> None:
+    assert check_url(raw).url == url
+
+
+def test_two_spellings_of_one_page_get_one_record_id() -> None:
+    first, second = check_url("https://example.com/a%7eb/../c?x=%7e"), check_url("https://EXAMPLE.com/c?x=~")
+    assert stable_id("url", first.url) == stable_id("url", second.url)
+
+
+def test_an_ordinary_url_keeps_its_record_id() -> None:
+    # the id computed before IDNA 2008 and RFC 3986 normalisation: caches and reruns are keyed by it
+    checked = check_url("https://www.bbc.co.uk/news/business-12345678?ref=home")
+    assert stable_id("url", checked.url) == "4486d87386c4d2e6"

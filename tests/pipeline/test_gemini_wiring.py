@@ -8,6 +8,7 @@ import polars as pl
 import pytest
 
 from content_pipeline.categorize.taxonomy import load_taxonomy
+from content_pipeline.gemini.pricing import load_prices
 from content_pipeline.sample_site.server import sample_urls
 from content_pipeline.warehouse.partition_store import PartitionStore
 from pipeline_defs.runner import run_partition
@@ -64,6 +65,12 @@ def test_a_gemini_key_switches_categorize_to_gemini_and_the_key_is_never_stored(
     for path in stored:
         if path.is_file():
             assert KEY.encode() not in path.read_bytes(), path
+    event = instance.get_latest_materialization_event(dg.AssetKey("categorize"))
+    assert event is not None and event.asset_materialization is not None
+    shown = {key: value.value for key, value in event.asset_materialization.metadata.items()}
+    assert shown["gemini_prices_as_of"] == load_prices().as_of  # the bundled table, dated 2025-11: too old
+    note = str(shown["gemini_prices_note"])
+    assert "days ago" in note and "CONTENT_PIPELINE_GEMINI_PRICES" in note
     for asset in ("categorize", "export"):
         event = instance.get_latest_materialization_event(dg.AssetKey(asset))
         assert event is not None and event.asset_materialization is not None

@@ -1,5 +1,6 @@
 """The bundled Gemini price table and the cost of usage."""
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,19 @@ def test_a_malformed_table_is_a_clear_error(tmp_path: Path, text: str) -> None:
         load_prices(path)
     with pytest.raises(PriceTableError, match="not found"):
         load_prices(tmp_path / "missing.yaml")
+
+
+def test_the_table_says_when_it_was_dated_and_warns_once_it_is_over_90_days_old() -> None:
+    table = parse_prices({"as_of": "2025-11", "models": {}}, source="prices.yaml")
+    assert table.dated() == date(2025, 11, 1)
+    assert table.age_note(date(2026, 1, 30)) == ""
+    note = table.age_note(date(2026, 12, 3))
+    assert "dated 2025-11, 397 days ago" in note and "prices.yaml" in note
+    assert "CONTENT_PIPELINE_GEMINI_PRICES" in note and "gemini-flash-latest" in note
+    assert parse_prices({"as_of": "2026-11-20", "models": {}}).age_note(date(2026, 12, 3)) == ""
+
+
+@pytest.mark.parametrize("as_of", ["", "soon", "2025-13"])
+def test_an_undated_table_is_warned_about_too(as_of: str) -> None:
+    note = parse_prices({"as_of": as_of, "models": {}}).age_note(date(2026, 12, 3))
+    assert "no valid as_of date" in note and "CONTENT_PIPELINE_GEMINI_PRICES" in note
