@@ -76,5 +76,5 @@ def ui_lines(day: str, dagster_home: Path | None, cwd: Path) -> list[str]:
         f"  open      {UI_ADDRESS}, Assets, export, Partitions, {day}: its latest materialization shows",
         "            status_counts, failures and overview (records per category, failures with example URLs);",
         "            every stage's asset shows its own status_counts and failures, and ok_share, failure_rate,",
-        "            rows_per_s and cost_usd are plotted across days (the asset's Plots tab)",
+        "            rows_per_s and cost_usd are plotted across days (the asset's Overview, Metadata, Plots)",
     ]

@@ -38,7 +38,7 @@ def shown(settings: Settings, sample_site: str) -> dict[str, dict[str, dg.Metada
 
 def table_rows(value: dg.MetadataValue) -> list[dict[str, object]]:
     assert isinstance(value, dg.TableMetadataValue)
-    return [record.data for record in value.records]
+    return [dict(record.data) for record in value.records]
 
 
 def test_every_stage_shows_its_statuses_and_failures_as_tables_and_plots_its_shares(
@@ -80,7 +80,9 @@ def test_column_schemas_say_what_each_column_means(shown: dict[str, dict[str, dg
         assert isinstance(schema, dg.TableSchemaMetadataValue)
         undescribed = [c.name for c in schema.schema.columns if not c.description]
         assert undescribed == [], asset
-    fetch_columns = {c.name: c.description for c in shown["fetch"]["dagster/column_schema"].schema.columns}  # type: ignore[attr-defined]
+    fetch_schema = shown["fetch"]["dagster/column_schema"]
+    assert isinstance(fetch_schema, dg.TableSchemaMetadataValue)
+    fetch_columns = {c.name: c.description for c in fetch_schema.schema.columns}
     assert fetch_columns["final_url"] == "the URL after redirects"
 
 

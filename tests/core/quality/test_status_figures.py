@@ -1,5 +1,7 @@
 """What the UI shows of a partition's statuses: counts, failures by reason, ok share and failure rate, bounded."""
 
+from collections.abc import Sequence
+
 import polars as pl
 
 from content_pipeline.quality.status_figures import (
@@ -13,9 +15,11 @@ from content_pipeline.quality.status_figures import (
 )
 
 
-def frame(statuses: list[str | None], reasons: list[str] | None = None) -> pl.DataFrame:
+def frame(statuses: Sequence[str | None], reasons: Sequence[str] | None = None) -> pl.DataFrame:
     reasons = reasons if reasons is not None else ["" if s == "ok" else f"because {s}" for s in statuses]
-    return pl.DataFrame({"status": statuses, "reason": reasons}, schema={"status": pl.String, "reason": pl.String})
+    return pl.DataFrame(
+        {"status": list(statuses), "reason": list(reasons)}, schema={"status": pl.String, "reason": pl.String}
+    )
 
 
 def test_status_counts_are_most_frequent_first_with_their_share() -> None:
