@@ -120,7 +120,7 @@ def test_the_export_materialization_shows_statuses_as_a_table_and_the_overview_a
     screenshot(page, "ui-export-overview.png")
 
     page.goto(f"{deployment.server.url}/assets/export")  # the asset's Overview, Metadata, Plots: one per number
-    plots = page.get_by_role("button", name="Plots", exact=True)
+    plots = page.get_by_text("Plots", exact=True)  # the Table / Plots switch
     expect(plots).to_be_visible(timeout=UI_TIMEOUT_MS)
     plots.click()
     expect(page.get_by_text("ok_share", exact=True).first).to_be_visible()
