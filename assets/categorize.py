@@ -69,7 +69,7 @@ def categorize(
             retry_after_quota(context, asking, day)
             data = run.committed.summary
             preview = ["record_id", "status", "category", "confidence", "tags", "reason"]
-            metadata = partition_metadata(data, run.committed.path, preview)
+            metadata = partition_metadata(Stage.CATEGORIZE, data, run.committed.path, preview)
             metadata.update(run_metadata(run))
             metadata["category_counts"] = dg.MetadataValue.json(counts(data, "category"))
             metadata["provider"] = provider.name

@@ -61,7 +61,7 @@ def classify(
             )  # fmt: skip
         data = run.committed.summary
         preview = ["record_id", "kind", "status", "title", "language", "word_count"]
-        metadata = partition_metadata(data, run.committed.path, preview)
+        metadata = partition_metadata(Stage.CLASSIFY, data, run.committed.path, preview)
         metadata["kind_counts"] = dg.MetadataValue.json(counts(data, "kind"))
         metadata["oembed_counts"] = dg.MetadataValue.json(oembed_status_counts(data))
         if vision is not None:

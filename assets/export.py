@@ -8,6 +8,7 @@ from assets.metadata import cost_metadata, counts, partition_metadata
 from assets.ranges import Day, materialize_days
 from assets.retry_policies import DISK_RETRY
 from assets.stage_asset import stage_asset
+from content_pipeline.export.overview import export_overview
 from content_pipeline.export.stage import EXPORT_CHUNK_ROWS, export_stored_day
 from content_pipeline.quality.checks import stage_checks
 from content_pipeline.stages import Stage
@@ -24,7 +25,8 @@ def export(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> d
         run = export_stored_day(warehouse.store, day, stamp, progress_log(context), rows)
         records = run.committed.summary  # texts are nulls in this slim copy
         preview = ["record_id", "status", "kind", "category", "title", "reason"]
-        metadata = partition_metadata(records, run.committed.path, preview)
+        metadata = partition_metadata(Stage.EXPORT, records, run.committed.path, preview)
+        metadata["overview"] = dg.MetadataValue.md(export_overview(records, run.committed.path))  # categories, failures
         metadata["kind_counts"] = dg.MetadataValue.json(counts(records, "kind"))
         metadata["category_counts"] = dg.MetadataValue.json(counts(records, "category"))
         metadata["catalog"] = dg.MetadataValue.path(warehouse.catalog)

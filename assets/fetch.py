@@ -47,7 +47,7 @@ def fetch(
                 http.cache.close_partition(day)
             data = run.committed.summary
             preview = ["record_id", "url", "status", "http_status", "content_type", "reason"]
-            metadata = partition_metadata(data, run.committed.path, preview)
+            metadata = partition_metadata(Stage.FETCH, data, run.committed.path, preview)
             metadata.update(fetch_stats(data))
             metadata["fetch_settings"] = dg.MetadataValue.json(fetch_settings_metadata(settings))
             metadata.update(run_metadata(run))

@@ -29,7 +29,9 @@ def filed_images(
             warehouse.rows_per_chunk(FILING_CHUNK_ROWS),
         )  # fmt: skip
         data = filing.run.committed.summary
-        metadata = partition_metadata(data, filing.run.committed.path, ["record_id", "status", "path", "reason"])
+        metadata = partition_metadata(
+            Stage.FILED_IMAGES, data, filing.run.committed.path, ["record_id", "status", "path", "reason"]
+        )
         metadata["images_new_files"] = dg.MetadataValue.int(filing.new_files)
         metadata["images_folder"] = dg.MetadataValue.path(str(exporter.images_root))
         metadata["images_mode"] = exporter.images_mode

@@ -39,7 +39,7 @@ def ingest(
         progress = track(Stage.INGEST, day, len(data), started=began).finish()  # read whole: a day's links are small
         context.log.info(progress.describe())
         path = warehouse.write(Stage.INGEST, day, data, refresh=False)
-        metadata = partition_metadata(data, path, ["record_id", "url", "status", "reason", "source_file"])
+        metadata = partition_metadata(Stage.INGEST, data, path, ["record_id", "url", "status", "reason", "source_file"])
         metadata["files"] = dg.MetadataValue.json(counts(data, "source_file"))
         metadata["sources"] = dg.MetadataValue.json(counts(data, "source"))
         if sheet is not None:

@@ -1,4 +1,6 @@
-"""Materialization metadata a person reads at a glance: row count, schema, counts by status, a preview, cost."""
+"""Materialization metadata a person reads at a glance in the Dagster UI: row count, the column schema with what each
+column means, counts by status and the failures as tables, the ok share and failure rate as numbers (plotted across
+partitions), a preview, cost."""
 
 from pathlib import Path
 from typing import Any
@@ -8,9 +10,12 @@ import polars as pl
 
 from content_pipeline.categorize.stats import categorize_stats
 from content_pipeline.display import column_counts, shorten
+from content_pipeline.quality.status_figures import OTHERS, failure_groups, failure_rate, ok_share, status_counts
+from content_pipeline.schemas import column_descriptions
 
 PREVIEW_ROWS = 10
 PREVIEW_CELL_CHARS = 80
+REASON_CHARS = 200  # a reason in the failures table
 TOKEN_COLUMNS = ("tokens_in", "tokens_out")
 
 
@@ -37,8 +42,64 @@ def short(value: object) -> str:
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")
 
 
-def column_schema(data: pl.DataFrame) -> dg.TableSchema:
-    return dg.TableSchema(columns=[dg.TableColumn(name, str(dtype)) for name, dtype in data.schema.items()])
+def column_schema(data: pl.DataFrame, stage: str) -> dg.TableSchema:
+    """The partition's columns and types, each with what it means (content_pipeline.schemas)."""
+    described = column_descriptions(stage)
+    return dg.TableSchema(
+        columns=[dg.TableColumn(name, str(dtype), described.get(name)) for name, dtype in data.schema.items()]
+    )
+
+
+STATUS_SCHEMA = dg.TableSchema(
+    columns=[
+        dg.TableColumn("status", "string"),
+        dg.TableColumn("records", "int"),
+        dg.TableColumn("share", "float", "of the partition's records, 0 to 1"),
+    ]
+)
+FAILURES_SCHEMA = dg.TableSchema(
+    columns=[
+        dg.TableColumn("stage", "string", "the stage that stopped the records"),
+        dg.TableColumn("status", "string"),
+        dg.TableColumn("reason", "string"),
+        dg.TableColumn("records", "int"),
+    ]
+)
+
+
+def status_table(data: pl.DataFrame) -> dg.TableMetadataValue:
+    """Records per status, most frequent first."""
+    rows = [dg.TableRecord({"status": c.status, "records": c.records, "share": c.share}) for c in status_counts(data)]
+    return dg.MetadataValue.table(rows, STATUS_SCHEMA)
+
+
+def failures_table(stage: str, data: pl.DataFrame) -> dg.TableMetadataValue:
+    """The records the stage did not take through, by status and reason, most frequent first (a top list)."""
+    failures = failure_groups(stage, data)
+    rows = [
+        dg.TableRecord(
+            {"stage": g.stage, "status": g.status, "reason": shorten(g.reason, REASON_CHARS), "records": g.records}
+        )
+        for g in failures.groups
+    ]
+    if failures.more_groups:
+        summed = f"{failures.more_groups} more reason(s)"
+        rows.append(
+            dg.TableRecord({"stage": stage, "status": OTHERS, "reason": summed, "records": failures.more_records})
+        )
+    return dg.MetadataValue.table(rows, FAILURES_SCHEMA)
+
+
+def status_figures(stage: str, data: pl.DataFrame) -> dict[str, Any]:
+    """Counts by status and the failures as tables; the ok share and failure rate as plain numbers (none for an
+    empty partition, or a stage that tried no row)."""
+    shown: dict[str, Any] = {"status_counts": status_table(data), "failures": failures_table(stage, data)}
+    share, rate = ok_share(stage, data), failure_rate(stage, data)
+    if share is not None:
+        shown["ok_share"] = dg.MetadataValue.float(share)
+    if rate is not None:
+        shown["failure_rate"] = dg.MetadataValue.float(rate)
+    return shown
 
 
 def cost_metadata(data: pl.DataFrame) -> dict[str, float | int]:
@@ -58,17 +119,16 @@ def cost_metadata(data: pl.DataFrame) -> dict[str, float | int]:
 
 
 def report_metadata(report: Path) -> dict[str, Any]:
-    """Where the partition's HTML report is: its path, and a file:// link to open it on this machine."""
-    resolved = report.resolve()
-    return {"report": dg.MetadataValue.path(str(resolved)), "report_url": dg.MetadataValue.url(resolved.as_uri())}
+    """Where the partition's HTML report is, as a path (a file:// link would not open from the UI's browser tab)."""
+    return {"report": dg.MetadataValue.path(str(report.resolve()))}
 
 
-def partition_metadata(data: pl.DataFrame, path: Path, preview_columns: list[str]) -> dict[str, Any]:
+def partition_metadata(stage: str, data: pl.DataFrame, path: Path, preview_columns: list[str]) -> dict[str, Any]:
     """The metadata every stage attaches to a partition it wrote."""
     return {
         "dagster/row_count": len(data),
-        "dagster/column_schema": column_schema(data),
-        "status_counts": dg.MetadataValue.json(counts(data, "status")),
+        "dagster/column_schema": column_schema(data, stage),
+        **status_figures(stage, data),
         "path": dg.MetadataValue.path(str(path)),
         "preview": dg.MetadataValue.md(markdown_preview(data, preview_columns)),
     }

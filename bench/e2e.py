@@ -517,12 +517,20 @@ def load_average() -> str:
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def status_counts(table: object) -> str:
+    """`ok: 990, http_error: 10` from a stage's status_counts table (a TableMetadataValue's value is itself)."""
+    records = getattr(table, "records", None)
+    if records is None:
+        return "(not recorded)"
+    return ", ".join(f"{r.data['status']}: {r.data['records']}" for r in records)
+
+
 def print_first_run(urls: int, run: RunFigures, log: RunLog, ceilings: dict[str, Ceiling]) -> None:
     say("")
     say(f"first run: `content-pipeline run --date {DAY}` exited {run.exit_code}")
     say(stage_table(log, run.sampler, ceilings))
     for stage in ("fetch", "export"):
-        say(f"{stage} statuses: {log.stages[stage].metadata.get('status_counts', '(not recorded)')}")
+        say(f"{stage} statuses: {status_counts(log.stages[stage].metadata.get('status_counts'))}")
     parts = {name: urls / ceilings[key].rate for name, key in CEILING_OF.items() if key in ceilings}
     total = sum(parts.values())
     say("")

@@ -18,6 +18,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from content_pipeline.export.files_stage import REPORT_FILE
 from content_pipeline.fetch.stats import FIGURES, STATS_COLUMNS, fetch_stats
 from content_pipeline.sample_site.server import sample_urls, serve_sample_site
 from content_pipeline.stages import Stage
@@ -81,7 +82,7 @@ def run_and_report(settings: Settings, day: str, may_resume: bool = False) -> in
         report_failures(result)
         return 1
     store = PartitionStore(settings.warehouse)
-    written = [str(settings.output / day / name) for name in ("records.csv", "records.parquet")]
+    written = [str(settings.output / day / name) for name in ("records.csv", "records.parquet", REPORT_FILE)]
     exported = store.read(Stage.EXPORT, day, [c for c in SUMMARY_COLUMNS if c in export_columns(store, day)])
     print(summarize(exported, settings, day, written, fetch_figures(result, store, day)))
     return 0

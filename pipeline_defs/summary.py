@@ -1,12 +1,19 @@
-"""The short report the command line prints after a run: counts per status, kind and category, and paths."""
+"""The short report the command line prints after a run: counts per status, kind and category, the paths, and how
+to see the day in the Dagster UI."""
 
+import shlex
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import polars as pl
 
 from assets.metadata import counts
 from content_pipeline.stages import RECORD_STAGES
-from pipeline_defs.settings import Settings
+from pipeline_defs import environment
+from pipeline_defs.settings import PROJECT_ROOT, Settings
+
+UI_START = "uv run dagster dev"  # how the README's "The Dagster UI" starts the UI, after DAGSTER_HOME=...
+UI_ADDRESS = "http://127.0.0.1:3000"
 
 
 def count_lines(title: str, data: pl.DataFrame, column: str) -> list[str]:
@@ -49,4 +56,25 @@ def summarize(
     lines.append(f"  warehouse {settings.warehouse}")
     lines.append(f"  catalog   {settings.catalog}")
     lines.append('query it:  uv run content-pipeline sql "select category, count(*) from categorize group by 1"')
+    lines += ui_lines(day, environment.dagster_home(), Path.cwd())
     return "\n".join(lines)
+
+
+def ui_command(dagster_home: Path | None, cwd: Path) -> str:
+    """The command that starts the UI on the instance the run was recorded in (the project's, without DAGSTER_HOME)."""
+    home = '"$PWD"' if dagster_home is None else shlex.quote(str(dagster_home))
+    command = f"DAGSTER_HOME={home} {UI_START}"
+    here = cwd.resolve() == PROJECT_ROOT.resolve()
+    return command if here else f"cd {shlex.quote(str(PROJECT_ROOT))} && {command}"
+
+
+def ui_lines(day: str, dagster_home: Path | None, cwd: Path) -> list[str]:
+    """Where the run shows in the Dagster UI, and which of its metadata says what the report says."""
+    return [
+        "see it in the Dagster UI:",
+        f"  start it  {ui_command(dagster_home, cwd)}",
+        f"  open      {UI_ADDRESS}, Assets, export, Partitions, {day}: its latest materialization shows",
+        "            status_counts, failures and overview (records per category, failures with example URLs);",
+        "            every stage's asset shows its own status_counts and failures, and ok_share, failure_rate,",
+        "            rows_per_s and cost_usd are plotted across days (the asset's Overview, Metadata, Plots)",
+    ]

@@ -253,12 +253,17 @@ def _top_reasons(failed: pl.DataFrame) -> list[tuple[str, int, str]]:
     return top
 
 
+def attempted_and_failed(stage: str, data: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The rows `stage` tried (not NOT_ATTEMPTED) and, among them, those that failed: what `failure_rate` measures."""
+    status = pl.col("status")
+    attempted = data.filter(status.is_null() | ~status.is_in([str(s) for s in NOT_ATTEMPTED[stage]]))
+    return attempted, attempted.filter(FAILED[stage](status))
+
+
 def failure_rate(stage: str, data: pl.DataFrame, max_failure_rate: float) -> CheckOutcome:
     if "status" not in data.columns:
         return _missing(FAILURE_RATE, "status")
-    status = pl.col("status")
-    attempted = data.filter(status.is_null() | ~status.is_in([str(s) for s in NOT_ATTEMPTED[stage]]))
-    failed = attempted.filter(FAILED[stage](status))
+    attempted, failed = attempted_and_failed(stage, data)
     bound = f"{max_failure_rate:.1%}"
     if attempted.is_empty():
         described = f"no row was attempted ({len(data)} not tried): nothing to measure against the bound of {bound}"

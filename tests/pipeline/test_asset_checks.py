@@ -58,7 +58,9 @@ class Pair:
             outcomes: dict[str, list[CheckOutcome]] = {}
             for day in context.partition_keys:
                 data = partition(stage, statuses(day))
-                metadata = partition_metadata(data, tmp_path / day / "part.parquet", ["record_id", "status", "reason"])
+                metadata = partition_metadata(
+                    stage, data, tmp_path / day / "part.parquet", ["record_id", "status", "reason"]
+                )
                 context.add_asset_metadata(metadata | cost_metadata(data), partition_key=day)
                 outcomes[day] = stage_checks(stage, data, max_failure_rate=0.5, taxonomy_names=TAXONOMY)
             return dg.MaterializeResult(check_results=check_results(stage, outcomes))
@@ -164,7 +166,13 @@ def test_a_checked_materialization_carries_the_metadata_a_person_reads(
     assert metadata["dagster/row_count"].value == 3
     schema = metadata["dagster/column_schema"].value
     assert isinstance(schema, dg.TableSchema) and [c.name for c in schema.columns] == list(CATEGORIZE_SCHEMA)
-    assert metadata["status_counts"].value == {"ok": 2, "error": 1}
+    status_counts = metadata["status_counts"]
+    assert isinstance(status_counts, dg.TableMetadataValue)
+    assert [r.data for r in status_counts.records] == [
+        {"status": "ok", "records": 2, "share": 0.6667},
+        {"status": "error", "records": 1, "share": 0.3333},
+    ]
+    assert (metadata["ok_share"].value, metadata["failure_rate"].value) == (0.6667, 0.3333)
     assert str(metadata["preview"].value).startswith("| record_id | status | reason |\n|---|---|---|\n| r0 | ok |")
     assert (metadata["tokens_in"].value, metadata["tokens_out"].value, metadata["cost_usd"].value) == (30, 6, 0.003)
     assert metadata["cache_misses"].value == 3

@@ -97,3 +97,31 @@ def test_the_export_page_shows_the_partitions_materialization_and_its_metadata(
     expect(metadata_row("kind_counts")).to_contain_text(json.dumps({"article": articles})[1:-1])
     expect(metadata_row("category_counts")).to_be_visible()
     screenshot(page, "ui-export-materialization.png")
+
+
+def test_the_export_materialization_shows_statuses_as_a_table_and_the_overview_as_markdown(
+    page: Page, deployment: Deployment, partition_run: PartitionRun
+) -> None:
+    page.set_viewport_size(TALL_VIEWPORT)
+    page.goto(f"{deployment.server.url}/assets/export?view=partitions&partition={deployment.day}")
+    expect(page.get_by_text("Latest materialization", exact=True)).to_be_visible(timeout=UI_TIMEOUT_MS)
+
+    def metadata_row(key: str) -> Locator:
+        return page.get_by_role("row").filter(has=page.get_by_role("cell", name=key, exact=True)).first
+
+    statuses = metadata_row("status_counts")  # a table, drawn in place
+    expect(statuses.get_by_role("columnheader", name="share", exact=True)).to_be_visible()
+    expect(statuses.get_by_role("cell", name="fetch:http_error", exact=True)).to_be_visible()  # the sample's 404
+    screenshot(page, "ui-export-status-counts.png")
+
+    overview = metadata_row("overview")  # markdown, drawn in place when it is short (as the demo's is)
+    expect(overview.get_by_role("heading", name="Categories")).to_be_visible()  # rendered, not its source
+    expect(overview.get_by_role("cell", name="http_error", exact=True)).to_be_visible()
+    screenshot(page, "ui-export-overview.png")
+
+    page.goto(f"{deployment.server.url}/assets/export")  # the asset's Overview, Metadata, Plots: one per number
+    plots = page.get_by_text("Plots", exact=True)  # the Table / Plots switch
+    expect(plots).to_be_visible(timeout=UI_TIMEOUT_MS)
+    plots.click()
+    expect(page.get_by_text("ok_share", exact=True).first).to_be_visible()
+    screenshot(page, "ui-export-plots.png")
