@@ -53,6 +53,7 @@ def server_env(dagster_home: Path, pipeline_home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONTENT_PIPELINE_") and k not in dropped}
     env.update(
         PYTHONPYCACHEPREFIX=str(PYCACHE),
+        VIRTUAL_ENV=sys.prefix,  # as `uv run` sets it; else dg warns that the active and the project's venv differ
         DAGSTER_HOME=str(dagster_home),
         CONTENT_PIPELINE_HOME=str(pipeline_home),
         CONTENT_PIPELINE_FETCH_ALLOW_PRIVATE=HOST,  # the sample site runs on loopback
