@@ -42,8 +42,8 @@ def variable(name: str) -> str:
 def load_dotenv(folders: Iterable[Path]) -> list[Path]:
     """Load the `.env` file of each folder (the first folder wins), never over a variable that is already set.
 
-    Returns the files read. `dagster dev` reads `.env` of the folder it is started in too, but there the file's
-    values win over the shell's; here the shell's win.
+    Returns the files read. `dg dev` (like `dagster dev`) reads `.env` of the folder it is started in too, but there
+    the file's values win over the shell's; here the shell's win.
     """
     read: list[Path] = []
     for folder in dict.fromkeys(Path(f).resolve() for f in folders):

@@ -12,7 +12,7 @@ from content_pipeline.stages import RECORD_STAGES
 from pipeline_defs import environment
 from pipeline_defs.settings import PROJECT_ROOT, Settings
 
-UI_START = "uv run dagster dev"  # how the README's "The Dagster UI" starts the UI, after DAGSTER_HOME=...
+UI_START = "uv run dg dev"  # how the README's "The Dagster UI" starts the UI, after DAGSTER_HOME=...
 UI_ADDRESS = "http://127.0.0.1:3000"
 
 

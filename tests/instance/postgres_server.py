@@ -1,10 +1,12 @@
 """A real PostgreSQL server for tests: initdb in a temporary folder, started on a free loopback port, stopped after.
 
-The server binaries come from the Debian package `postgresql` (`.ci/run` installs it on a clean machine). PostgreSQL
+The server binaries are the system's when it has them (Debian's `postgresql`, or initdb and pg_ctl on PATH), else
+the ones in the `pgserver` wheel (PostgreSQL 16, Apache-2.0), a dev dependency that `uv sync` installs. PostgreSQL
 refuses to run as root, so under root the server runs as the unprivileged `postgres` user (or `nobody`), in a
 temporary folder owned by that user. Import the fixtures into a conftest.py to use them.
 """
 
+import importlib.util
 import os
 import pwd
 import re
@@ -29,9 +31,9 @@ START_TIMEOUT_S = 60
 START_ATTEMPTS = 3  # a free port can be taken by someone else between choosing it and binding it
 UNPRIVILEGED_USERS = ("postgres", "nobody")
 INSTALL_HINT = (
-    "PostgreSQL server binaries (initdb, pg_ctl) were not found in /usr/lib/postgresql/*/bin, on PATH, or in "
-    f"${PG_BIN_ENV}. Install them with `apt-get install postgresql` (Debian/Ubuntu; `.ci/run` does this when it "
-    f"runs as root), or point {PG_BIN_ENV} at the folder holding initdb and pg_ctl."
+    "PostgreSQL server binaries (initdb, pg_ctl) were not found in ${PG_BIN_ENV}, /usr/lib/postgresql/*/bin, on "
+    "PATH, or in the pgserver package: run `uv sync` (it installs pgserver, a dev dependency), or install "
+    f"`postgresql` (apt-get install postgresql), or point {PG_BIN_ENV} at the folder holding initdb and pg_ctl."
 )
 # Durability is worthless for a throwaway test server; these make it start and write faster.
 SERVER_OPTIONS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=100")
@@ -84,8 +86,16 @@ def _version_key(bin_dir: Path) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", bin_dir.parent.name)) or (0,)
 
 
+def pgserver_bin() -> Path | None:
+    """The folder of PostgreSQL binaries inside the installed `pgserver` wheel (found without importing it)."""
+    spec = importlib.util.find_spec("pgserver")
+    if spec is None or spec.origin is None:
+        return None
+    return Path(spec.origin).parent / "pginstall" / "bin"
+
+
 def find_postgres_bin() -> Path | None:
-    """The folder holding initdb and pg_ctl: ${PG_BIN_ENV}, else Debian's newest, else the ones on PATH."""
+    """The folder holding initdb and pg_ctl: ${PG_BIN_ENV}, else Debian's newest, else PATH's, else pgserver's."""
     candidates: list[Path] = []
     if os.environ.get(PG_BIN_ENV):
         candidates.append(Path(os.environ[PG_BIN_ENV]))
@@ -93,6 +103,9 @@ def find_postgres_bin() -> Path | None:
     on_path = shutil.which("pg_ctl")
     if on_path:
         candidates.append(Path(on_path).resolve().parent)
+    wheel = pgserver_bin()
+    if wheel is not None:
+        candidates.append(wheel)
     for folder in candidates:
         if (folder / "initdb").is_file() and (folder / "pg_ctl").is_file():
             return folder

@@ -25,7 +25,7 @@ def test_the_demo_serves_the_sample_site_runs_today_and_prints_a_summary(tmp_pat
     assert csv_file.is_file() and str(csv_file) in out.stdout
     report = csv_file.with_name("report.html")
     assert report.is_file() and f"  {report}" in out.stdout.splitlines()
-    assert f"start it  DAGSTER_HOME={tmp_path / 'dagster'} uv run dagster dev" in out.stdout  # the instance it used
+    assert f"start it  DAGSTER_HOME={tmp_path / 'dagster'} uv run dg dev" in out.stdout  # the instance it used
     assert "Assets, export, Partitions, 2026-11-24" in out.stdout
     query = subprocess.run(
         [sys.executable, "-m", "pipeline_defs.cli", "sql", "select category, count(*) from categorize group by 1"],

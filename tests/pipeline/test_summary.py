@@ -29,16 +29,14 @@ def test_the_summary_lists_the_report_and_says_how_to_open_the_ui_and_where_to_l
     written = [str(settings.output / DAY / name) for name in ("records.csv", "records.parquet", "report.html")]
     text = summarize(records(), settings, DAY, written, FETCHED)
     assert f"  {settings.output / DAY / 'report.html'}" in text.splitlines()
-    assert 'start it  DAGSTER_HOME="$PWD" uv run dagster dev' in text
+    assert 'start it  DAGSTER_HOME="$PWD" uv run dg dev' in text
     assert f"http://127.0.0.1:3000, Assets, export, Partitions, {DAY}" in text
     for entry in ("status_counts", "failures", "overview"):
         assert entry in text
 
 
 def test_the_ui_command_goes_to_the_project_folder_and_names_the_instance_the_run_used(tmp_path: Path) -> None:
-    assert ui_command(None, PROJECT_ROOT) == 'DAGSTER_HOME="$PWD" uv run dagster dev'
-    assert (
-        ui_command(None, tmp_path) == f'cd {shlex.quote(str(PROJECT_ROOT))} && DAGSTER_HOME="$PWD" uv run dagster dev'
-    )
+    assert ui_command(None, PROJECT_ROOT) == 'DAGSTER_HOME="$PWD" uv run dg dev'
+    assert ui_command(None, tmp_path) == f'cd {shlex.quote(str(PROJECT_ROOT))} && DAGSTER_HOME="$PWD" uv run dg dev'
     home = tmp_path / "my dagster"
-    assert ui_command(home, PROJECT_ROOT) == f"DAGSTER_HOME='{home}' uv run dagster dev"
+    assert ui_command(home, PROJECT_ROOT) == f"DAGSTER_HOME='{home}' uv run dg dev"

@@ -1,10 +1,9 @@
-"""One `dagster dev` for the whole tests/ui package, on a loopback port, and one partition run launched through GraphQL.
+"""One `dg dev` for the whole tests/ui package, on a loopback port, and one partition run launched through GraphQL.
 
 The deployment has its own DAGSTER_HOME (the project's dagster.yaml with its storage moved there) and its own
 CONTENT_PIPELINE_HOME, whose inbox holds the sample site's URL list for today's partition, as the demo drops it.
 """
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,40 +21,28 @@ from tests.ui.dagster_dev import (
     LOCATION,
     Deployment,
     PartitionRun,
-    dagster_dev,
+    dg_dev,
+    server_env,
     wait_for,
     write_instance_yaml,
 )
 
 RUN_TIMEOUT_S = 180.0
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's `chromium` package; Playwright's own browser download is not used
-# Bytecode for the server's five Python processes (webserver, daemon, code servers, run worker): compiled once and
-# kept beside the project's other runtime files, so a rerun starts in half the time even when the environment sets
-# PYTHONDONTWRITEBYTECODE (nothing lands in the source tree).
-PYCACHE = PROJECT_ROOT / "var" / "pycache"
+CHROMIUM_MISSING = (
+    f"{CHROMIUM} not found: the browser tests need Debian's chromium: run the tests with `bash .ci/run` as root "
+    "(it installs it), or `apt-get install chromium`"
+)
 TERMINAL = {dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED}
 
 
 @pytest.fixture(scope="package")
 def chromium() -> Path:
-    """Debian's chromium; a missing browser fails the test (it is part of the test environment, see .ci/run)."""
+    """Debian's chromium; a missing browser fails the test in one line (`bash .ci/run` installs it as root)."""
     found = CHROMIUM if CHROMIUM.is_file() else Path(shutil.which("chromium") or CHROMIUM)
     if not found.is_file():
-        pytest.fail(f"{CHROMIUM} not found: install Debian's chromium package (apt-get install chromium)")
+        pytest.fail(CHROMIUM_MISSING, pytrace=False)
     return found
-
-
-def server_env(dagster_home: Path, pipeline_home: Path) -> dict[str, str]:
-    """This environment without other pipeline settings or keys, pointed at the temporary homes."""
-    dropped = {"GEMINI_API_KEY", "PYTHONDONTWRITEBYTECODE"}
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONTENT_PIPELINE_") and k not in dropped}
-    env.update(
-        PYTHONPYCACHEPREFIX=str(PYCACHE),
-        DAGSTER_HOME=str(dagster_home),
-        CONTENT_PIPELINE_HOME=str(pipeline_home),
-        CONTENT_PIPELINE_FETCH_ALLOW_PRIVATE=HOST,  # the sample site runs on loopback
-    )
-    return env
 
 
 @pytest.fixture(scope="package")
@@ -68,7 +55,7 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]
     day = today()
     with serve_sample_site(HOST, 0) as base_url:
         write_demo_inbox(settings.inbox, day, base_url)
-        with dagster_dev(PROJECT_ROOT / "workspace.yaml", PROJECT_ROOT, env, tmp / "dagster-dev.log", LOCATION) as srv:
+        with dg_dev(PROJECT_ROOT, env, tmp / "dg-dev.log", LOCATION) as srv:
             yield Deployment(server=srv, dagster_home=dagster_home, settings=settings, day=day)
 
 
