@@ -78,14 +78,14 @@ def failures_table(stage: str, data: pl.DataFrame) -> dg.TableMetadataValue:
     failures = failure_groups(stage, data)
     rows = [
         dg.TableRecord(
-            {"stage": g.stage, "status": g.status, "reason": shorten(g.reason, REASON_CHARS), "records": g.records}
+            {"stage": str(g.stage), "status": g.status, "reason": shorten(g.reason, REASON_CHARS), "records": g.records}
         )
         for g in failures.groups
     ]
     if failures.more_groups:
         summed = f"{failures.more_groups} more reason(s)"
         rows.append(
-            dg.TableRecord({"stage": stage, "status": OTHERS, "reason": summed, "records": failures.more_records})
+            dg.TableRecord({"stage": str(stage), "status": OTHERS, "reason": summed, "records": failures.more_records})
         )
     return dg.MetadataValue.table(rows, FAILURES_SCHEMA)
 
