@@ -6,7 +6,7 @@ from pathlib import Path
 from pipeline_defs import environment
 from pipeline_defs.settings import Settings
 from pipeline_defs.settings_reader import origin
-from pipeline_defs.variables import HOME, PROGRESS, SECRETS, TIMEZONE
+from pipeline_defs.variables import HOME, PROGRESS, SECRETS, START_DATE, TIMEZONE
 
 PROGRESS_DEFAULT = "bars on a terminal, lines elsewhere"
 ORIGINS = [
@@ -34,6 +34,7 @@ def report_lines(settings: Settings, dotenv_files: Sequence[Path] = ()) -> list[
     rows: list[tuple[str, str, str, str]] = [
         ("home", str(settings.home), settings.sources["home"].origin, HOME),
         ("timezone", settings.timezone, settings.sources["timezone"].origin, TIMEZONE),
+        ("start_date", settings.start_date.isoformat(), settings.sources["start_date"].origin, START_DATE),
         ("progress", progress or PROGRESS_DEFAULT, origin(PROGRESS, progress, False), PROGRESS),
     ]
     headings: dict[int, str] = {}
