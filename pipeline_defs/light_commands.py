@@ -1,5 +1,5 @@
-"""The commands that do not run the graph: `sql`, `sample-site` and `config`. Only `config` imports Dagster (the
-resources' fields are Dagster resource classes); none of them builds the Definitions."""
+"""The commands that do not run the graph: `sql`, `sample-site` and `config`. None of them imports Dagster: `config`
+reads the resources' fields from their plain pydantic models (resources/fields/)."""
 
 import argparse
 import contextlib
@@ -74,7 +74,7 @@ def hint(con: duckdb.DuckDBPyConnection, error: duckdb.Error) -> str:
 def config(args: argparse.Namespace) -> int:
     """Print every setting's effective value and where it came from; secrets only as set or unset."""
     from pipeline_defs.config_report import report_lines
-    from pipeline_defs.settings import Settings
+    from pipeline_defs.setting_values import SettingValues
 
-    print("\n".join(report_lines(Settings.from_env(), args.dotenv_files)))
+    print("\n".join(report_lines(SettingValues.from_env(), args.dotenv_files)))
     return 0

@@ -1,11 +1,11 @@
 """The effective configuration: every resource of the Definitions, its fields read from the environment.
 
 A setting is one resource field: its default and meaning are the field's (`Field(default=..., description=...)` in
-resources/), its variable comes from pipeline_defs/variables.py, and its bounds are checked by the resource model.
-A variable that is set is read by the field's type (content_pipeline/setting_text.py), checked by the model, and handed
-to the resource as a value (pipeline_defs/settings_reader.py); a secret is handed over as `dg.EnvVar(name)`, so the
-Definitions never hold it.
-Paths without a variable default to folders under CONTENT_PIPELINE_HOME (`home_defaults`).
+resources/fields/, which each resource inherits), its variable comes from pipeline_defs/variables.py, and its bounds
+are checked by the fields model. A variable that is set is read by the field's type (content_pipeline/setting_text.py),
+checked by the model, and handed to the resource as a value (pipeline_defs/setting_values.py, settings_reader.py); a
+secret is handed over as `dg.EnvVar(name)`, so the Definitions never hold it.
+Paths without a variable default to folders under CONTENT_PIPELINE_HOME (pipeline_defs/home.py).
 """
 
 from collections.abc import Mapping
@@ -13,16 +13,13 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, get_type_hints
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dagster as dg
 
-from pipeline_defs import environment
-from pipeline_defs.home import home_defaults, home_from
+from pipeline_defs import environment, setting_values
 from pipeline_defs.partition_start import start_from
-from pipeline_defs.settings_reader import Source, origin, read_resource
-from pipeline_defs.user_errors import SettingsRefusedError
-from pipeline_defs.variables import HOME, START_DATE, TIMEZONE
+from pipeline_defs.setting_values import SettingValues
+from pipeline_defs.settings_reader import Source
 from resources.alerts import AlertsResource
 from resources.categorizer import CategorizerResource
 from resources.classifier import ClassifierResource
@@ -35,12 +32,7 @@ from resources.sheets import SheetsResource
 from resources.warehouse import WarehouseResource
 
 PROJECT_ROOT = environment.PROJECT_ROOT
-DEFAULT_TIMEZONE = "UTC"
-OUTSIDE_RESOURCES = {
-    "home": HOME,
-    "timezone": TIMEZONE,
-    "start_date": START_DATE,
-}  # settings of the Definitions that no resource holds
+DEFAULT_TIMEZONE = setting_values.DEFAULT_TIMEZONE
 
 
 @dataclass(frozen=True)
@@ -80,34 +72,13 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
         """The settings from `env` (the process's environment when None); SettingsRefusedError (a ValueError) with
         one line per bad variable."""
-        env = environment.variables() if env is None else dict(env)
-        problems: list[str] = []
-        home = home_from(env.get(HOME, ""))
-        timezone = env.get(TIMEZONE, "").strip() or DEFAULT_TIMEZONE
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            problems.append(f"{TIMEZONE}={timezone!r} is not a time zone (an IANA name such as Europe/Berlin)")
-        try:
-            start_date = start_from(env.get(START_DATE, ""))
-        except ValueError as exc:
-            problems.append(str(exc))
-            start_date = start_from("")
-        derived = {name: str(path) for name, path in home_defaults(home).items()}
+        values = SettingValues.from_env(env)
         built: dict[str, Any] = {}
-        sources = {
-            name: Source(variable, origin(variable, env.get(variable, "").strip(), False))
-            for name, variable in OUTSIDE_RESOURCES.items()
-        }
         for key, resource_class in RESOURCE_CLASSES.items():
-            reading = read_resource(key, resource_class, env, derived)
-            problems += reading.problems
-            sources |= reading.sources
-            if reading.resource is not None:
-                built[key] = reading.resource
-        if problems:
-            raise SettingsRefusedError(problems)
-        return cls(home, Resources(**built), timezone, start_date, sources)
+            reading = values.readings[key]
+            secrets = {name: dg.EnvVar(str(reading.values[name])) for name in reading.secrets}
+            built[key] = resource_class(**{**reading.values, **secrets})
+        return cls(values.home, Resources(**built), values.timezone, values.start_date, values.sources)
 
     def changed(self, resource: str, **values: Any) -> "Settings":
         """The same settings with some fields of one resource changed (in code, as a test or the demo does)."""
