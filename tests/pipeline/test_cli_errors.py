@@ -1,6 +1,7 @@
 """Every mistake a user can make on the command line or in the environment is one line on stderr and exit code 2,
 naming the option or variable; a bug keeps its traceback."""
 
+import socket
 from pathlib import Path
 
 import duckdb
@@ -89,6 +90,27 @@ def test_an_unreadable_or_broken_file_setting_is_one_line_naming_the_variable(tm
     broken.write_text("rules: [\n", encoding="utf-8")
     error = one_line_error(content_pipeline(tmp_path / "home", "run", **{variable: str(broken)}))
     assert f"{variable}={broken}: " in error and f"unset {variable}" in error
+
+
+def test_a_progress_mode_that_does_not_exist_is_one_line(tmp_path: Path) -> None:
+    out = content_pipeline(tmp_path / "home", "run", "--date", "2026-11-15", CONTENT_PIPELINE_PROGRESS="sparkles")
+    assert "CONTENT_PIPELINE_PROGRESS='sparkles': expected one of bars, lines, off" in one_line_error(out)
+
+
+def test_a_home_that_is_a_file_is_one_line_naming_the_variable(tmp_path: Path) -> None:
+    a_file = tmp_path / "home"
+    a_file.write_text("not a folder", encoding="utf-8")
+    error = one_line_error(content_pipeline(a_file, "run", "--date", "2026-11-15"))
+    assert error.startswith(f"content-pipeline run: CONTENT_PIPELINE_HOME: {a_file / 'warehouse'} cannot be written")
+
+
+def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        error = one_line_error(content_pipeline(tmp_path / "home", "sample-site", "--port", port))
+    assert f"cannot serve on 127.0.0.1:{port}" in error and "--port" in error
 
 
 def test_a_bug_keeps_its_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
