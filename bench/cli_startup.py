@@ -6,9 +6,9 @@ Each command runs in its own subprocess (`python -m pipeline_defs.cli ...`, as t
 with a temporary CONTENT_PIPELINE_HOME holding a small catalog; the figure is the median wall time from start to exit
 (for `sample-site`, to its first line: it serves until stopped). The baselines are `python -c pass` (the
 interpreter) and `python -c "import dagster"` (what any command that loads Dagster pays at least). Commands that do
-not run the graph (`--help`, `sql`, `sample-site`) import neither Dagster nor the Definitions; `config` imports
-Dagster and the resource classes (their fields are the settings), never the Definitions; `run` before the start date
-shows what loading the settings and refusing a day costs.
+not run the graph (`--help`, `sql`, `sample-site`, `config`) import neither Dagster nor the Definitions (`config`
+reads the resources' fields from resources/fields/); `run` before the start date shows what loading Dagster, the
+resources and the settings costs before a day is refused.
 """
 
 import argparse
