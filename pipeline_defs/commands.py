@@ -1,43 +1,37 @@
-"""The commands of `content-pipeline`: run the demo, run a day, backfill a range of days, query the catalog with SQL, or
-show the effective settings.
+"""The commands of `content-pipeline` that run the graph: run the demo, run a day, backfill a range of days.
 
-Imported by `pipeline_defs.cli` only once a command runs (see there why). Before a command runs, the `.env` files of
-the current folder and of the project folder are loaded into the environment (a variable already set keeps its value).
+Imported by `pipeline_defs.cli` only once one of them runs (see there why; the light ones are in light_commands.py).
+Before a command runs, the `.env` files of the current folder and of the project folder are loaded into the
+environment (a variable already set keeps its value).
 """
 
 import argparse
-import contextlib
 import csv
 import socket
 import sys
-import threading
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from content_pipeline.export.files_stage import REPORT_FILE
 from content_pipeline.fetch.stats import FIGURES, STATS_COLUMNS, fetch_stats
+from content_pipeline.ingest.empty_day import Sources, explain_empty_day
 from content_pipeline.sample_site.server import sample_urls, serve_sample_site
 from content_pipeline.stages import Stage
 from content_pipeline.warehouse.partition_store import PartitionStore
 from pipeline_defs import environment
-from pipeline_defs.config_report import report_lines
+from pipeline_defs.cli_parser import today
+from pipeline_defs.file_checks import check_folders, check_user_files
 from pipeline_defs.foreground import Foreground, say
-from pipeline_defs.progress_display import showing_progress
+from pipeline_defs.light_commands import DEMO_HOST
+from pipeline_defs.progress_display import MODES, showing_progress
 from pipeline_defs.run_guard import free_slots_of_ended_runs, reap_dead_runs
 from pipeline_defs.runner import POOLS, Resume, project_instance, resume_point, run_partition, run_range
-from pipeline_defs.settings import PROJECT_ROOT, Settings
+from pipeline_defs.settings import Settings
 from pipeline_defs.summary import SUMMARY_COLUMNS, summarize
-
-DEMO_HOST = "127.0.0.1"
-DEMO_PORT = 8765
-
-
-def today() -> str:
-    return datetime.now(UTC).date().isoformat()
+from pipeline_defs.user_errors import UserError
+from pipeline_defs.variables import PROGRESS, START_DATE
 
 
 def write_demo_inbox(inbox: Path, day: str, base_url: str) -> Path:
@@ -85,7 +79,37 @@ def run_and_report(settings: Settings, day: str, may_resume: bool = False) -> in
     written = [str(settings.output / day / name) for name in ("records.csv", "records.parquet", REPORT_FILE)]
     exported = store.read(Stage.EXPORT, day, [c for c in SUMMARY_COLUMNS if c in export_columns(store, day)])
     print(summarize(exported, settings, day, written, fetch_figures(result, store, day)))
+    if exported.height == 0:
+        print("\n".join(explain_empty_day(day, sources_of(settings))))
     return 0
+
+
+def sources_of(settings: Settings) -> Sources:
+    """Where ingest reads a day from, as the settings say."""
+    sheets = settings.resources.sheets
+    worksheet = sheets.input_worksheet or "the first worksheet"
+    sheet = f"spreadsheet {sheets.spreadsheet_id}, {worksheet}" if sheets.enabled else ""
+    return Sources(settings.inbox, settings.resources.inbox.image_roots(), sheet)
+
+
+def check_progress() -> None:
+    """UserError when CONTENT_PIPELINE_PROGRESS names no mode (the display itself would quietly pick one)."""
+    value = environment.variable(PROGRESS).strip()
+    if value and value.lower() not in MODES:
+        raise UserError(f"{PROGRESS}={value!r}: expected one of {', '.join(MODES)}, or unset (bars on a terminal)")
+
+
+def check_days(settings: Settings, *days: str) -> None:
+    """UserError when a day lies outside the partitions: before their first day (the setting) or after today."""
+    last = today()
+    for day in days:
+        if day < settings.start_date.isoformat():
+            raise UserError(
+                f"{day} is before the first day of the partitions, {settings.start_date} ({START_DATE}): "
+                f"set {START_DATE}={day} (or earlier) to run it"
+            )
+        if day > last:
+            raise UserError(f"{day} is after today ({last}, UTC): the newest partition is today's")
 
 
 def fetch_figures(result: dg.ExecuteInProcessResult, store: PartitionStore, day: str) -> dict[str, float | int]:
@@ -107,6 +131,10 @@ def export_columns(store: PartitionStore, day: str) -> list[str]:
 def demo(args: argparse.Namespace) -> int:
     """Serve the bundled sample site on loopback, drop its URL list in the inbox, run today's partition."""
     settings = Settings.from_env().allowing(DEMO_HOST)
+    check_days(settings, args.date)
+    check_user_files(settings)
+    check_folders(settings)
+    check_progress()
     port = args.port if port_is_free(DEMO_HOST, args.port) else 0
     with serve_sample_site(DEMO_HOST, port) as base_url:
         inbox_file = write_demo_inbox(settings.inbox, args.date, base_url)
@@ -125,12 +153,21 @@ def port_is_free(host: str, port: int) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    return run_and_report(Settings.from_env(), args.date, may_resume=not args.from_start)
+    settings = Settings.from_env()
+    check_days(settings, args.date)
+    check_user_files(settings)
+    check_folders(settings)
+    check_progress()
+    return run_and_report(settings, args.date, may_resume=not args.from_start)
 
 
 def backfill(args: argparse.Namespace) -> int:
     """Run every day from --from to --to through the whole chain, in as few runs as the backfill policy allows."""
     settings = Settings.from_env()
+    check_days(settings, args.start, args.end)
+    check_user_files(settings)
+    check_folders(settings)
+    check_progress()
     started = time.perf_counter()
     instance = guarded_instance()
     foreground: Foreground[list[dg.ExecuteInProcessResult]] = Foreground(instance, POOLS)
@@ -175,76 +212,3 @@ def day_counts_table(store: PartitionStore, days: list[str]) -> str:
         ok = int((statuses == "ok").sum())
         lines.append(f"{day}  {len(statuses):>7}  {ok:>7}  {len(statuses) - ok:>7}")
     return "\n".join(lines)
-
-
-def sample_site(args: argparse.Namespace) -> int:
-    """Serve the sample site until interrupted, so the UI can rematerialize the demo's partitions."""
-    with serve_sample_site(DEMO_HOST, args.port) as base_url:
-        print(f"sample site at {base_url} (Ctrl-C stops it)", flush=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            threading.Event().wait()
-    return 0
-
-
-def sql(args: argparse.Namespace) -> int:
-    """Run one SQL statement against the catalog (read-only) and print the result."""
-    catalog = Settings.from_env().catalog
-    if not catalog.is_file():
-        print(f"no catalog at {catalog}: run a partition first (content-pipeline demo)", file=sys.stderr)
-        return 1
-    with duckdb.connect(str(catalog), read_only=True) as con:
-        con.sql(args.query).show(max_width=200)
-    return 0
-
-
-def config(args: argparse.Namespace) -> int:
-    """Print every setting's effective value and where it came from; secrets only as set or unset."""
-    try:
-        settings = Settings.from_env()
-    except ValueError as exc:
-        print(f"content-pipeline: the settings are refused:\n{exc}", file=sys.stderr)
-        return 2
-    print("\n".join(report_lines(settings, args.dotenv_files)))
-    return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    dotenv_files = environment.load_dotenv([Path.cwd(), PROJECT_ROOT])
-    parser = argparse.ArgumentParser(prog="content-pipeline", description=__doc__)
-    commands = parser.add_subparsers(required=True)
-    demo_parser = commands.add_parser("demo", help="run the whole pipeline on the bundled sample site")
-    demo_parser.add_argument("--date", default=today(), help="partition day, YYYY-MM-DD (default: today, UTC)")
-    demo_parser.add_argument("--port", type=int, default=DEMO_PORT, help="sample site port (0: any free port)")
-    demo_parser.set_defaults(handler=demo)
-    run_parser = commands.add_parser("run", help="run the pipeline for one day of the inbox")
-    run_parser.add_argument("--date", default=today(), help="partition day, YYYY-MM-DD (default: today, UTC)")
-    run_parser.add_argument(
-        "--from-start",
-        action="store_true",
-        help="run every stage, even when the day's last run died midway (by default it goes on where it stopped)",
-    )
-    run_parser.set_defaults(handler=run)
-    backfill_parser = commands.add_parser("backfill", help="run the pipeline for every day of a range of days")
-    backfill_parser.add_argument("--from", dest="start", required=True, help="first day, YYYY-MM-DD")
-    backfill_parser.add_argument("--to", dest="end", required=True, help="last day, YYYY-MM-DD (included)")
-    backfill_parser.add_argument(
-        "--days-per-run", type=int, default=None, help="days per run (default: the stages' backfill policy)"
-    )
-    backfill_parser.set_defaults(handler=backfill)
-    site_parser = commands.add_parser("sample-site", help="serve the bundled sample site on 127.0.0.1 until Ctrl-C")
-    site_parser.add_argument("--port", type=int, default=DEMO_PORT)
-    site_parser.set_defaults(handler=sample_site)
-    sql_parser = commands.add_parser("sql", help="query the catalog: one view per stage over all partitions")
-    sql_parser.add_argument("query")
-    sql_parser.set_defaults(handler=sql)
-    config_parser = commands.add_parser(
-        "config", help="show every setting's value and where it came from (secrets only as set or unset)"
-    )
-    config_parser.set_defaults(handler=config)
-    args = parser.parse_args(argv)
-    args.dotenv_files = dotenv_files
-    return int(args.handler(args))
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,12 +1,14 @@
-"""`content-pipeline config`: every resource field's effective value and where it came from; secrets as set/unset."""
+"""`content-pipeline config`: every resource field's effective value and where it came from; secrets as set/unset.
+
+Read from the fields models (pipeline_defs/setting_values.py): no Dagster import, no Definitions."""
 
 from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline_defs import environment
-from pipeline_defs.settings import Settings
+from pipeline_defs.setting_values import SettingValues, resource_name
 from pipeline_defs.settings_reader import origin
-from pipeline_defs.variables import HOME, PROGRESS, SECRETS, TIMEZONE
+from pipeline_defs.variables import HOME, PROGRESS, SECRETS, START_DATE, TIMEZONE
 
 PROGRESS_DEFAULT = "bars on a terminal, lines elsewhere"
 ORIGINS = [
@@ -28,17 +30,18 @@ def shown(setting: str, value: object) -> str:
     return str(value)
 
 
-def report_lines(settings: Settings, dotenv_files: Sequence[Path] = ()) -> list[str]:
+def report_lines(settings: SettingValues, dotenv_files: Sequence[Path] = ()) -> list[str]:
     """The report, one line per setting (`field  value  origin  VARIABLE`) under a line per resource."""
     progress = environment.variable(PROGRESS).strip()
     rows: list[tuple[str, str, str, str]] = [
         ("home", str(settings.home), settings.sources["home"].origin, HOME),
         ("timezone", settings.timezone, settings.sources["timezone"].origin, TIMEZONE),
+        ("start_date", settings.start_date.isoformat(), settings.sources["start_date"].origin, START_DATE),
         ("progress", progress or PROGRESS_DEFAULT, origin(PROGRESS, progress, False), PROGRESS),
     ]
     headings: dict[int, str] = {}
-    for key, resource in settings.resources.by_key().items():
-        headings[len(rows)] = f"{key} ({type(resource).__name__})"
+    for key, resource in settings.by_key().items():
+        headings[len(rows)] = f"{key} ({resource_name(key)})"
         for name in type(resource).model_fields:
             setting = f"{key}.{name}"
             source = settings.sources[setting]

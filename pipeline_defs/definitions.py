@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.partitions import daily_partitions_from
 from content_pipeline.stages import Stage
 from content_pipeline.versions import VersionInputs, provider_kind, stage_code_versions
 from pipeline_defs import dagster_patches
@@ -55,13 +56,17 @@ def downstream_condition() -> dg.AutomationCondition:
     )
 
 
-def versioned_assets(versions: Mapping[str, str]) -> Sequence[dg.AssetsDefinition]:
-    """The stage assets with their code versions and automation conditions set."""
+def versioned_assets(
+    versions: Mapping[str, str], partitions: dg.DailyPartitionsDefinition
+) -> Sequence[dg.AssetsDefinition]:
+    """The stage assets with their code versions, automation conditions and configured partitions set."""
 
     def apply(spec: dg.AssetSpec) -> dg.AssetSpec:
         name = spec.key.to_user_string()
         condition = downstream_condition() if name in AUTOMATED_STAGES else spec.automation_condition
-        return spec.replace_attributes(code_version=versions[name], automation_condition=condition)
+        return spec.replace_attributes(
+            code_version=versions[name], automation_condition=condition, partitions_def=partitions
+        )
 
     return dg.map_asset_specs(apply, STAGE_ASSETS)
 
@@ -70,13 +75,14 @@ dagster_patches.apply()  # a waiting run must not spin a core (see dagster_patch
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
+    partitions = daily_partitions_from(settings.start_date)
     return dg.Definitions(
-        assets=versioned_assets(code_versions(settings)),
+        assets=versioned_assets(code_versions(settings), partitions),
         jobs=[pipeline_job],
-        schedules=[build_daily_close_schedule(settings.timezone)],
+        schedules=[build_daily_close_schedule(settings.timezone, partitions)],
         sensors=[
-            build_sheet_rows_sensor(running=settings.resources.sheets.enabled),
-            build_inbox_files_sensor(),
+            build_sheet_rows_sensor(partitions, running=settings.resources.sheets.enabled),
+            build_inbox_files_sensor(partitions),
             build_run_failure_alert_sensor(),
             build_automation_sensor(),
         ],

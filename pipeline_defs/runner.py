@@ -17,9 +17,10 @@ from dagster._core.instance.ref import InstanceRef
 from content_pipeline.stages import Stage
 from content_pipeline.warehouse.partition_store import PartitionStore
 from pipeline_defs import environment
+from pipeline_defs.home import default_home
 from pipeline_defs.jobs import STAGE_ASSETS
 from pipeline_defs.run_guard import DIED_TAG, PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG, process_tags
-from pipeline_defs.settings import PROJECT_ROOT, Settings, default_home
+from pipeline_defs.settings import PROJECT_ROOT, Settings
 
 JOB_NAME = "pipeline_job"
 BACKFILL_TAG = "content_pipeline/backfill"  # every run of one run_range call: "<from>..<to>"

@@ -19,7 +19,9 @@ def day_to_close(scheduled: datetime) -> str:
     return (scheduled.astimezone(UTC).date() - timedelta(days=1)).isoformat()
 
 
-def build_daily_close_schedule(timezone: str = "UTC") -> dg.ScheduleDefinition:
+def build_daily_close_schedule(
+    timezone: str = "UTC", partitions: dg.DailyPartitionsDefinition = daily_partitions
+) -> dg.ScheduleDefinition:
     @dg.schedule(
         name="daily_close_schedule",
         cron_schedule=CLOSE_CRON,
@@ -31,8 +33,8 @@ def build_daily_close_schedule(timezone: str = "UTC") -> dg.ScheduleDefinition:
     def daily_close_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
         scheduled = context.scheduled_execution_time or datetime.now(UTC)
         day = day_to_close(scheduled)
-        if not daily_partitions.has_partition_key(day):
-            return dg.SkipReason(f"{day} is not a partition (they start on {daily_partitions.start:%Y-%m-%d})")
+        if not partitions.has_partition_key(day):
+            return dg.SkipReason(f"{day} is not a partition (they start on {partitions.start:%Y-%m-%d})")
         return dg.RunRequest(run_key=f"close:{day}", partition_key=day, tags={"source": "schedule"})
 
     return daily_close_schedule

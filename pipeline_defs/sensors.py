@@ -23,7 +23,9 @@ AUTOMATION_POLL_S = 60
 MAX_STEP_ERRORS = 3
 
 
-def build_sheet_rows_sensor(running: bool) -> dg.SensorDefinition:
+def build_sheet_rows_sensor(
+    partitions: dg.DailyPartitionsDefinition = daily_partitions, running: bool = False
+) -> dg.SensorDefinition:
     @dg.sensor(
         job=pipeline_job,
         minimum_interval_seconds=SHEET_POLL_S,
@@ -37,7 +39,7 @@ def build_sheet_rows_sensor(running: bool) -> dg.SensorDefinition:
             digests = sheets.digests()
         except SheetsError as exc:
             return dg.SensorResult(skip_reason=f"the sheet could not be read: {exc}")
-        allowed = set(daily_partitions.get_partition_keys())
+        allowed = set(partitions.get_partition_keys())
         runs, cursor = plan_runs(digests, context.cursor, allowed)
         requests = [dg.RunRequest(run_key=run.run_key, partition_key=run.day, tags={"source": "sheet"}) for run in runs]
         if not requests:
@@ -47,7 +49,7 @@ def build_sheet_rows_sensor(running: bool) -> dg.SensorDefinition:
     return sheet_rows_sensor
 
 
-def build_inbox_files_sensor() -> dg.SensorDefinition:
+def build_inbox_files_sensor(partitions: dg.DailyPartitionsDefinition = daily_partitions) -> dg.SensorDefinition:
     @dg.sensor(
         job=pipeline_job,
         minimum_interval_seconds=INBOX_POLL_S,
@@ -55,7 +57,7 @@ def build_inbox_files_sensor() -> dg.SensorDefinition:
         description="Starts a run for every day whose CSV rows in the inbox are new or changed (ten days a tick).",
     )
     def inbox_files_sensor(context: dg.SensorEvaluationContext, inbox: InboxResource) -> dg.SensorResult:
-        allowed = set(daily_partitions.get_partition_keys())
+        allowed = set(partitions.get_partition_keys())
         plan = plan_inbox_runs(Path(inbox.path), context.cursor, allowed)
         for problem in plan.problems:
             context.log.warning(f"inbox file skipped this tick: {problem}")

@@ -1,24 +1,25 @@
 """The effective configuration: every resource of the Definitions, its fields read from the environment.
 
 A setting is one resource field: its default and meaning are the field's (`Field(default=..., description=...)` in
-resources/), its variable comes from pipeline_defs/variables.py, and its bounds are checked by the resource model.
-A variable that is set is read by the field's type (content_pipeline/setting_text.py), checked by the model, and handed
-to the resource as a value (pipeline_defs/settings_reader.py); a secret is handed over as `dg.EnvVar(name)`, so the
-Definitions never hold it.
-Paths without a variable default to folders under CONTENT_PIPELINE_HOME (`home_defaults`).
+resources/fields/, which each resource inherits), its variable comes from pipeline_defs/variables.py, and its bounds
+are checked by the fields model. A variable that is set is read by the field's type (content_pipeline/setting_text.py),
+checked by the model, and handed to the resource as a value (pipeline_defs/setting_values.py, settings_reader.py); a
+secret is handed over as `dg.EnvVar(name)`, so the Definitions never hold it.
+Paths without a variable default to folders under CONTENT_PIPELINE_HOME (pipeline_defs/home.py).
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 from typing import Any, get_type_hints
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import dagster as dg
 
-from pipeline_defs import environment
-from pipeline_defs.settings_reader import Source, origin, read_resource
-from pipeline_defs.variables import HOME, TIMEZONE
+from pipeline_defs import environment, setting_values
+from pipeline_defs.partition_start import start_from
+from pipeline_defs.setting_values import SettingValues
+from pipeline_defs.settings_reader import Source
 from resources.alerts import AlertsResource
 from resources.categorizer import CategorizerResource
 from resources.classifier import ClassifierResource
@@ -31,27 +32,7 @@ from resources.sheets import SheetsResource
 from resources.warehouse import WarehouseResource
 
 PROJECT_ROOT = environment.PROJECT_ROOT
-DEFAULT_TIMEZONE = "UTC"
-OUTSIDE_RESOURCES = {"home": HOME, "timezone": TIMEZONE}  # settings of the Definitions that no resource holds
-
-
-def default_home() -> Path:
-    """`<project>/var` in a checkout; `./var` when the package is installed elsewhere."""
-    root = PROJECT_ROOT if (PROJECT_ROOT / "pyproject.toml").is_file() else Path.cwd()
-    return root / "var"
-
-
-def home_defaults(home: Path) -> dict[str, Path]:
-    """The default of every path field without a default of its own: a place under the home folder."""
-    return {
-        "inbox.path": home / "inbox",
-        "warehouse.root": home / "warehouse",
-        "warehouse.catalog": home / "catalog.duckdb",
-        "fetcher.http_cache": home / "cache" / "http.sqlite",
-        "gemini.ai_cache": home / "cache" / "ai.sqlite",
-        "exporter.output": home / "output",
-        "exporter.moved_images": home / "cache" / "moved-images.sqlite",
-    }
+DEFAULT_TIMEZONE = setting_values.DEFAULT_TIMEZONE
 
 
 @dataclass(frozen=True)
@@ -78,39 +59,26 @@ RESOURCE_CLASSES: dict[str, type[dg.ConfigurableResource]] = get_type_hints(Reso
 
 @dataclass(frozen=True)
 class Settings:
-    """Every resource the Definitions are built from, the schedule's time zone, and where each value came from."""
+    """Every resource the Definitions are built from, the schedule's time zone, the first day of the partitions, and
+    where each value came from."""
 
     home: Path
     resources: Resources
     timezone: str = DEFAULT_TIMEZONE
+    start_date: date = field(default_factory=lambda: start_from(""))
     sources: dict[str, Source] = field(default_factory=dict, compare=False)  # "fetcher.concurrency" -> its source
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Settings":
-        """The settings from `env` (the process's environment when None); ValueError with one line per bad variable."""
-        env = environment.variables() if env is None else dict(env)
-        problems: list[str] = []
-        home = Path(env.get(HOME, "").strip() or default_home()).expanduser().resolve()
-        timezone = env.get(TIMEZONE, "").strip() or DEFAULT_TIMEZONE
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            problems.append(f"{TIMEZONE}={timezone!r} is not a time zone (an IANA name such as Europe/Berlin)")
-        derived = {name: str(path) for name, path in home_defaults(home).items()}
+        """The settings from `env` (the process's environment when None); SettingsRefusedError (a ValueError) with
+        one line per bad variable."""
+        values = SettingValues.from_env(env)
         built: dict[str, Any] = {}
-        sources = {
-            name: Source(variable, origin(variable, env.get(variable, "").strip(), False))
-            for name, variable in OUTSIDE_RESOURCES.items()
-        }
         for key, resource_class in RESOURCE_CLASSES.items():
-            reading = read_resource(key, resource_class, env, derived)
-            problems += reading.problems
-            sources |= reading.sources
-            if reading.resource is not None:
-                built[key] = reading.resource
-        if problems:
-            raise ValueError("\n".join(problems))
-        return cls(home, Resources(**built), timezone, sources)
+            reading = values.readings[key]
+            secrets = {name: dg.EnvVar(str(reading.values[name])) for name in reading.secrets}
+            built[key] = resource_class(**{**reading.values, **secrets})
+        return cls(values.home, Resources(**built), values.timezone, values.start_date, values.sources)
 
     def changed(self, resource: str, **values: Any) -> "Settings":
         """The same settings with some fields of one resource changed (in code, as a test or the demo does)."""
@@ -118,7 +86,7 @@ class Settings:
         kept = {name: getattr(current, name) for name in type(current).model_fields}
         resources: dict[str, Any] = {**self.resources.by_key(), resource: type(current)(**{**kept, **values})}
         changed = {f"{resource}.{name}": Source(self.sources[f"{resource}.{name}"].variable, "code") for name in values}
-        return Settings(self.home, Resources(**resources), self.timezone, {**self.sources, **changed})
+        return replace(self, resources=Resources(**resources), sources={**self.sources, **changed})
 
     def allowing(self, *hosts: str) -> "Settings":
         """The same settings with more hosts exempt from the fetcher's private-address guard."""

@@ -1,5 +1,9 @@
 """One resource's fields from the environment: each set variable read by the field's type and checked by the model.
 
+The model is the resource's fields class (resources/fields/), a plain pydantic model: no Dagster import, so
+`content-pipeline config` reads and checks every setting without loading Dagster. A secret that is set is read as
+its variable's name; pipeline_defs/settings.py hands it to the resource as `dg.EnvVar(name)`.
+
 A problem names the variable and the value as written (a secret's value is never shown), and says what is allowed in
 the words of the model's own check (`expected a whole number >= 1`).
 """
@@ -9,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import annotated_types
-import dagster as dg
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
@@ -34,21 +37,23 @@ class Source:
 
 @dataclass
 class Reading:
-    """A resource built from the environment (None when a variable was refused), the refusals, and the sources."""
+    """A resource's fields read from the environment (None when a variable was refused), the values read (a secret's
+    as its variable's name), the secrets that are set, the refusals, and the sources."""
 
-    resource: dg.ConfigurableResource | None
+    fields: BaseModel | None
+    values: dict[str, Any] = field(default_factory=dict)
+    secrets: frozenset[str] = frozenset()  # the names of the fields whose value is a secret's variable name
     problems: list[str] = field(default_factory=list)
     sources: dict[str, Source] = field(default_factory=dict)
 
 
-def read_resource(
-    key: str, resource_class: type[dg.ConfigurableResource], env: dict[str, str], derived: dict[str, str]
-) -> Reading:
-    """The resource `key` with every field whose variable is set in `env`, and the defaults in `derived`."""
+def read_resource(key: str, resource_class: type[BaseModel], env: dict[str, str], derived: dict[str, str]) -> Reading:
+    """The fields of resource `key` with every field whose variable is set in `env`, and the defaults in `derived`."""
     values: dict[str, Any] = {}
     texts: dict[str, str] = {}
     problems: dict[str, str] = {}
     sources: dict[str, Source] = {}
+    secrets: set[str] = set()
     for name, info in resource_class.model_fields.items():
         setting, variable = f"{key}.{name}", variable_for(key, name)
         text = env.get(variable, "").strip()
@@ -62,7 +67,8 @@ def read_resource(
             if problem := secret_problem(setting, variable, text):
                 problems[name] = problem
             else:
-                values[name] = dg.EnvVar(variable)
+                values[name] = variable
+                secrets.add(name)
             continue
         try:
             value = parse(text, info.annotation, name)
@@ -77,19 +83,20 @@ def read_resource(
                 problems[name] = str(exc)
                 continue
         values[name] = absolute(value) if setting in PATHS else value
+    kept = {name: value for name, value in values.items() if name not in problems}
     try:
-        resource = resource_class(**{name: value for name, value in values.items() if name not in problems})
+        resource: BaseModel | None = resource_class(**kept)
     except ValidationError as exc:
         resource = None
         for name, problem in model_problems(key, resource_class, exc, texts).items():
             problems.setdefault(name, problem)
     order = list(resource_class.model_fields)
     ordered = [problems[name] for name in sorted(problems, key=lambda n: order.index(n) if n in order else len(order))]
-    return Reading(None if problems else resource, ordered, sources)
+    return Reading(None if problems else resource, kept, frozenset(secrets), ordered, sources)
 
 
 def model_problems(
-    key: str, resource_class: type[dg.ConfigurableResource], refused: ValidationError, texts: dict[str, str]
+    key: str, resource_class: type[BaseModel], refused: ValidationError, texts: dict[str, str]
 ) -> dict[str, str]:
     """The model's refusals by field, each naming the variable and the text as written (a secret's never)."""
     problems: dict[str, str] = {}
@@ -130,7 +137,7 @@ def absolute(value: object) -> object:
     return str(Path(str(value)).expanduser().resolve())
 
 
-def refusal(resource_class: type[dg.ConfigurableResource], name: str, text: str) -> str:
+def refusal(resource_class: type[BaseModel], name: str, text: str) -> str:
     """What the model accepts for a field, in its own words, as it refuses the text as written."""
     try:
         resource_class(**{name: text})
@@ -141,7 +148,7 @@ def refusal(resource_class: type[dg.ConfigurableResource], name: str, text: str)
     return field_words(resource_class.model_fields[name])
 
 
-def words(resource_class: type[dg.ConfigurableResource], name: str, error: ErrorDetails) -> str:
+def words(resource_class: type[BaseModel], name: str, error: ErrorDetails) -> str:
     """What a field accepts: the model check's own message (`expected ...`), or the field's type and bounds."""
     if error["type"] == "value_error":
         message = str(error.get("ctx", {}).get("error", error["msg"]))

@@ -43,6 +43,7 @@ PATHS = frozenset(  # fields holding paths: `~` is expanded and a relative path 
 )
 HOME = "CONTENT_PIPELINE_HOME"  # the folder the default paths are under
 TIMEZONE = "CONTENT_PIPELINE_TIMEZONE"  # the daily close schedule's time zone
+START_DATE = "CONTENT_PIPELINE_START_DATE"  # the first day of the daily partitions (pipeline_defs/partition_start.py)
 PROGRESS = "CONTENT_PIPELINE_PROGRESS"  # what the command line shows while it runs (pipeline_defs/progress_display.py)
 
 

@@ -3,36 +3,16 @@
 from pathlib import Path
 
 import dagster as dg
-from pydantic import Field
 
-from content_pipeline.categorize.gemini_constants import DEFAULT_MAX_OUTPUT_TOKENS, DEFAULT_POLL_INTERVAL_S
 from content_pipeline.categorize.provider import CategorizeProvider
 from content_pipeline.categorize.provider_factory import build_provider
 from content_pipeline.categorize.taxonomy import Taxonomy, load_taxonomy
+from resources.fields.categorizer import CategorizerFields
 from resources.gemini import GeminiResource
 
 
-class CategorizerResource(dg.ConfigurableResource):
+class CategorizerResource(CategorizerFields, dg.ConfigurableResource):
     """Categorize's own settings; Gemini's (key, model, limits, prices, AI cache) come from GeminiResource."""
-
-    taxonomy: str | None = Field(
-        default=None, description="The taxonomy (YAML); None: the bundled content_pipeline/defaults/taxonomy.yaml"
-    )
-    ai_cache_local: bool = Field(
-        default=False, description="Cache the free local model's answers too (off: only paid providers')"
-    )
-    gemini_max_cost_usd: float | None = Field(
-        default=None, ge=0.0, description="The estimated spend at which a run stops calling Gemini; None: no budget"
-    )
-    gemini_max_output_tokens: int = Field(
-        default=DEFAULT_MAX_OUTPUT_TOKENS, ge=1, description="The longest answer Gemini may give, in tokens"
-    )
-    gemini_batch: bool = Field(
-        default=False, description="Send each partition as one Gemini Batch API job (half price, up to 24 h)"
-    )
-    gemini_batch_poll_s: float = Field(
-        default=DEFAULT_POLL_INTERVAL_S, gt=0.0, description="How often a Batch API job is polled, in seconds"
-    )
 
     def load_taxonomy(self) -> Taxonomy:
         return load_taxonomy(Path(self.taxonomy) if self.taxonomy else None)

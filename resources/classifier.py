@@ -2,26 +2,18 @@
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
-from pydantic import Field
 
-from content_pipeline.classify.oembed import OembedClient
-from content_pipeline.fetch.settings import FetchSettings
+from resources.fields.classifier import ClassifierFields
+
+if TYPE_CHECKING:  # imported on use: `content-pipeline config` reads only the fields
+    from content_pipeline.classify.oembed import OembedClient
+    from content_pipeline.fetch.settings import FetchSettings
 
 
-class ClassifierResource(dg.ConfigurableResource):
-    dispatch_rules: str | None = Field(
-        default=None,
-        description="The dispatcher's routing rules (YAML); None: the bundled defaults/dispatch_rules.yaml",
-    )
-    extraction_workers: int = Field(default=0, ge=0, description="Processes that extract pages; 0: one per core")
-    oembed: bool = Field(default=True, description="Look up oEmbed for video, audio and social records")
-    oembed_providers: str | None = Field(
-        default=None,
-        description="The oEmbed provider table (YAML); None: the bundled defaults/oembed_providers.yaml",
-    )
-
+class ClassifierResource(ClassifierFields, dg.ConfigurableResource):
     @property
     def rules(self) -> Path | None:
         return Path(self.dispatch_rules) if self.dispatch_rules else None
@@ -30,9 +22,11 @@ class ClassifierResource(dg.ConfigurableResource):
     def worker_count(self) -> int:
         return self.extraction_workers or os.cpu_count() or 1
 
-    def oembed_client(self, fetch_settings: FetchSettings) -> OembedClient | None:
+    def oembed_client(self, fetch_settings: "FetchSettings") -> "OembedClient | None":
         """A client that fetches with the fetch stage's settings; None when oEmbed is switched off."""
         if not self.oembed:
             return None
+        from content_pipeline.classify.oembed import OembedClient
+
         providers = Path(self.oembed_providers) if self.oembed_providers else None
         return OembedClient.from_settings(fetch_settings, providers)

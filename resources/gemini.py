@@ -4,41 +4,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
-from pydantic import Field
 
-from content_pipeline.gemini.constants import DEFAULT_GEMINI_MODEL
-from content_pipeline.gemini.limits import DEFAULT_REQUESTS_PER_MINUTE, DEFAULT_TOKENS_PER_MINUTE
 from content_pipeline.gemini.pricing import PriceTable, load_prices
+from resources.fields.gemini import GeminiFields
 
 if TYPE_CHECKING:  # google-genai is imported only when a key is set: it costs ~0.5 s at every start
     from content_pipeline.classify.vision import GeminiVision
 
 
-class GeminiResource(dg.ConfigurableResource):
-    api_key: str | None = Field(
-        default=None,
-        description="The Gemini API key, set only through dg.EnvVar('GEMINI_API_KEY') and never logged; "
-        "None: Gemini is off (categorize uses the local model, images keep the offline heuristic)",
-    )
-    model: str = Field(default=DEFAULT_GEMINI_MODEL, description="The Gemini model name")
-    base_url: str | None = Field(
-        default=None, description="Another endpoint (a proxy, or a local test server); None: Google's"
-    )
-    rpm: int = Field(
-        default=DEFAULT_REQUESTS_PER_MINUTE, ge=0, description="Gemini requests per minute of a run; 0: no limit"
-    )
-    tpm: int = Field(
-        default=DEFAULT_TOKENS_PER_MINUTE, ge=0, description="Gemini tokens per minute of a categorize run; 0: no limit"
-    )
-    prices: str | None = Field(
-        default=None,
-        description="The price table (YAML); None: the bundled content_pipeline/defaults/gemini_prices.yaml",
-    )
-    ai_cache: str | None = Field(
-        default=None,
-        description="The AI cache (SQLite) of categorize's and Vision's answers; None: every run asks again",
-    )
-
+class GeminiResource(GeminiFields, dg.ConfigurableResource):
     @property
     def enabled(self) -> bool:
         """Whether a key is configured (the Definitions hold the variable's name, never the key)."""

@@ -4,22 +4,16 @@ from datetime import date
 from pathlib import Path
 
 import dagster as dg
-from pydantic import Field
 
 from content_pipeline.ingest.csv_inbox import inbox_rows
 from content_pipeline.ingest.image_folder import image_folder_rows
 from content_pipeline.moved_images import MovedImages
+from resources.fields.inbox import InboxFields
 
 INBOX_IMAGES = "images"  # <inbox>/images is an image folder whenever it exists
 
 
-class InboxResource(dg.ConfigurableResource):
-    path: str = Field(description="The folder CSV files of links are dropped into (default: under the home folder)")
-    image_folders: list[str] = Field(
-        default_factory=list,
-        description="More folders of images to ingest, besides <inbox>/images; a missing one is a bad row",
-    )
-
+class InboxResource(InboxFields, dg.ConfigurableResource):
     def image_roots(self) -> list[Path]:
         """Every image folder in use: <inbox>/images when it exists, then the configured ones."""
         own = Path(self.path) / INBOX_IMAGES

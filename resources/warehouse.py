@@ -2,35 +2,31 @@
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
-import polars as pl
-from pydantic import Field
 
-from content_pipeline.warehouse.catalog import CatalogBusyError, open_catalog
-from content_pipeline.warehouse.partition_store import PartitionStore
+from resources.fields.warehouse import WarehouseFields
+
+if TYPE_CHECKING:  # imported on use: `content-pipeline config` reads only the fields
+    import polars as pl
+
+    from content_pipeline.warehouse.partition_store import PartitionStore
 
 
-class WarehouseResource(dg.ConfigurableResource):
+class WarehouseResource(WarehouseFields, dg.ConfigurableResource):
     """Where every stage's partitions live (`root`) and the DuckDB file with one view per asset (`catalog`)."""
-
-    root: str = Field(description="The folder of every stage's partitions (default: under the home folder)")
-    catalog: str = Field(description="The DuckDB file with one view per stage (default: under the home folder)")
-    chunk_rows: int | None = Field(
-        default=None,
-        ge=1,
-        description="Rows per chunk in every stage (fewer: less memory; more: less overhead); "
-        "None: each stage's own (see the stages' *_CHUNK_ROWS)",
-    )
 
     def rows_per_chunk(self, stage_default: int) -> int:
         return self.chunk_rows or stage_default
 
     @property
-    def store(self) -> PartitionStore:
+    def store(self) -> "PartitionStore":
+        from content_pipeline.warehouse.partition_store import PartitionStore
+
         return PartitionStore(Path(self.root))
 
-    def write(self, asset: str, day: str, data: pl.DataFrame, refresh: bool = True) -> Path:
+    def write(self, asset: str, day: str, data: "pl.DataFrame", refresh: bool = True) -> Path:
         """Write one partition, then make sure the catalog has a view over all of the asset's partitions.
 
         `refresh=False` leaves the catalog to one `refresh_catalog_or_warn()` after the last day of a range run: a
@@ -42,7 +38,7 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def read(
         self, asset: str, day: str, columns: list[str] | None = None, record_ids: list[str] | None = None
-    ) -> pl.DataFrame:
+    ) -> "pl.DataFrame":
         return self.store.read(asset, day, columns, record_ids)
 
     def require(self, asset: str, days: Sequence[str]) -> None:
@@ -55,6 +51,8 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def refresh_catalog(self) -> str:
         """Recreate the catalog's views; returns a problem ('' when none) instead of failing a run."""
+        from content_pipeline.warehouse.catalog import CatalogBusyError, open_catalog
+
         try:
             self.store.refresh_catalog(lambda: open_catalog(Path(self.catalog)))
         except CatalogBusyError as exc:  # another process holds the catalog file; its views are globs anyway

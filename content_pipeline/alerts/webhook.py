@@ -10,9 +10,11 @@ a token) never appears in the payload or in an outcome's text.
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
+if TYPE_CHECKING:  # imported when an alert is posted: the settings check webhook URLs with is_web_url alone
+    import httpx
 
 from content_pipeline.redaction import MIN_SECRET_CHARS, Redactor
 
@@ -91,9 +93,11 @@ def post_alert(
     url: str,
     payload: Mapping[str, object],
     timeout_s: float = WEBHOOK_TIMEOUT_S,
-    transport: httpx.BaseTransport | None = None,
+    transport: "httpx.BaseTransport | None" = None,
 ) -> PostOutcome:
     """POST the payload as JSON; any failure (unreachable, timeout, non-2xx) comes back as an outcome."""
+    import httpx
+
     try:
         with httpx.Client(timeout=timeout_s, follow_redirects=False, transport=transport) as client:
             response = client.post(url, json=dict(payload))

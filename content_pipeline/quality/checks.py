@@ -13,11 +13,11 @@ import polars as pl
 from content_pipeline.display import NONE_LABEL, shorten, value_counts
 from content_pipeline.export.image_items import FILING_COLUMNS
 from content_pipeline.export.records import SCHEMAS, build_records
+from content_pipeline.quality.bounds import DEFAULT_MAX_FAILURE_RATE
 from content_pipeline.schemas import FILED_IMAGES_SCHEMA
 from content_pipeline.stages import RECORD_STAGES, Stage
 from content_pipeline.status import KNOWN_STATUSES, CategorizeStatus, ClassifyStatus, FetchStatus
 
-DEFAULT_MAX_FAILURE_RATE = 0.5
 MAX_EXAMPLES = 5  # values named in a description or in metadata
 TOP_REASONS = 3
 REASON_CHARS = 80

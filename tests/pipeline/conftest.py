@@ -6,6 +6,8 @@ import pytest
 
 from content_pipeline.sample_site.server import serve_sample_site
 from pipeline_defs.settings import Settings
+from pipeline_defs.variables import START_DATE
+from tests.conftest import TESTS_START_DATE
 from tests.fakes.sheets_server import sheets_server as sheets_server  # the fixture
 
 
@@ -18,7 +20,8 @@ def sample_site() -> Iterator[str]:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings with every folder under a temporary home, the local model, and loopback allowed for fetching."""
-    return Settings.from_env({"CONTENT_PIPELINE_HOME": str(tmp_path / "home")}).allowing("127.0.0.1")
+    env = {"CONTENT_PIPELINE_HOME": str(tmp_path / "home"), START_DATE: TESTS_START_DATE}
+    return Settings.from_env(env).allowing("127.0.0.1")
 
 
 @pytest.fixture

@@ -22,6 +22,8 @@ from pipeline_defs.commands import write_demo_inbox
 from pipeline_defs.definitions import build_definitions
 from pipeline_defs.runner import batches, days_per_run, range_keys, run_partition, run_range
 from pipeline_defs.settings import Settings
+from pipeline_defs.variables import START_DATE
+from tests.conftest import TESTS_START_DATE
 from tests.fakes.gemini_server import FakeGeminiServer, Reply, Request, answer, daily_quota_exhausted, rate_limited
 from tests.pipeline.test_whole_graph import PARTITIONS, VOLATILE
 
@@ -68,7 +70,9 @@ def stored(settings: Settings) -> dict[tuple[str, str], pl.DataFrame]:
 def backfill(tmp_path_factory: pytest.TempPathFactory, sample_site: str) -> Iterator[Backfill]:
     """Three single-day runs, then the same three days as a range, then the range again, on one warehouse."""
     home = tmp_path_factory.mktemp("backfill")
-    settings = Settings.from_env({"CONTENT_PIPELINE_HOME": str(home)}).allowing("127.0.0.1")
+    settings = Settings.from_env({"CONTENT_PIPELINE_HOME": str(home), START_DATE: TESTS_START_DATE}).allowing(
+        "127.0.0.1"
+    )
     for day in DAYS:
         write_demo_inbox(settings.inbox, day, sample_site)
     with dg.instance_for_test() as single_instance:

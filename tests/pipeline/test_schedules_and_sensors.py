@@ -16,6 +16,8 @@ from content_pipeline.categorize.taxonomy import DEFAULT_TAXONOMY_PATH
 from pipeline_defs.definitions import AUTOMATION_LABEL, build_definitions
 from pipeline_defs.runner import run_partition
 from pipeline_defs.settings import Settings
+from pipeline_defs.variables import START_DATE
+from tests.conftest import TESTS_START_DATE
 from tests.core.test_alert_webhook import RecordingWebhook, recording_webhook
 from tests.pipeline.sensor_ticks import sensor_tick
 
@@ -23,7 +25,7 @@ DAY = (datetime.now(UTC) - timedelta(days=5)).date()  # a day that has a partiti
 
 
 def settings_for(tmp_path: Path, **env: str) -> Settings:
-    return Settings.from_env({"CONTENT_PIPELINE_HOME": str(tmp_path / "home"), **env})
+    return Settings.from_env({"CONTENT_PIPELINE_HOME": str(tmp_path / "home"), START_DATE: TESTS_START_DATE, **env})
 
 
 def close_requests(timezone: str, local: datetime) -> list[dg.RunRequest]:

@@ -1,0 +1,86 @@
+"""The user's own files (taxonomy, dispatch rules, oEmbed providers, prices) and the folders a run writes to, checked
+once before a command runs, so a missing or broken one is one line naming its variable instead of a failed run."""
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from content_pipeline.categorize.taxonomy import load_taxonomy
+from content_pipeline.classify.dispatcher import Dispatcher
+from content_pipeline.classify.oembed_providers import load_providers
+from content_pipeline.gemini.pricing import load_prices
+from pipeline_defs.settings import Settings
+from pipeline_defs.user_errors import UserError
+from pipeline_defs.variables import HOME, variable_for
+
+LOADERS: dict[tuple[str, str], Callable[[Path], Any]] = {  # resource, field -> what reads the file
+    ("categorizer", "taxonomy"): load_taxonomy,
+    ("classifier", "dispatch_rules"): Dispatcher.from_rules_file,
+    ("classifier", "oembed_providers"): load_providers,
+    ("gemini", "prices"): load_prices,
+}
+WRITTEN_FOLDERS = [("warehouse", "root"), ("exporter", "output"), ("exporter", "images_output")]  # folders
+WRITTEN_FILES = [  # files whose folder a run creates
+    ("warehouse", "catalog"),
+    ("fetcher", "http_cache"),
+    ("gemini", "ai_cache"),
+    ("exporter", "moved_images"),
+]
+
+
+def reason(error: Exception) -> str:
+    """What is wrong with a file, in one line."""
+    if isinstance(error, OSError):
+        return error.strerror or " ".join(str(error).split()) or type(error).__name__
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem_mark is not None:
+        return f"not valid YAML (line {error.problem_mark.line + 1}: {error.problem})"
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def check_user_files(settings: Settings) -> None:
+    """UserError naming the variable of the first configured file that cannot be read."""
+    for (resource, name), load in LOADERS.items():
+        value = getattr(settings.resources.by_key()[resource], name)
+        if not value:
+            continue
+        variable = variable_for(resource, name)
+        try:
+            load(Path(value))
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            raise UserError(
+                f"{variable}={value}: {reason(exc)}: fix the file, or unset {variable} to use the bundled one"
+            ) from None
+
+
+def folder_problem(folder: Path) -> str:
+    """Why a run could not write into `folder` ('' when it can, or can create it)."""
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        return f"{existing} is not a folder"
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"{existing} is not writable"
+    return ""
+
+
+def check_folders(settings: Settings) -> None:
+    """UserError naming the variable of the first folder a run would write to but cannot (a file, or read-only)."""
+    places = [(r, n, False) for r, n in WRITTEN_FOLDERS] + [(r, n, True) for r, n in WRITTEN_FILES]
+    places.append(("inbox", "path", False))
+    for resource, name, is_file in places:
+        value = getattr(settings.resources.by_key()[resource], name)
+        if not value:
+            continue
+        path = Path(value)
+        folder = path.parent if is_file else path
+        problem = folder_problem(folder) if (resource, name) != ("inbox", "path") or path.exists() else ""
+        if problem:
+            source = settings.sources[f"{resource}.{name}"]
+            variable = HOME if source.origin == "home" else source.variable
+            raise UserError(
+                f"{variable}: {path} cannot be written: {problem}; point {variable} at a folder you can write"
+            )

@@ -1,0 +1,34 @@
+"""The commands that do not run the graph start without Dagster and the Definitions, and the resources' fields that
+`config` reads without Dagster are the very fields of the resources."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from pipeline_defs.setting_values import FIELD_CLASSES, resource_name
+from pipeline_defs.settings import RESOURCE_CLASSES
+
+HEAVY = ("dagster", "pipeline_defs.definitions", "polars", "httpx")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["config"], ["sql", "select 1"], ["run", "--date", "2026-13-01"]])
+def test_a_light_command_imports_neither_dagster_nor_the_graph(tmp_path: Path, args: list[str]) -> None:
+    probe = (
+        "import sys\nfrom pipeline_defs.cli import main\n"
+        f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True, text=True, check=False, timeout=120, env={"CONTENT_PIPELINE_HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr
+
+
+def test_every_resource_inherits_the_fields_config_reads() -> None:
+    assert list(FIELD_CLASSES) == list(RESOURCE_CLASSES)
+    for key, resource_class in RESOURCE_CLASSES.items():
+        assert issubclass(resource_class, FIELD_CLASSES[key]) and resource_name(key) == resource_class.__name__
+        assert resource_class.model_fields.keys() == FIELD_CLASSES[key].model_fields.keys()
