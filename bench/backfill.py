@@ -52,7 +52,9 @@ def worker(args: argparse.Namespace) -> None:
     from pipeline_defs.runner import run_partition, run_range
     from pipeline_defs.settings import Settings
 
-    settings = Settings.from_env({"CONTENT_PIPELINE_HOME": args.home}).allowing("127.0.0.1")
+    settings = Settings.from_env(
+        {"CONTENT_PIPELINE_HOME": args.home, "CONTENT_PIPELINE_START_DATE": FIRST_DAY.isoformat()}
+    ).allowing("127.0.0.1")
     instance = dg.DagsterInstance.get()
     started = time.perf_counter()
     if args.worker == "partition":

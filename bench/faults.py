@@ -134,7 +134,9 @@ def run_pipeline(catalog: list[ExpectedUrl], allow: list[str], limits: Limits, h
     from pipeline_defs.settings import Settings
     from tests.faults.hostile_day import drop_day, fetcher_for, judge_day, read_stages, run_day, run_failure
 
-    settings = Settings.from_env({"CONTENT_PIPELINE_HOME": str(home)}).allowing(*allow)
+    settings = Settings.from_env({"CONTENT_PIPELINE_HOME": str(home), "CONTENT_PIPELINE_START_DATE": DAY}).allowing(
+        *allow
+    )
     drop_day(settings, DAY, catalog)
     fetcher = fetcher_for(settings, **vars(limits))
     figures = PipelineFigures()
