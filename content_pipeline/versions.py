@@ -25,7 +25,7 @@ from content_pipeline.stages import Stage
 
 INGEST_LOGIC = "1"
 FETCH_LOGIC = "1"
-CLASSIFY_LOGIC = "1"
+CLASSIFY_LOGIC = "2"  # 2: language detected on the first 2,000 characters of the main text, not 5,000
 CATEGORIZE_LOGIC = "1"
 FILED_IMAGES_LOGIC = "1"
 EXPORT_LOGIC = "1"

@@ -4,7 +4,9 @@ from functools import lru_cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-LANGUAGE_SAMPLE_CHARS = 5_000  # the first characters are enough; longer samples only cost time
+# The first characters are enough: on 481 texts (the extraction benchmark's and BBC News'), 1,000, 2,000 and 5,000
+# characters gave the same language every time; 2,000 cost 0.49 ms a text against 0.71 (~10% of classify's time).
+LANGUAGE_SAMPLE_CHARS = 2_000
 MIN_LANGUAGE_CHARS = 20  # below this the guess is noise
 MIN_LANGUAGE_CONFIDENCE = 0.5  # normalized probability under which we report no language
 
