@@ -15,7 +15,7 @@ from pathlib import Path
 
 def main(argv: list[str] | None = None) -> int:
     from pipeline_defs import environment
-    from pipeline_defs.cli_parser import parse
+    from pipeline_defs.cli_parser import HEAVY, parse
     from pipeline_defs.user_errors import USAGE_EXIT, UserError, one_line
 
     dotenv_files = environment.load_dotenv([Path.cwd(), environment.PROJECT_ROOT])
@@ -23,6 +23,10 @@ def main(argv: list[str] | None = None) -> int:
     args.dotenv_files = dotenv_files
     module, name = args.handler.split(":")
     try:
+        if module == HEAVY:  # refuse a day outside the partitions before loading Dagster (~1 s)
+            from pipeline_defs.day_checks import check_command
+
+            check_command(args)
         code = int(getattr(importlib.import_module(module), name)(args))
     except UserError as exc:
         print(f"content-pipeline {name.replace('_', '-')}: {one_line(exc)}", file=sys.stderr)

@@ -20,18 +20,15 @@ from content_pipeline.ingest.empty_day import Sources, explain_empty_day
 from content_pipeline.sample_site.server import sample_urls, serve_sample_site
 from content_pipeline.stages import Stage
 from content_pipeline.warehouse.partition_store import PartitionStore
-from pipeline_defs import environment
-from pipeline_defs.cli_parser import today
+from pipeline_defs import day_checks
 from pipeline_defs.file_checks import check_folders, check_user_files
 from pipeline_defs.foreground import Foreground, say
 from pipeline_defs.light_commands import DEMO_HOST
-from pipeline_defs.progress_display import MODES, showing_progress
+from pipeline_defs.progress_display import showing_progress
 from pipeline_defs.run_guard import free_slots_of_ended_runs, reap_dead_runs
 from pipeline_defs.runner import POOLS, Resume, project_instance, resume_point, run_partition, run_range
 from pipeline_defs.settings import Settings
 from pipeline_defs.summary import SUMMARY_COLUMNS, summarize
-from pipeline_defs.user_errors import UserError
-from pipeline_defs.variables import PROGRESS, START_DATE
 
 
 def write_demo_inbox(inbox: Path, day: str, base_url: str) -> Path:
@@ -92,24 +89,10 @@ def sources_of(settings: Settings) -> Sources:
     return Sources(settings.inbox, settings.resources.inbox.image_roots(), sheet)
 
 
-def check_progress() -> None:
-    """UserError when CONTENT_PIPELINE_PROGRESS names no mode (the display itself would quietly pick one)."""
-    value = environment.variable(PROGRESS).strip()
-    if value and value.lower() not in MODES:
-        raise UserError(f"{PROGRESS}={value!r}: expected one of {', '.join(MODES)}, or unset (bars on a terminal)")
-
-
 def check_days(settings: Settings, *days: str) -> None:
-    """UserError when a day lies outside the partitions: before their first day (the setting) or after today."""
-    last = today()
-    for day in days:
-        if day < settings.start_date.isoformat():
-            raise UserError(
-                f"{day} is before the first day of the partitions, {settings.start_date} ({START_DATE}): "
-                f"set {START_DATE}={day} (or earlier) to run it"
-            )
-        if day > last:
-            raise UserError(f"{day} is after today ({last}, UTC): the newest partition is today's")
+    """UserError when a day lies outside the partitions (pipeline_defs/day_checks.py). The command line checks
+    before it loads the graph; this is for callers that do not come through it."""
+    day_checks.check_days(settings.start_date, *days)
 
 
 def fetch_figures(result: dg.ExecuteInProcessResult, store: PartitionStore, day: str) -> dict[str, float | int]:
@@ -134,7 +117,6 @@ def demo(args: argparse.Namespace) -> int:
     check_days(settings, args.date)
     check_user_files(settings)
     check_folders(settings)
-    check_progress()
     port = args.port if port_is_free(DEMO_HOST, args.port) else 0
     with serve_sample_site(DEMO_HOST, port) as base_url:
         inbox_file = write_demo_inbox(settings.inbox, args.date, base_url)
@@ -157,7 +139,6 @@ def run(args: argparse.Namespace) -> int:
     check_days(settings, args.date)
     check_user_files(settings)
     check_folders(settings)
-    check_progress()
     return run_and_report(settings, args.date, may_resume=not args.from_start)
 
 
@@ -167,7 +148,6 @@ def backfill(args: argparse.Namespace) -> int:
     check_days(settings, args.start, args.end)
     check_user_files(settings)
     check_folders(settings)
-    check_progress()
     started = time.perf_counter()
     instance = guarded_instance()
     foreground: Foreground[list[dg.ExecuteInProcessResult]] = Foreground(instance, POOLS)

@@ -26,8 +26,8 @@ from content_pipeline.progress import StageProgress, duration, listening
 from pipeline_defs import environment
 from pipeline_defs.foreground import CONSOLE, Console
 from pipeline_defs.variables import PROGRESS as MODE_ENV
+from pipeline_defs.variables import PROGRESS_MODES as MODES
 
-MODES = ("bars", "lines", "off")
 LINE_EVERY_S = 10.0  # plain lines: at most one line per stage this often, besides the stage's start and finish
 REFRESH_PER_S = 4.0  # bars: redraws per second
 BAR_MAX_WIDTH = 40  # cells; the figures after the bar come first on a narrow terminal

@@ -45,6 +45,7 @@ HOME = "CONTENT_PIPELINE_HOME"  # the folder the default paths are under
 TIMEZONE = "CONTENT_PIPELINE_TIMEZONE"  # the daily close schedule's time zone
 START_DATE = "CONTENT_PIPELINE_START_DATE"  # the first day of the daily partitions (pipeline_defs/partition_start.py)
 PROGRESS = "CONTENT_PIPELINE_PROGRESS"  # what the command line shows while it runs (pipeline_defs/progress_display.py)
+PROGRESS_MODES = ("bars", "lines", "off")  # its values
 
 
 def variable_for(resource: str, field: str) -> str:
