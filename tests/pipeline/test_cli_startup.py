@@ -23,17 +23,27 @@ REFUSED_BEFORE_THE_GRAPH = [
 
 @pytest.mark.parametrize("args", [["--help"], ["config"], ["sql", "select 1"], *REFUSED_BEFORE_THE_GRAPH])
 def test_a_light_command_imports_neither_dagster_nor_the_graph(tmp_path: Path, args: list[str]) -> None:
-    """Also a run, backfill or demo refused for its days: the refusal comes before the graph is loaded (~0.4 s)."""
+    """Also a run, backfill or demo refused for its days: the refusal comes before the graph is loaded (~0.1 s)."""
+    assert heavy_modules_after(args, {"CONTENT_PIPELINE_HOME": str(tmp_path)}) == "[]"
+
+
+def test_a_run_with_a_refused_setting_ends_before_the_graph_is_loaded(tmp_path: Path) -> None:
+    env = {"CONTENT_PIPELINE_HOME": str(tmp_path), "CONTENT_PIPELINE_FETCH_CONCURRENCY": "x"}
+    assert heavy_modules_after(["run"], env) == "[]"
+
+
+def heavy_modules_after(args: list[str], env: dict[str, str]) -> str:
+    """The heavy modules a fresh interpreter holds after `content-pipeline <args>` ended (printed as a list)."""
     probe = (
         "import sys\nfrom pipeline_defs.cli import main\n"
         f"try:\n    main({args!r})\nexcept SystemExit:\n    pass\n"
         f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
     )
     out = subprocess.run(
-        [sys.executable, "-c", probe],
-        capture_output=True, text=True, check=False, timeout=120, env={"CONTENT_PIPELINE_HOME": str(tmp_path)},
-    )  # fmt: skip
-    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=False, timeout=120, env=env
+    )
+    assert out.stdout.strip(), out.stderr
+    return out.stdout.strip().splitlines()[-1]
 
 
 def test_every_resource_inherits_the_fields_config_reads() -> None:
