@@ -94,7 +94,8 @@ class LocalEmbeddingProvider:
 
     name = "local"
     model = LOCAL_MODEL_NAME
-    prompt_version = "3"  # bump when the scoring, tags or summary change: part of the AI cache key
+    # bump when the scoring, tags or summary change: part of the AI cache key (4: "M." or "Dr." ends no sentence)
+    prompt_version = "4"
     free_answers = True  # nothing is paid: the AI cache may store these answers in batches
 
     def __init__(self, taxonomy: Taxonomy, settings: LocalSettings | None = None) -> None:

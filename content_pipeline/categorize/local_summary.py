@@ -16,12 +16,40 @@ def sentence_separator(language: str | None) -> str:
     return "" if language in UNSPACED_LANGUAGES else " "
 
 
+def ends_at_title_or_initial(piece: str) -> bool:
+    """Whether `piece` ends in a capitalised word of at most 3 letters and a full stop ("M.", "Dr.", "Mme.", the "F."
+    of "John F. Kennedy"): a title or an initial, not a sentence's end. sentencex's rules for French, among others,
+    cut 'M. Dupont est arrivé.' after 'M.'; "EU." or "Rome." still end a sentence."""
+    words = piece.rsplit(maxsplit=1)
+    last = words[-1] if words else ""
+    name = last[:-1]
+    return (
+        last.endswith(".")
+        and 1 <= len(name) <= 3
+        and name.isalpha()
+        and name[0].isupper()
+        and name[1:] == name[1:].lower()
+    )
+
+
+def _sentencex_pieces(text: str, language: str | None) -> Iterator[str]:
+    """sentencex's sentences of `text`, a piece that ends at a title or an initial joined to the next."""
+    held = ""
+    for piece in sentencex.segment(language or DEFAULT_LANGUAGE, text):
+        held += piece
+        if not ends_at_title_or_initial(held):
+            yield held
+            held = ""
+    if held:
+        yield held
+
+
 def _pieces(text: str, language: str | None) -> Iterator[str]:
     """Sentences of `text` by the rules of its language (sentencex), also cut at line ends; they join to `text`.
 
     A line break ends a sentence (a heading, a paragraph of extracted text) unless a lower-case word follows it.
     """
-    for piece in sentencex.segment(language or DEFAULT_LANGUAGE, text):
+    for piece in _sentencex_pieces(text, language):
         start = 0
         at = piece.find("\n")
         while at != -1:

@@ -5,7 +5,7 @@ import pytest
 
 from content_pipeline.categorize.local_provider import LocalEmbeddingProvider
 from content_pipeline.categorize.local_stems import stemmer_for
-from content_pipeline.categorize.local_summary import lead_sentences
+from content_pipeline.categorize.local_summary import ends_at_title_or_initial, lead_sentences
 from content_pipeline.categorize.local_tags import pick_tags, tag_candidates
 from content_pipeline.categorize.models import Document
 from content_pipeline.categorize.taxonomy import Taxonomy
@@ -14,7 +14,7 @@ SENTENCES = {
     "de": ["Das ist gut.", "Übermorgen kommt er.", "Dr. Müller sagt, am 3. Oktober sei Feiertag."],
     "ru": ["Привет мир.", "Новости сегодня плохие!", "В Москве идёт снег."],
     "zh": ["今天天气很好。", "中国经济增长放缓！", "专家认为经济会恢复。"],
-    "fr": ["C'est bien.", "Les nouvelles sont mauvaises !", "Le gouvernement a annoncé une loi."],
+    "fr": ["C'est bien.", "M. Dupont a parlé au Dr. Martin.", "Le gouvernement a annoncé une loi."],
     "en": ["This is good.", "Mr. Smith arrived at 5 p.m. yesterday.", "The news is bad."],
 }
 
@@ -108,3 +108,12 @@ def test_the_provider_summarizes_and_tags_a_german_or_russian_article(
     assert answer.summary and answer.summary.count(".") >= 2  # sentences, not the whole text as one
     assert answer.summary.split(".")[0] + "." in text
     assert answer.tags and any(tag in t for t in answer.tags), answer.tags
+
+
+@pytest.mark.parametrize(
+    ("piece", "ends_there"),
+    [("Il a parlé au Dr. ", True), ("M. ", True), ("John F. ", True), ("Mme. ", True), ("Join the EU. ", False),
+     ("He left Rome. ", False), ("It costs 5. ", False), ("", False)],
+)  # fmt: skip
+def test_a_title_or_an_initial_is_told_from_a_sentences_end(piece: str, ends_there: bool) -> None:
+    assert ends_at_title_or_initial(piece) is ends_there
