@@ -8,7 +8,6 @@ from assets.fetch import OUTBOUND_HTTP_POOL
 from assets.metadata import counts, partition_metadata
 from assets.ranges import Day, materialize_days
 from assets.stage_asset import stage_asset
-from content_pipeline.classify.pool import classify_pool
 from content_pipeline.classify.stage import (
     CLASSIFY_CHUNK_ROWS,
     FETCH_COLUMNS,
@@ -49,7 +48,7 @@ def classify(
     chunk_rows = warehouse.rows_per_chunk(CLASSIFY_CHUNK_ROWS)
 
     def one_day(day: str) -> Day:
-        with classify_pool(classifier.rules, classifier.worker_count) as pool:  # started at the first chunk
+        with classifier.page_pool() as pool:  # local workers start at the first chunk
 
             def classify_chunk(fetched: pl.DataFrame) -> pl.DataFrame:
                 return classify_partition(fetched, classifier.rules, classifier.worker_count, oembed, vision, pool=pool)
@@ -57,7 +56,7 @@ def classify(
             run = process_stored_day(
                 warehouse.store, Stage.CLASSIFY, day, FETCH_COLUMNS, chunk_rows, stamp, classify_chunk,
                 progress_log(context), keep_if=may_keep_classified,
-                chunks_done=pool.close,  # the workers (~150 MiB each) are gone before the day's rows are committed
+                chunks_done=pool.close,  # local workers (~150 MiB each) are gone before the day's rows are committed
             )  # fmt: skip
         data = run.committed.summary
         preview = ["record_id", "kind", "status", "title", "language", "word_count"]

@@ -9,7 +9,9 @@ import dagster as dg
 from resources.fields.classifier import ClassifierFields
 
 if TYPE_CHECKING:  # imported on use: `content-pipeline config` reads only the fields
+    from content_pipeline.classify.dask_pool import DaskClassifyPool
     from content_pipeline.classify.oembed import OembedClient
+    from content_pipeline.classify.pool import ClassifyPool
     from content_pipeline.fetch.settings import FetchSettings
 
 
@@ -30,3 +32,14 @@ class ClassifierResource(ClassifierFields, dg.ConfigurableResource):
 
         providers = Path(self.oembed_providers) if self.oembed_providers else None
         return OembedClient.from_settings(fetch_settings, providers)
+
+    def page_pool(self) -> "ClassifyPool | DaskClassifyPool":
+        """What extracts the pages, for a `with` block: the Dask cluster's workers when a scheduler is set, else
+        processes on this machine (started at the first chunk that needs them)."""
+        if self.dask_scheduler:
+            from content_pipeline.classify.dask_pool import DaskClassifyPool
+
+            return DaskClassifyPool(self.dask_scheduler, self.rules)
+        from content_pipeline.classify.pool import classify_pool
+
+        return classify_pool(self.rules, self.worker_count)

@@ -49,7 +49,12 @@ class Rule:
 
 def load_rules(path: Path, known: Mapping[str, Processor]) -> list[Rule]:
     """Rules from a YAML list of {processor, domains, url_patterns}; raises ValueError naming the bad rule."""
-    data: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return rules_from_text(path.read_text(encoding="utf-8"), known, str(path))
+
+
+def rules_from_text(text: str, known: Mapping[str, Processor], path: str = "the rules") -> list[Rule]:
+    """`load_rules` of a file's text (`path` names it in errors)."""
+    data: Any = yaml.safe_load(text)
     if isinstance(data, dict):
         data = data.get("rules")
     if not isinstance(data, list):
@@ -95,6 +100,11 @@ class Dispatcher:
         """Dispatcher with the rules in `path` (the bundled default rules when None)."""
         known = PROCESSORS if processors is None else processors
         return cls(load_rules(Path(path) if path else DEFAULT_RULES_PATH, known), known)
+
+    @classmethod
+    def from_rules_text(cls, text: str) -> "Dispatcher":
+        """Dispatcher with the rules of a rules file's text (a worker on another machine gets the text, not a path)."""
+        return cls(rules_from_text(text, PROCESSORS), PROCESSORS)
 
     def route(self, page: FetchedPage) -> tuple[str, str]:
         """Name of the processor for a page, and which step decided (url_rule, content_type, sniffed, fallback)."""

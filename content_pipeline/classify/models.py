@@ -1,8 +1,9 @@
 """What the classify stage reads (a fetched page) and what a processor returns (an extraction)."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 
 class Kind(StrEnum):
@@ -43,3 +44,16 @@ class Extraction:
     word_count: int = 0
     thumbnail: str | None = None
     details: dict[str, Any] = field(default_factory=dict)  # processor-specific facts (duration, EXIF, phash...)
+
+
+class PagePool(Protocol):
+    """What classifies a stage's chunks of pages: a ClassifyPool (processes on this machine, pool.py) or a
+    DaskClassifyPool (the workers of a Dask cluster, dask_pool.py)."""
+
+    def classify(self, pages: Sequence[FetchedPage]) -> list[Extraction]:
+        """One Extraction per page, in input order; never raises for a page."""
+        ...
+
+    def close(self) -> None:
+        """Let go of the workers (or the connection to them)."""
+        ...

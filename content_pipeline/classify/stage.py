@@ -9,9 +9,8 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from content_pipeline.classify.dispatcher import classify_pages
-from content_pipeline.classify.models import FetchedPage
+from content_pipeline.classify.models import FetchedPage, PagePool
 from content_pipeline.classify.oembed import OembedClient, OembedTarget
-from content_pipeline.classify.pool import ClassifyPool
 from content_pipeline.schemas import CLASSIFY_SCHEMA, frame
 from content_pipeline.status import ClassifyStatus, FetchStatus
 
@@ -29,13 +28,14 @@ def classify_partition(
     workers: int = 1,
     oembed: OembedClient | None = None,
     vision: "GeminiVision | None" = None,
-    pool: ClassifyPool | None = None,
+    pool: PagePool | None = None,
 ) -> pl.DataFrame:
     """One classify row per fetched row; rows that were not fetched are `skipped` with the fetch reason.
 
     With an `oembed` client, video, audio and social records are completed from their oEmbed (see oembed.py);
     with `vision`, images get Gemini's visual category (see vision.py). With a `pool` (kept open over a run's
-    chunks), pages are classified by its workers and `rules_path`/`workers` are ignored.
+    chunks: local processes or a Dask cluster), pages are classified by its workers and `rules_path`/`workers` are
+    ignored.
     """
     meta = fetched.select(*(c for c in FETCH_COLUMNS if c != "body")).to_dicts()
     ok_index = [i for i, r in enumerate(meta) if r["status"] == FetchStatus.OK]
