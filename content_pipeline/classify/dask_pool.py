@@ -20,8 +20,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from content_pipeline.classify.dispatcher import DEFAULT_RULES_PATH, Dispatcher, classify_error
-from content_pipeline.classify.models import Extraction, FetchedPage, Kind
+from content_pipeline.classify.dispatcher import DEFAULT_RULES_PATH, Dispatcher, worker_failed
+from content_pipeline.classify.models import Extraction, FetchedPage
 from content_pipeline.classify.pool import TASK_PAGES, split_tasks
 
 if TYPE_CHECKING:  # distributed is imported only when a scheduler is configured
@@ -144,9 +144,4 @@ class DaskClassifyPool:
         return self._client
 
     def _failed(self, page: FetchedPage, error: BaseException) -> Extraction:
-        try:
-            processor = self.dispatcher.choose(page)
-            kind, name = processor.kind, processor.name
-        except Exception:
-            kind, name = Kind.OTHER, "dispatcher"
-        return classify_error(kind, name, "classify worker failed", error)
+        return worker_failed(self.dispatcher, page, error)

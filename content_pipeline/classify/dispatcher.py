@@ -82,6 +82,16 @@ def classify_error(kind: Kind, processor: str, message: str, error: BaseExceptio
     return Extraction(kind=kind, processor=processor, status=ClassifyStatus.ERROR, reason=reason)
 
 
+def worker_failed(dispatcher: "Dispatcher", page: FetchedPage, error: BaseException) -> Extraction:
+    """The error Extraction of a page whose worker process failed (it died, or its result could not come back)."""
+    try:
+        processor = dispatcher.choose(page)
+        kind, name = processor.kind, processor.name
+    except Exception:
+        kind, name = Kind.OTHER, "dispatcher"
+    return classify_error(kind, name, "classify worker failed", error)
+
+
 class Dispatcher:
     """Ordered decision: URL rules, then content type, then what the HTML declares, then article/other."""
 

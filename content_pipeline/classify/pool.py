@@ -25,8 +25,8 @@ from contextlib import suppress
 from pathlib import Path
 from types import TracebackType
 
-from content_pipeline.classify.dispatcher import Dispatcher, classify_error
-from content_pipeline.classify.models import Extraction, FetchedPage, Kind
+from content_pipeline.classify.dispatcher import Dispatcher, worker_failed
+from content_pipeline.classify.models import Extraction, FetchedPage
 from content_pipeline.classify.warm_workers import warm_up
 from content_pipeline.free_memory import trim_c_heap
 
@@ -203,12 +203,7 @@ class ClassifyPool:
             self._stop()
 
     def _failed(self, page: FetchedPage, error: BaseException) -> Extraction:
-        try:
-            processor = self.dispatcher.choose(page)
-            kind, name = processor.kind, processor.name
-        except Exception:
-            kind, name = Kind.OTHER, "dispatcher"
-        return classify_error(kind, name, "classify worker failed", error)
+        return worker_failed(self.dispatcher, page, error)
 
     def _start(self) -> ProcessPoolExecutor:
         if self._executor is not None:
