@@ -16,7 +16,7 @@ from content_pipeline.sample_site.server import sample_urls
 from content_pipeline.status import ClassifyStatus
 from resources.classifier import ClassifierResource
 from tests.core.classify.conftest import make_page
-from tests.core.classify.dask_crash_task import CRASH_MARKER, crashing_task
+from tests.core.classify.crashing_pages import CRASH_MARKER, crashing_dask_task
 
 PARAGRAPH = "The harbour board met on Thursday to discuss dredging the channel, new moorings and the ferry timetable. "
 
@@ -69,7 +69,7 @@ def test_the_workers_use_the_rules_the_pool_was_given_without_the_file(scheduler
 
 def test_a_page_that_kills_its_workers_is_an_error_and_every_other_page_gets_its_result(scheduler: str) -> None:
     pages = [article(i, CRASH_MARKER if i == 6 else b"") for i in range(12)]
-    with DaskClassifyPool(scheduler, task_pages=4, task=crashing_task) as pool:
+    with DaskClassifyPool(scheduler, task_pages=4, task=crashing_dask_task) as pool:
         results = pool.classify(pages)
         # the task holding the page, split into single pages (and maybe a task that was queued on a dead worker)
         assert pool.isolated >= 1
@@ -85,7 +85,7 @@ def test_a_worker_killed_mid_batch_costs_only_its_task_run_again_elsewhere(sched
     flag = tmp_path / "crashed-once"
     marker = f"<!-- kill the first worker that reads this, then leave {flag} -->".encode()
     pages = [article(i, marker if i == 5 else b"") for i in range(16)]
-    with DaskClassifyPool(scheduler, task_pages=4, task=crashing_task) as pool:
+    with DaskClassifyPool(scheduler, task_pages=4, task=crashing_dask_task) as pool:
         results = pool.classify(pages)
         assert pool.isolated == 0
     assert flag.exists()  # a worker really died

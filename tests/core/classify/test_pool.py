@@ -1,8 +1,5 @@
 """ClassifyPool: one set of worker processes for a whole run, batch after batch, and no page lost when one dies."""
 
-import os
-import re
-import signal
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -19,10 +16,9 @@ from content_pipeline.sample_site.server import sample_urls
 from content_pipeline.schemas import FETCH_SCHEMA
 from content_pipeline.status import ClassifyStatus
 from tests.core.classify.conftest import make_page
+from tests.core.classify.crashing_pages import CRASH_MARKER, crash_if_marked
 
 Fetch = Callable[[str], FetchedPage]
-CRASH_MARKER = b"<!-- kill the worker that reads this -->"
-CRASH_ONCE = re.compile(rb"<!-- kill the first worker that reads this, then leave (.+?) -->")
 REAL_TASK = pool_module._classify_task
 PARAGRAPH = "The harbour board met on Thursday to discuss dredging the channel, new moorings and the ferry timetable. "
 
@@ -34,13 +30,7 @@ def article(i: int, extra: bytes = b"") -> FetchedPage:
 
 def crashing_task(pages: list[FetchedPage]) -> list[Extraction]:
     """The workers' task, except that a marked page kills the process as a crash in C code or the OOM killer would."""
-    for page in pages:
-        if CRASH_MARKER in page.body:
-            os.kill(os.getpid(), signal.SIGKILL)
-        once = CRASH_ONCE.search(page.body)
-        if once and not Path(once[1].decode()).exists():
-            Path(once[1].decode()).touch()  # the flag a retry finds: the page was not to blame
-            os.kill(os.getpid(), signal.SIGKILL)
+    crash_if_marked(pages)
     return REAL_TASK(pages)
 
 

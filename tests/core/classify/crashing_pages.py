@@ -1,5 +1,5 @@
-"""A task for the Dask workers of tests/core/classify/test_dask_pool.py: the real one, except that a marked page kills
-the worker process, as a crash in C code or the out-of-memory killer would (module-level, so the workers import it)."""
+"""Pages that kill the worker process that reads them, as a crash in C code or the out-of-memory killer would, and the
+Dask workers' task that obeys them (module-level, so the workers of tests/core/classify/test_dask_pool.py import it)."""
 
 import os
 import re
@@ -13,7 +13,8 @@ CRASH_MARKER = b"<!-- kill the worker that reads this -->"
 CRASH_ONCE = re.compile(rb"<!-- kill the first worker that reads this, then leave (.+?) -->")
 
 
-def crashing_task(rules_text: str, pages: list[FetchedPage]) -> list[Extraction]:
+def crash_if_marked(pages: list[FetchedPage]) -> None:
+    """Kill this process at a marked page (at a page marked once, only when its flag file is not there yet)."""
     for page in pages:
         if CRASH_MARKER in page.body:
             os.kill(os.getpid(), signal.SIGKILL)
@@ -21,4 +22,8 @@ def crashing_task(rules_text: str, pages: list[FetchedPage]) -> list[Extraction]
         if once and not Path(once[1].decode()).exists():
             Path(once[1].decode()).touch()  # the flag the retry finds: the page was not to blame
             os.kill(os.getpid(), signal.SIGKILL)
+
+
+def crashing_dask_task(rules_text: str, pages: list[FetchedPage]) -> list[Extraction]:
+    crash_if_marked(pages)
     return classify_on_worker(rules_text, pages)
