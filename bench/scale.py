@@ -52,7 +52,7 @@ def timed(
 
 
 def on_cluster(workers: int, chunks: list[list[FetchedPage]]) -> tuple[float, list[Extraction]]:
-    from distributed import LocalCluster
+    from distributed import Client, LocalCluster
 
     with (
         LocalCluster(
@@ -61,7 +61,19 @@ def on_cluster(workers: int, chunks: list[list[FetchedPage]]) -> tuple[float, li
         DaskClassifyPool(cluster.scheduler_address) as pool,
     ):
         pool.classify(chunks[0][:WARM_UP_PAGES] * workers)  # every worker imports the processors, untimed
-        return timed(pool.classify, chunks)
+        with Client(cluster.scheduler_address, set_as_default=False) as client:
+            before = client.run(worker_rss_mib)
+            result = timed(pool.classify, chunks)
+            after = client.run(worker_rss_mib)
+        shown = ", ".join(f"{before[w]:.0f} -> {after[w]:.0f}" for w in sorted(after) if w in before)
+        say(f"  workers' RSS MiB after the warm-up -> after the pages: {shown}")
+        return result
+
+
+def worker_rss_mib() -> float:
+    import psutil
+
+    return float(psutil.Process().memory_info().rss) / (1024 * 1024)
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from content_pipeline.classify.dispatcher import DEFAULT_RULES_PATH, Dispatcher, worker_failed
 from content_pipeline.classify.models import Extraction, FetchedPage
 from content_pipeline.classify.pool import TASK_PAGES, split_tasks
+from content_pipeline.free_memory import trim_c_heap
 
 if TYPE_CHECKING:  # distributed is imported only when a scheduler is configured
     from distributed import Client, Future
@@ -42,7 +43,9 @@ def dispatcher_for(rules_text: str) -> Dispatcher:
 def classify_on_worker(rules_text: str, pages: list[FetchedPage]) -> list[Extraction]:
     """The task a Dask worker runs: one Extraction per page, in order."""
     dispatcher = dispatcher_for(rules_text)
-    return [dispatcher.classify(page) for page in pages]
+    extracted = [dispatcher.classify(page) for page in pages]
+    trim_c_heap()  # the parse trees just freed go back to the system, as in the local pool's workers
+    return extracted
 
 
 Task = Callable[[str, list[FetchedPage]], list[Extraction]]
