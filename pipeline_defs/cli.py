@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     args.dotenv_files = dotenv_files
     module, name = args.handler.split(":")
     try:
-        if module == HEAVY:  # refuse a day outside the partitions before loading Dagster (~1 s)
+        if module == HEAVY:  # refuse bad settings or days before loading Dagster (~1 s): pipeline_defs/day_checks.py
             from pipeline_defs.day_checks import check_command
 
             check_command(args)
