@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # distributed is imported only when a scheduler is configured
     from distributed import Client, Future
 
 CONNECT_TIMEOUT_S = 30.0  # how long the first connection to the scheduler may take before the stage fails
+WORKERS_TIMEOUT_S = 120.0  # how long a scheduler without workers is waited for (tasks would wait there forever)
 _DISPATCHERS: dict[str, Dispatcher] = {}  # on a worker: the dispatcher of each rules text it has seen
 
 
@@ -66,6 +67,7 @@ class DaskClassifyPool:
         task_pages: int = TASK_PAGES,
         task: Task = classify_on_worker,
         connect_timeout_s: float = CONNECT_TIMEOUT_S,
+        workers_timeout_s: float = WORKERS_TIMEOUT_S,
     ) -> None:
         self.address = address
         path = Path(rules_path) if rules_path else DEFAULT_RULES_PATH
@@ -74,6 +76,7 @@ class DaskClassifyPool:
         self.task_pages = max(1, task_pages)
         self.task = task
         self.connect_timeout_s = connect_timeout_s
+        self.workers_timeout_s = workers_timeout_s
         self.isolated = 0  # tasks that killed workers until Dask gave up, split into single pages
         self._client: Client | None = None
         self._closed = False
@@ -141,9 +144,18 @@ class DaskClassifyPool:
             from distributed import Client
 
             try:
-                self._client = Client(self.address, timeout=self.connect_timeout_s, set_as_default=False)
+                client = Client(self.address, timeout=self.connect_timeout_s, set_as_default=False)
             except (OSError, TimeoutError) as error:
                 raise OSError(f"could not reach the Dask scheduler at {self.address}: {error}") from error
+            try:
+                client.wait_for_workers(1, timeout=self.workers_timeout_s)
+            except TimeoutError as error:
+                client.close()
+                raise OSError(
+                    f"the Dask scheduler at {self.address} has had no worker for {self.workers_timeout_s:.0f} s: "
+                    "start workers (`dask worker <address>`) or unset CONTENT_PIPELINE_DASK_SCHEDULER"
+                ) from error
+            self._client = client
         return self._client
 
     def _failed(self, page: FetchedPage, error: BaseException) -> Extraction:

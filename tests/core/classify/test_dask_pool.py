@@ -96,3 +96,13 @@ def test_a_scheduler_that_cannot_be_reached_is_an_error_naming_it() -> None:
     with DaskClassifyPool("tcp://127.0.0.1:9", connect_timeout_s=2) as pool, pytest.raises(OSError) as raised:
         pool.classify([article(1)])
     assert "could not reach the Dask scheduler at tcp://127.0.0.1:9" in str(raised.value)
+
+
+def test_a_scheduler_without_workers_is_an_error_saying_so() -> None:
+    with (
+        LocalCluster(n_workers=0, processes=True, host="127.0.0.1", dashboard_address=None) as empty,
+        DaskClassifyPool(empty.scheduler_address, workers_timeout_s=1) as pool,
+        pytest.raises(OSError) as raised,
+    ):
+        pool.classify([article(1)])
+    assert "has had no worker for 1 s: start workers" in str(raised.value)
