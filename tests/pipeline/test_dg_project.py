@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from content_pipeline.sample_site.server import serve_sample_site
-from pipeline_defs.commands import today, write_demo_inbox
+from pipeline_defs.cli_parser import today
+from pipeline_defs.commands import write_demo_inbox
 from pipeline_defs.settings import PROJECT_ROOT, Settings
 from tests.ui.dagster_dev import HOST, LOCATION, dg_command, server_env, write_instance_yaml
 
