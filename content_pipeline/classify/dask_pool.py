@@ -55,8 +55,9 @@ Task = Callable[[str, list[FetchedPage]], list[Extraction]]
 class DaskClassifyPool:
     """Classify's pages on a Dask cluster; `classify(pages)` never raises for a page (see the module's docstring).
 
-    A bad rules file raises ValueError here, before any work; a scheduler that cannot be reached raises OSError
-    naming its address. `task` is what the workers run (importable by them: a module-level function).
+    A bad rules file raises ValueError here, before any work; a scheduler that cannot be reached, has no worker or
+    is lost mid-batch raises OSError naming its address: the stage fails (and its retry policy runs it again).
+    `task` is what the workers run (importable by them: a module-level function).
     """
 
     def __init__(
@@ -117,6 +118,7 @@ class DaskClassifyPool:
     def _run(self, pages: Sequence[FetchedPage], tasks: list[range], results: list[Extraction | None]) -> list[range]:
         """Run tasks on the cluster, fill `results`; the tasks that kept killing workers (to split)."""
         from distributed import KilledWorker
+        from distributed.client import FutureCancelledError
 
         client = self._connect()
         futures: list[Future] = [
@@ -131,6 +133,8 @@ class DaskClassifyPool:
             except KilledWorker:
                 killed.append(task)
                 continue
+            except (OSError, TimeoutError, FutureCancelledError) as error:  # the cluster failed, not the pages
+                raise OSError(f"lost the Dask scheduler at {self.address}: {error!r}") from error
             except Exception as error:  # e.g. a result that cannot be serialised: this task's pages fail, no more
                 extractions = [self._failed(pages[i], error) for i in task]
             finally:

@@ -1,6 +1,8 @@
 """DaskClassifyPool: classify's pages on a real Dask distributed cluster (a scheduler and two worker processes on
 127.0.0.1, started here), with the same results as on this machine, and no page lost when a worker dies."""
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict
 from pathlib import Path
@@ -106,3 +108,24 @@ def test_a_scheduler_without_workers_is_an_error_saying_so() -> None:
     ):
         pool.classify([article(1)])
     assert "has had no worker for 1 s: start workers" in str(raised.value)
+
+
+def test_a_scheduler_lost_mid_batch_fails_the_batch_instead_of_marking_its_pages() -> None:
+    cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None)
+    outcome: list[BaseException | list[Extraction]] = []
+    with DaskClassifyPool(cluster.scheduler_address, task_pages=1) as pool:
+        pool.classify([article(0)])  # connected, the worker warm
+
+        def classify_many() -> None:
+            try:
+                outcome.append(pool.classify([article(i) for i in range(1000)]))
+            except BaseException as error:
+                outcome.append(error)
+
+        worker = threading.Thread(target=classify_many)
+        worker.start()
+        time.sleep(1.0)
+        cluster.close()  # the scheduler and its worker go away with the batch half done
+        worker.join(timeout=60)
+    assert len(outcome) == 1 and isinstance(outcome[0], OSError), outcome
+    assert f"lost the Dask scheduler at {cluster.scheduler_address}" in str(outcome[0])
