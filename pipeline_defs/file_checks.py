@@ -12,6 +12,7 @@ from content_pipeline.categorize.taxonomy import load_taxonomy
 from content_pipeline.classify.dispatcher import Dispatcher
 from content_pipeline.classify.oembed_providers import load_providers
 from content_pipeline.gemini.pricing import load_prices
+from content_pipeline.warehouse.storage import is_object_store
 from pipeline_defs.settings import Settings
 from pipeline_defs.user_errors import UserError
 from pipeline_defs.variables import HOME, variable_for
@@ -73,7 +74,7 @@ def check_folders(settings: Settings) -> None:
     places.append(("inbox", "path", False))
     for resource, name, is_file in places:
         value = getattr(settings.resources.by_key()[resource], name)
-        if not value:
+        if not value or is_object_store(value):  # an object store is checked by the run that writes to it
             continue
         path = Path(value)
         folder = path.parent if is_file else path
