@@ -13,8 +13,6 @@ other than AWS; they are never logged nor written anywhere.
 
 import contextlib
 import functools
-import hashlib
-import os
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -34,33 +32,18 @@ if TYPE_CHECKING:
 COPY_BLOCK = 8 * 2**20  # bytes per ranged GET while a reader downloads a partition
 UPLOAD_PART = 16 * 2**20  # one PUT up to twice this, a multipart upload of parts this size beyond
 PINNED_READ_ATTEMPTS = 5  # downloads started over when the object is replaced meanwhile
-ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")
-CLIENT_VARIABLES = (  # what the client is built from; a change of any of them builds a new one
-    *ENDPOINT_VARIABLES,
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_PROFILE",
-    "AWS_DEFAULT_REGION",
-    "AWS_REGION",
-)
 
 Result = TypeVar("Result")
 
 
+@functools.cache
 def s3_filesystem() -> "AbstractFileSystem":
-    """The s3fs filesystem the environment describes, one per set of those variables in a process."""
-    environment = tuple(os.environ.get(name) for name in CLIENT_VARIABLES)
-    return _s3_filesystem(hashlib.sha256(repr(environment).encode()).hexdigest())
-
-
-@functools.lru_cache(maxsize=4)
-def _s3_filesystem(environment_digest: str) -> "AbstractFileSystem":
+    """The process's s3fs filesystem; botocore finds the endpoint, key and secret in the environment when it first
+    connects (AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, a profile or an instance role)."""
     import s3fs
 
-    endpoint = next((os.environ[name] for name in ENDPOINT_VARIABLES if os.environ.get(name)), None)
     # Listings are not cached: another worker may commit a partition at any time.
-    return s3fs.S3FileSystem(endpoint_url=endpoint, use_listings_cache=False, skip_instance_cache=True)
+    return s3fs.S3FileSystem(use_listings_cache=False, skip_instance_cache=True)
 
 
 class ObjectStorage:
