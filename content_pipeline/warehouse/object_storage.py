@@ -14,7 +14,7 @@ other than AWS; they are never logged nor written anywhere.
 import contextlib
 import functools
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from shutil import copyfileobj
 from typing import IO, TYPE_CHECKING, TypeVar
@@ -44,6 +44,18 @@ def s3_filesystem() -> "AbstractFileSystem":
 
     # Listings are not cached: another worker may commit a partition at any time.
     return s3fs.S3FileSystem(use_listings_cache=False, skip_instance_cache=True)
+
+
+@contextlib.contextmanager
+def writing(location: Location) -> Iterator[None]:
+    """A missing bucket or a refused key, raised again with the object and what to check (never the key itself)."""
+    try:
+        yield
+    except (FileNotFoundError, PermissionError) as exc:
+        raise type(exc)(
+            f"cannot write {location}: {exc} (the bucket must exist, and the key that AWS_ACCESS_KEY_ID, "
+            "AWS_SECRET_ACCESS_KEY or AWS_PROFILE name must be allowed to write it at AWS_ENDPOINT_URL)"
+        ) from exc
 
 
 class ObjectStorage:
@@ -83,13 +95,15 @@ class ObjectStorage:
         with tempfile.TemporaryDirectory(prefix="warehouse-upload-") as folder:
             spool = Path(folder) / "part.parquet"
             rows = write_row_groups(spool, tables, schema, footer)
-            self.fs.put_file(str(spool), str(target), chunksize=UPLOAD_PART)
+            with writing(target):
+                self.fs.put_file(str(spool), str(target), chunksize=UPLOAD_PART)
         return rows
 
     def write_table(self, target: Location, table: pa.Table) -> None:
         sink = pa.BufferOutputStream()
         pq.write_table(table, sink, compression=COMPRESSION)
-        self.fs.pipe_file(str(target), sink.getvalue().to_pybytes())
+        with writing(target):
+            self.fs.pipe_file(str(target), sink.getvalue().to_pybytes())
 
     def read_table(self, location: Location, columns: list[str] | None = None) -> pa.Table:
         return pq.read_table(pa.BufferReader(self.fs.cat_file(str(location))), columns=columns)
@@ -149,7 +163,8 @@ class ObjectStorage:
             return None
 
     def write_text(self, location: Location, text: str) -> None:
-        self.fs.pipe_file(str(location), text.encode("utf-8"))
+        with writing(location):
+            self.fs.pipe_file(str(location), text.encode("utf-8"))
 
     def make_folder(self, folder: Location) -> None:
         """Nothing: an object store has no folders, only keys."""

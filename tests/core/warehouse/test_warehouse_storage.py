@@ -165,3 +165,12 @@ def test_a_partition_replaced_while_a_reader_downloads_it_is_downloaded_again_wh
 def test_a_root_that_names_no_usable_store_is_refused_in_words(root: str, problem: str) -> None:
     with pytest.raises(StorageError, match=problem):
         storage_at(root)
+
+
+def test_a_bucket_that_does_not_exist_is_named_with_what_to_check(s3_root: str) -> None:
+    store = PartitionStore(s3_root.replace("s3://warehouse-", "s3://missing-"))
+    assert not store.exists("ingest", DAY)
+    with pytest.raises(FileNotFoundError, match=r"cannot write s3://missing-.*the bucket must exist"):
+        store.write("ingest", DAY, pages(2))
+    with pytest.raises(FileNotFoundError, match="the bucket must exist"):
+        store.chunked("ingest", DAY, "stamp")
