@@ -26,7 +26,8 @@ def export(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> d
         records = run.committed.summary  # texts are nulls in this slim copy
         preview = ["record_id", "status", "kind", "category", "title", "reason"]
         metadata = partition_metadata(Stage.EXPORT, records, run.committed.path, preview)
-        metadata["overview"] = dg.MetadataValue.md(export_overview(records, run.committed.path))  # categories, failures
+        overview = export_overview(records, run.committed.path, warehouse.store.connect)  # categories, failures
+        metadata["overview"] = dg.MetadataValue.md(overview)
         metadata["kind_counts"] = dg.MetadataValue.json(counts(records, "kind"))
         metadata["category_counts"] = dg.MetadataValue.json(counts(records, "category"))
         metadata["catalog"] = dg.MetadataValue.path(warehouse.catalog)

@@ -12,6 +12,7 @@ from content_pipeline.categorize.stats import categorize_stats
 from content_pipeline.display import column_counts, shorten
 from content_pipeline.quality.status_figures import OTHERS, failure_groups, failure_rate, ok_share, status_counts
 from content_pipeline.schemas import column_descriptions
+from content_pipeline.warehouse.storage import Location
 
 PREVIEW_ROWS = 10
 PREVIEW_CELL_CHARS = 80
@@ -123,7 +124,7 @@ def report_metadata(report: Path) -> dict[str, Any]:
     return {"report": dg.MetadataValue.path(str(report.resolve()))}
 
 
-def partition_metadata(stage: str, data: pl.DataFrame, path: Path, preview_columns: list[str]) -> dict[str, Any]:
+def partition_metadata(stage: str, data: pl.DataFrame, path: Location, preview_columns: list[str]) -> dict[str, Any]:
     """The metadata every stage attaches to a partition it wrote."""
     return {
         "dagster/row_count": len(data),

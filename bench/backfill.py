@@ -62,7 +62,7 @@ def worker(args: argparse.Namespace) -> None:
     else:
         results = run_range(settings, args.start, args.end, instance, max_days_per_run=args.days_per_run or None)
     in_runs_s = time.perf_counter() - started
-    store = PartitionStore(settings.warehouse)
+    store = PartitionStore(settings.warehouse_root)
     recorded: dict[str, dict[str, int]] = {stage: {} for stage in STAGES}  # asset -> day -> materializations
     wrong_counts = 0
     for result in results:

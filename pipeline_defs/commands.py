@@ -72,7 +72,7 @@ def run_and_report(settings: Settings, day: str, may_resume: bool = False) -> in
     if not result.success:
         report_failures(result)
         return 1
-    store = PartitionStore(settings.warehouse)
+    store = PartitionStore(settings.warehouse_root)
     written = [str(settings.output / day / name) for name in ("records.csv", "records.parquet", REPORT_FILE)]
     exported = store.read(Stage.EXPORT, day, [c for c in SUMMARY_COLUMNS if c in export_columns(store, day)])
     print(summarize(exported, settings, day, written, fetch_figures(result, store, day)))
@@ -173,7 +173,7 @@ def backfill(args: argparse.Namespace) -> int:
     days = sorted({day for r in results for day in materialized_days(r, Stage.EXPORT)})
     print(f"runs launched: {len(results)} ({len(failed)} failed)")
     print(f"wall time: {wall_s:.1f} s ({wall_s / max(1, len(days)):.1f} s per day exported)")
-    print(day_counts_table(PartitionStore(settings.warehouse), days))
+    print(day_counts_table(PartitionStore(settings.warehouse_root), days))
     return 1 if failed else 0
 
 

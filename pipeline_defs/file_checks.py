@@ -12,6 +12,7 @@ from content_pipeline.categorize.taxonomy import load_taxonomy
 from content_pipeline.classify.dispatcher import Dispatcher
 from content_pipeline.classify.oembed_providers import load_providers
 from content_pipeline.gemini.pricing import load_prices
+from content_pipeline.warehouse.storage import StorageError, is_object_store, storage_at
 from pipeline_defs.settings import Settings
 from pipeline_defs.user_errors import UserError
 from pipeline_defs.variables import HOME, variable_for
@@ -67,6 +68,14 @@ def folder_problem(folder: Path) -> str:
     return ""
 
 
+def object_store_check(root: str, variable: str) -> None:
+    """UserError naming `variable` when `root` is no object store this project writes (s3://bucket/prefix)."""
+    try:
+        storage_at(root)
+    except StorageError as exc:
+        raise UserError(f"{variable}: {exc}") from None
+
+
 def check_folders(settings: Settings) -> None:
     """UserError naming the variable of the first folder a run would write to but cannot (a file, or read-only)."""
     places = [(r, n, False) for r, n in WRITTEN_FOLDERS] + [(r, n, True) for r, n in WRITTEN_FILES]
@@ -74,6 +83,9 @@ def check_folders(settings: Settings) -> None:
     for resource, name, is_file in places:
         value = getattr(settings.resources.by_key()[resource], name)
         if not value:
+            continue
+        if is_object_store(value):  # its bucket and keys are checked by the run that writes to it
+            object_store_check(value, settings.sources[f"{resource}.{name}"].variable)
             continue
         path = Path(value)
         folder = path.parent if is_file else path

@@ -38,3 +38,9 @@ def catalog_path() -> Path:
     if text:
         return Path(text).expanduser().resolve()
     return home_defaults(home_from(environment.variable(HOME)))["warehouse.catalog"]
+
+
+def warehouse_root_setting() -> str:
+    """The warehouse root the environment names (a folder or s3://bucket/prefix), without building the settings."""
+    text = environment.variable(variable_for("warehouse", "root")).strip()
+    return text or str(home_defaults(home_from(environment.variable(HOME)))["warehouse.root"])

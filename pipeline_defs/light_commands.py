@@ -8,7 +8,8 @@ import threading
 import duckdb
 
 from content_pipeline.sample_site.server import serve_sample_site
-from pipeline_defs.home import catalog_path
+from content_pipeline.warehouse.catalog import register_warehouse
+from pipeline_defs.home import catalog_path, warehouse_root_setting
 from pipeline_defs.user_errors import UserError
 from pipeline_defs.variables import HOME, variable_for
 
@@ -45,6 +46,7 @@ def sql(args: argparse.Namespace) -> int:
             f"cannot open the catalog {catalog}: {first_line(exc)} (is a run writing it? try again)"
         ) from None
     with con:
+        register_warehouse(con, warehouse_root_setting())  # the views over an s3:// root read through s3fs
         try:
             result = con.sql(args.query)
             if result is not None:

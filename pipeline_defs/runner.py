@@ -135,7 +135,7 @@ def resume_point(instance: dg.DagsterInstance, settings: Settings, day: str) -> 
     done = (set(STAGES) - asked) | stored_by(instance, dead.run_id, day)
     remaining = [stage for stage in STAGES if stage not in done]
     first = STAGES.index(remaining[0]) if remaining else len(STAGES)
-    store = PartitionStore(settings.warehouse)
+    store = PartitionStore(settings.warehouse_root)
     stored = [stage for stage in STAGES[:first] if not Stage(stage).in_warehouse or store.exists(stage, day)]
     if not remaining or not stored or len(stored) < first:
         return None  # nothing left, nothing kept, or a kept partition is gone: run every stage

@@ -16,6 +16,7 @@ from typing import Any, get_type_hints
 
 import dagster as dg
 
+from content_pipeline.warehouse.storage import Location, root_location
 from pipeline_defs import environment, setting_values
 from pipeline_defs.partition_start import start_from
 from pipeline_defs.setting_values import SettingValues
@@ -98,8 +99,17 @@ class Settings:
         return Path(self.resources.inbox.path)
 
     @property
+    def warehouse_root(self) -> Location:
+        """The warehouse root: a local folder, or an object store's `s3://bucket/prefix`."""
+        return root_location(self.resources.warehouse.root)
+
+    @property
     def warehouse(self) -> Path:
-        return Path(self.resources.warehouse.root)
+        """The warehouse's local folder (TypeError when the root is an object store: see `warehouse_root`)."""
+        root = self.warehouse_root
+        if not isinstance(root, Path):
+            raise TypeError(f"the warehouse root {root} is an object store, not a folder")
+        return root
 
     @property
     def catalog(self) -> Path:

@@ -21,8 +21,9 @@ from content_pipeline.alerts.apprise_alert import APPRISE_DOCS
 from content_pipeline.alerts.webhook import is_alert_target
 from content_pipeline.fetch.url_allowlist import check_entries
 from content_pipeline.setting_text import UnreadableError, bounds_words, kind_words, parse, written_as
+from content_pipeline.warehouse.storage import is_object_store
 from pipeline_defs import environment
-from pipeline_defs.variables import PATHS, SECRETS, variable_for
+from pipeline_defs.variables import OBJECT_STORE_PATHS, PATHS, SECRETS, variable_for
 
 EXPECTED = "expected "
 
@@ -82,7 +83,8 @@ def read_resource(key: str, resource_class: type[BaseModel], env: dict[str, str]
             except ValueError as exc:
                 problems[name] = str(exc)
                 continue
-        values[name] = absolute(value) if setting in PATHS else value
+        kept_as_url = setting in OBJECT_STORE_PATHS and isinstance(value, str) and is_object_store(value)
+        values[name] = absolute(value) if setting in PATHS and not kept_as_url else value
     kept = {name: value for name, value in values.items() if name not in problems}
     try:
         resource: BaseModel | None = resource_class(**kept)

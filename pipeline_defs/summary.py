@@ -53,7 +53,7 @@ def summarize(
     lines += [f"  {path}" for path in written]
     if "filed_path" in records.columns and records["filed_path"].is_not_null().any():
         lines.append(f"  images    {settings.images_root}")
-    lines.append(f"  warehouse {settings.warehouse}")
+    lines.append(f"  warehouse {settings.warehouse_root}")
     lines.append(f"  catalog   {settings.catalog}")
     lines.append('query it:  uv run content-pipeline sql "select category, count(*) from categorize group by 1"')
     lines += ui_lines(day, environment.dagster_home(), Path.cwd())

@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # imported on use: `content-pipeline config` reads only the f
     import polars as pl
 
     from content_pipeline.warehouse.partition_store import PartitionStore
+    from content_pipeline.warehouse.storage import Location
 
 
 class WarehouseResource(WarehouseFields, dg.ConfigurableResource):
@@ -23,10 +24,11 @@ class WarehouseResource(WarehouseFields, dg.ConfigurableResource):
     @property
     def store(self) -> "PartitionStore":
         from content_pipeline.warehouse.partition_store import PartitionStore
+        from content_pipeline.warehouse.storage import root_location
 
-        return PartitionStore(Path(self.root))
+        return PartitionStore(root_location(self.root))
 
-    def write(self, asset: str, day: str, data: "pl.DataFrame", refresh: bool = True) -> Path:
+    def write(self, asset: str, day: str, data: "pl.DataFrame", refresh: bool = True) -> "Location":
         """Write one partition, then make sure the catalog has a view over all of the asset's partitions.
 
         `refresh=False` leaves the catalog to one `refresh_catalog_or_warn()` after the last day of a range run: a
@@ -54,7 +56,8 @@ class WarehouseResource(WarehouseFields, dg.ConfigurableResource):
         from content_pipeline.warehouse.catalog import CatalogBusyError, open_catalog
 
         try:
-            self.store.refresh_catalog(lambda: open_catalog(Path(self.catalog)))
+            store = self.store
+            store.refresh_catalog(lambda: open_catalog(Path(self.catalog), storage=store.storage))
         except CatalogBusyError as exc:  # another process holds the catalog file; its views are globs anyway
             return str(exc)
         return ""

@@ -5,7 +5,7 @@ Bounded whatever the size of the day (top lists), and every value from the data 
 categories come from the web.
 """
 
-from pathlib import Path
+from collections.abc import Callable
 
 import duckdb
 import polars as pl
@@ -14,6 +14,7 @@ from content_pipeline.display import column_counts, shorten
 from content_pipeline.quality.status_figures import Failures, failure_groups
 from content_pipeline.stages import Stage
 from content_pipeline.warehouse.partition_store import glob_literal, sql_path
+from content_pipeline.warehouse.storage import Location
 
 MAX_CATEGORIES = 30  # bars; the rest are summed up in one line
 BAR_CHARS = 30  # the longest bar
@@ -55,11 +56,15 @@ def category_chart(records: pl.DataFrame) -> str:
 
 
 def failure_examples(
-    partition: Path, groups: list[tuple[str, str]], per_group: int = EXAMPLES
+    partition: Location,
+    groups: list[tuple[str, str]],
+    per_group: int = EXAMPLES,
+    connect: Callable[[], duckdb.DuckDBPyConnection] = duckdb.connect,
 ) -> dict[tuple[str, str], list[str]]:
     """(status, reason) of each of `groups` to its first `per_group` URLs (in sort order) in the export partition.
 
-    Read by DuckDB from the stored file (the day's slim copy has no URLs): three columns, of those groups' rows only."""
+    Read by DuckDB from the stored file (the day's slim copy has no URLs): three columns, of those groups' rows only.
+    `connect` gives a connection that reads the warehouse (PartitionStore.connect for an object store)."""
     if not groups:
         return {}
     source = sql_path(glob_literal(partition))
@@ -69,7 +74,7 @@ def failure_examples(
         f"FROM read_parquet('{source}', hive_partitioning = false) WHERE {key} IN (SELECT unnest($2)) GROUP BY ALL"
     )
     wanted = [f"{status}\0{reason}" for status, reason in groups]
-    with duckdb.connect() as con:
+    with connect() as con:
         rows = con.execute(query, [per_group, wanted]).fetchall()
     return {(status, reason): [u for u in (examples or []) if u] for status, reason, examples in rows}
 
@@ -94,11 +99,13 @@ def failures_table(failures: Failures, total: int, examples: dict[tuple[str, str
     return "\n".join(lines)
 
 
-def export_overview(records: pl.DataFrame, partition: Path) -> str:
+def export_overview(
+    records: pl.DataFrame, partition: Location, connect: Callable[[], duckdb.DuckDBPyConnection] = duckdb.connect
+) -> str:
     """The markdown shown on the export materialization: categories as a bar chart, then the failures."""
     failures = failure_groups(Stage.EXPORT, records)
     shown = [(f"{group.stage}:{group.status}", group.reason) for group in failures.groups]
-    examples = failure_examples(partition, shown)
+    examples = failure_examples(partition, shown, connect=connect)
     return "\n".join(
         [
             "### Categories",

@@ -1,11 +1,11 @@
 """A partition written chunk by chunk and committed at once; the chunks already written survive a crash.
 
 While a stage works through a day, each finished chunk is a parquet file of its own under
-`<root>/.staging/<asset>/date=<day>/chunk-NNNNNN.parquet` (written to a temporary name, then renamed). `commit()`
-copies them in order, one row group per chunk, into a new `part.parquet` written to a temporary name and renamed
-over the old one: a reader sees the old partition or the new one, never half of one. A later run of the same day
-with the same `stamp` (the upstream partition it read and the settings that shape its output) keeps the chunks that
-are there and does only the others; another stamp starts over.
+`<root>/.staging/<asset>/date=<day>/chunk-NNNNNN.parquet` (written whole or not at all). `commit()` copies them in
+order, one row group per chunk, into a new `part.parquet` that replaces the old one at once (a rename in a folder, one
+upload in an object store, see storage.py): a reader sees the old partition or the new one, never half of one. A
+later run of the same day with the same `stamp` (the upstream partition it read and the settings that shape its
+output) keeps the chunks that are there and does only the others; another stamp starts over.
 
 While committing, the rows' content version is computed and a slim copy of the partition is kept for checks and
 metadata: every column but the `light` ones (bodies, texts, descriptions...) is replaced by typed nulls there, so it
@@ -13,25 +13,20 @@ stays small at any size.
 """
 
 import json
-import os
-import shutil
 import threading
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 
 import polars as pl
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from content_pipeline.free_memory import release_now_and_then
 from content_pipeline.warehouse.content_hash import ContentVersion
+from content_pipeline.warehouse.storage import Location, WarehouseStorage
 
 STAGING = ".staging"
 STAMP_FILE = "stamp.json"
 CHUNK_GLOB = "chunk-*.parquet"
-COMPRESSION = "zstd"
 # keys of the partition file's footer (parquet key-value metadata)
 CONTENT_VERSION_KEY = "content_pipeline.content_version"  # see content_hash.py
 MADE_FROM_KEY = "content_pipeline.made_from"  # the stamp and the upstream's version, when the stage may keep it
@@ -41,7 +36,7 @@ MADE_FROM_KEY = "content_pipeline.made_from"  # the stamp and the upstream's ver
 class CommittedPartition:
     """What `commit` stored: the file, its rows, its content version and the slim copy of its rows."""
 
-    path: Path
+    path: Location
     rows: int
     content_version: str
     summary: pl.DataFrame  # every column, with all but the light ones as nulls
@@ -50,45 +45,6 @@ class CommittedPartition:
 def to_arrow(data: pl.DataFrame) -> pa.Table:
     """Arrow without view types, so every parquet reader (DuckDB, pyarrow, polars) reads the file alike."""
     return data.to_arrow(compat_level=pl.CompatLevel.oldest())
-
-
-def write_parquet_file(
-    target: Path,
-    tables: Iterable[pa.Table],
-    schema: pa.Schema | None = None,
-    footer: Callable[[], dict[str, str]] | None = None,
-) -> int:
-    """Write `tables` in order into `target` (one row group each) atomically: temporary name, fsync, rename.
-
-    Returns the rows written. With no table at all, `schema` gives the columns of the empty file. `footer`, called
-    once every table is written, gives key-value metadata stored in the file's footer."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    rows = 0
-    writer: pq.ParquetWriter | None = None
-    try:
-        for table in tables:
-            if writer is None:
-                schema = table.schema
-                writer = pq.ParquetWriter(temporary, schema, compression=COMPRESSION)
-            writer.write_table(table.cast(writer.schema) if table.schema != writer.schema else table)
-            rows += table.num_rows
-        if writer is None:
-            if schema is None:
-                raise ValueError(f"no rows and no schema for {target}")
-            writer = pq.ParquetWriter(temporary, schema, compression=COMPRESSION)
-        if footer is not None:
-            writer.add_key_value_metadata(footer())
-        writer.close()
-        writer = None
-        with open(temporary, "rb") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    finally:
-        if writer is not None:
-            writer.close()
-        temporary.unlink(missing_ok=True)
-    return rows
 
 
 def left_out_of_summary(names: Iterable[str], light: Iterable[str] | None) -> list[str]:
@@ -104,14 +60,15 @@ class ChunkedPartition:
 
     def __init__(
         self,
-        root: Path,
+        storage: WarehouseStorage,
         asset: str,
         day: str,
-        target: Path,
+        target: Location,
         stamp: str,
         light: Iterable[str] | None = None,
     ) -> None:
-        self.folder = root / STAGING / asset / f"date={day}"
+        self.storage = storage
+        self.folder = storage.join(storage.root, STAGING, asset, f"date={day}")
         self.asset, self.day, self.target, self.stamp = asset, day, target, stamp
         self.light = None if light is None else frozenset(light)  # the only columns the slim copy holds (None: all)
         self._chunk_versions: dict[int, ContentVersion] | None = None  # see `hash_as_stored`
@@ -120,39 +77,34 @@ class ChunkedPartition:
         self._keep_or_start_over()
 
     def _keep_or_start_over(self) -> None:
-        stamp_path = self.folder / STAMP_FILE
-        if stamp_path.is_file():
+        stamp_path = self.storage.join(self.folder, STAMP_FILE)
+        text = self.storage.read_text(stamp_path)
+        if text is not None:
             try:
-                kept = json.loads(stamp_path.read_text(encoding="utf-8")).get("stamp")
-            except (OSError, ValueError):
+                kept = json.loads(text).get("stamp")
+            except (ValueError, AttributeError):
                 kept = None
             if kept == self.stamp:
                 return
-        shutil.rmtree(self.folder, ignore_errors=True)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        stamp_path.write_text(json.dumps({"stamp": self.stamp}), encoding="utf-8")
+        self.storage.remove_tree(self.folder)
+        self.storage.make_folder(self.folder)
+        self.storage.write_text(stamp_path, json.dumps({"stamp": self.stamp}))
 
-    def chunk_path(self, index: int) -> Path:
-        return self.folder / f"chunk-{index:06d}.parquet"
+    def chunk_path(self, index: int) -> Location:
+        return self.storage.join(self.folder, f"chunk-{index:06d}.parquet")
 
     def done(self) -> set[int]:
         """Indexes of the chunks already written (by this run or by an earlier one with the same stamp)."""
-        return {int(p.stem.split("-")[1]) for p in self.folder.glob(CHUNK_GLOB)}
+        return {int(name.split(".")[0].split("-")[1]) for name in self.storage.names(self.folder, CHUNK_GLOB)}
 
     def write_chunk(self, index: int, data: pl.DataFrame) -> None:
         """Store one finished chunk (atomically: a crash leaves it whole or absent)."""
-        target = self.chunk_path(index)
-        temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
         if self._chunk_versions is not None:
             version = ContentVersion(self._volatile)
             version.add(data)
             with self._versions_lock:
                 self._chunk_versions[index] = version
-        try:
-            pq.write_table(to_arrow(data), temporary, compression=COMPRESSION)
-            os.replace(temporary, target)
-        finally:
-            temporary.unlink(missing_ok=True)
+        self.storage.write_table(self.chunk_path(index), to_arrow(data))
 
     def hash_as_stored(self, volatile: Iterable[str] = ()) -> None:
         """Hash each chunk's rows as `write_chunk` stores it, so `content_version` need not read the day again."""
@@ -166,7 +118,7 @@ class ChunkedPartition:
         hashed = dict(self._chunk_versions or {})
         for index in range(chunks):
             if index not in hashed:
-                data = pl.from_arrow(pq.read_table(self.chunk_path(index)))
+                data = pl.from_arrow(self.storage.read_table(self.chunk_path(index)))
                 assert isinstance(data, pl.DataFrame)
                 hashed[index] = ContentVersion(self._volatile)
                 hashed[index].add(data)
@@ -178,10 +130,10 @@ class ChunkedPartition:
         parts: list[pl.DataFrame] = []
         for index in range(chunks):
             path = self.chunk_path(index)
-            schema = pq.read_schema(path)
+            schema = self.storage.read_schema(path)
             left_out = self.left_out_of(schema.names)
             light = [name for name in schema.names if name not in left_out]
-            data = pl.from_arrow(pq.read_table(path, columns=light))
+            data = pl.from_arrow(self.storage.read_table(path, columns=light))
             assert isinstance(data, pl.DataFrame)
             empty = pl.from_arrow(schema.empty_table().select(left_out))
             assert isinstance(empty, pl.DataFrame)
@@ -209,7 +161,7 @@ class ChunkedPartition:
 
         def tables() -> Iterable[pa.Table]:
             for index in range(chunks):
-                table = pq.read_table(self.chunk_path(index))
+                table = self.storage.read_table(self.chunk_path(index))
                 data = pl.from_arrow(table)
                 assert isinstance(data, pl.DataFrame)
                 version.add(data)
@@ -227,8 +179,8 @@ class ChunkedPartition:
         def summary() -> pl.DataFrame:
             return pl.concat(slim, how="vertical_relaxed") if slim else pl.DataFrame()
 
-        rows = write_parquet_file(self.target, tables(), footer=footer)
-        shutil.rmtree(self.folder, ignore_errors=True)
+        rows = self.storage.write_parquet(self.target, tables(), footer=footer)
+        self.storage.remove_tree(self.folder)
         return CommittedPartition(self.target, rows, version.digest(), summary())
 
     def left_out_of(self, names: Iterable[str]) -> list[str]:
@@ -240,4 +192,4 @@ class ChunkedPartition:
         return data.with_columns(pl.lit(None, data.schema[c]).alias(c) for c in left_out) if left_out else data
 
     def discard(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+        self.storage.remove_tree(self.folder)

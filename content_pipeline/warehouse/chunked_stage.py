@@ -253,5 +253,5 @@ def kept_day(store: PartitionStore, stage: str, day: str, on_progress: ProgressH
     if on_progress is not None:
         on_progress(progress)
     version = store.stored_version(stage, day) or ""
-    committed = CommittedPartition(store.path(stage, day), len(summary), version, summary)
+    committed = CommittedPartition(store.location(stage, day), len(summary), version, summary)
     return StageRun(committed, time.monotonic() - started, chunks=0, kept_chunks=0, unchanged=True)

@@ -1,26 +1,31 @@
 """Read a stored partition a slice of rows at a time, only the columns asked for, without loading the rest.
 
-The file stays open for the reader's life: a rerun of the upstream stage that replaces the file meanwhile (a rename)
-does not change what this reader sees. Decoding a row group of page bodies leaves several times its size of freed
-buffers in Arrow's pool, so the reader hands them back to the system as it goes (see free_memory).
+The file stays open for the reader's life: a rerun of the upstream stage that replaces the file meanwhile (a rename,
+or a new object in an object store, which the reader downloaded when opened) does not change what this reader sees.
+Decoding a row group of page bodies leaves several times its size of freed buffers in Arrow's pool, so the reader
+hands them back to the system as it goes (see free_memory).
 """
 
 import bisect
 import math
 from collections.abc import Iterator, Sequence
-from pathlib import Path
 from types import TracebackType
 
 import polars as pl
 import pyarrow.parquet as pq
 
 from content_pipeline.free_memory import release_now_and_then
+from content_pipeline.warehouse.storage import Location, WarehouseStorage
 
 
 class PartitionReader:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Location, storage: WarehouseStorage | None = None) -> None:
         self.path = path
-        self.file = pq.ParquetFile(path)
+        if storage is None:
+            self.file = pq.ParquetFile(path)
+            self._close = self.file.close
+        else:
+            self.file, self._close = storage.open_parquet(path)
         metadata = self.file.metadata
         self.rows = metadata.num_rows
         self.starts = [0]  # first row of each row group, then the total
@@ -35,7 +40,7 @@ class PartitionReader:
         self.close()
 
     def close(self) -> None:
-        self.file.close()
+        self._close()
 
     def chunk_count(self, chunk_rows: int) -> int:
         """Chunks of `chunk_rows` the partition makes; at least one, so an empty day still gives its (empty) chunk."""

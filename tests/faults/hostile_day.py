@@ -59,7 +59,7 @@ def run_failure(result: dg.ExecuteInProcessResult) -> str:
 
 def read_stages(settings: Settings, day: str) -> dict[str, pl.DataFrame]:
     """Every stage's partition of the day (fetch without its bodies); a stage that did not run is left out."""
-    store, stages = PartitionStore(settings.warehouse), {}
+    store, stages = PartitionStore(settings.warehouse_root), {}
     for stage in STAGES:
         with suppress(MissingPartitionError):
             stages[stage] = store.read(stage, day, FETCH_COLUMNS if stage == "fetch" else None)

@@ -104,6 +104,13 @@ def test_a_home_that_is_a_file_is_one_line_naming_the_variable(tmp_path: Path) -
     assert error.startswith(f"content-pipeline run: CONTENT_PIPELINE_HOME: {a_file / 'warehouse'} cannot be written")
 
 
+def test_a_warehouse_on_a_store_it_cannot_write_is_one_line(tmp_path: Path) -> None:
+    out = content_pipeline(tmp_path / "home", "run", "--date", "2026-11-15", CONTENT_PIPELINE_WAREHOUSE="gs://bucket/w")
+    error = one_line_error(out)
+    assert error.startswith("content-pipeline run: CONTENT_PIPELINE_WAREHOUSE: warehouse root 'gs://bucket/w'")
+    assert "S3-compatible store (s3://bucket/prefix)" in error
+
+
 def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -7,11 +7,12 @@ import polars as pl
 
 from content_pipeline.export.overview import MAX_CATEGORIES, export_overview, md_text
 from content_pipeline.warehouse.partition_store import PartitionStore
+from content_pipeline.warehouse.storage import Location
 
 DAY = "2026-11-24"
 
 
-def stored_export(tmp_path: Path, rows: list[dict[str, object]]) -> tuple[pl.DataFrame, Path]:
+def stored_export(tmp_path: Path, rows: list[dict[str, object]]) -> tuple[pl.DataFrame, Location]:
     schema = {"record_id": pl.String, "status": pl.String, "reason": pl.String, "url": pl.String}
     schema |= {"input_url": pl.String, "category": pl.String}
     data = pl.DataFrame([{name: row.get(name) for name in schema} for row in rows], schema=schema, orient="row")

@@ -1,7 +1,5 @@
 """A day processed chunk by chunk: same partition as written whole, resumable after a crash, atomic on commit."""
 
-from pathlib import Path
-
 import polars as pl
 import pytest
 
@@ -10,6 +8,7 @@ from content_pipeline.stages import Stage
 from content_pipeline.warehouse.chunked_stage import process_stored_day
 from content_pipeline.warehouse.content_hash import stage_content_version
 from content_pipeline.warehouse.partition_store import PartitionStore
+from content_pipeline.warehouse.storage import Location
 
 DAY = "2026-11-30"
 
@@ -52,8 +51,8 @@ def crash_at(chunk_index: int, rows: int, calls: list[str]):  # type: ignore[no-
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> PartitionStore:
-    store = PartitionStore(tmp_path / "warehouse")
+def store(warehouse_root: Location) -> PartitionStore:
+    store = PartitionStore(warehouse_root)
     store.write("fetch", DAY, upstream(1234))
     return store
 
@@ -143,8 +142,8 @@ def test_an_unchanged_rerun_keeps_the_partition_when_the_stage_allows_it(store: 
     assert len(calls) == 13
 
 
-def test_an_empty_day_is_stored_with_its_columns(tmp_path: Path) -> None:
-    store = PartitionStore(tmp_path)
+def test_an_empty_day_is_stored_with_its_columns(warehouse_root: Location) -> None:
+    store = PartitionStore(warehouse_root)
     store.write("fetch", DAY, upstream(0))
     done = run(store, shout)
     stored = store.read("classify", DAY)

@@ -47,7 +47,7 @@ def test_a_write_that_fails_midway_leaves_the_old_partition_and_no_debris(
     def disk_full(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("content_pipeline.warehouse.chunked_partition.os.fsync", disk_full)
+    monkeypatch.setattr("content_pipeline.warehouse.local_storage.os.fsync", disk_full)
     with pytest.raises(OSError, match="No space left"):
         store.write("ingest", "2026-11-24", rows("b", "c"))
     assert store.read("ingest", "2026-11-24")["record_id"].to_list() == ["a"]
