@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import yaml
 
 from content_pipeline.categorize.taxonomy import load_taxonomy
@@ -73,7 +74,7 @@ def check_folders(settings: Settings) -> None:
     places.append(("inbox", "path", False))
     for resource, name, is_file in places:
         value = getattr(settings.resources.by_key()[resource], name)
-        if not value:
+        if not value or isinstance(value, dg.EnvVar):  # a shared cache's database URL: not a place on this disk
             continue
         path = Path(value)
         folder = path.parent if is_file else path
