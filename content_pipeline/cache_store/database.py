@@ -12,6 +12,7 @@ from content_pipeline.sqlite_file import BUSY_TIMEOUT_S
 
 POOL_SIZE = 2  # a cache object is used by one thread at a time, plus the claim heartbeat
 CONNECT_TIMEOUT_S = 10  # a shared cache that does not answer fails the run with a message instead of hanging
+NO_BEGIN = "content_pipeline_no_begin"  # an execution option: SQLite statements in autocommit, for lookups
 SCHEMA_LOCK = 7_366_001  # the advisory lock that serializes creating the tables among workers starting together
 
 
@@ -23,12 +24,6 @@ def open_database(location: CacheLocation, tables: MetaData) -> Engine:
             conn.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": SCHEMA_LOCK})
         tables.create_all(conn, checkfirst=True)
     return engine
-
-
-def reader(engine: Engine) -> Engine:
-    """The engine for lookups: on PostgreSQL in autocommit (one round trip a lookup, not BEGIN, SELECT, ROLLBACK);
-    on SQLite as it is (a read transaction there costs no round trip)."""
-    return engine.execution_options(isolation_level="AUTOCOMMIT") if engine.dialect.name == "postgresql" else engine
 
 
 def sqlite_engine(path: Path) -> Engine:
@@ -48,7 +43,8 @@ def sqlite_engine(path: Path) -> Engine:
 
     @event.listens_for(engine, "begin")
     def on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN")
+        if not conn.get_execution_options().get(NO_BEGIN):
+            conn.exec_driver_sql("BEGIN")
 
     return engine
 

@@ -17,8 +17,9 @@ from pathlib import Path
 from sqlalchemy import Column, MetaData, Table, Text, func, select
 
 from content_pipeline.cache_store.claims import LEASE_S, Claims, claims_table
-from content_pipeline.cache_store.database import open_database, reader
+from content_pipeline.cache_store.database import open_database
 from content_pipeline.cache_store.location import CacheLocation, DatabaseUrl, cache_location
+from content_pipeline.cache_store.runner import StatementRunner
 from content_pipeline.cache_store.statements import rows_in, upsert
 from content_pipeline.categorize.models import Categorization, Document, Entity
 from content_pipeline.categorize.provider import CategorizeProvider
@@ -75,7 +76,7 @@ class AiCache:
     def __init__(self, location: "str | Path | DatabaseUrl", lease_s: float = LEASE_S) -> None:
         self.location: CacheLocation = cache_location(location)
         self.engine = open_database(self.location, TABLES)
-        self.reader = reader(self.engine)
+        self.runner = StatementRunner(self.engine)
         self.claims = Claims(self.engine, CLAIMS, lease_s)
 
     @property
@@ -84,11 +85,12 @@ class AiCache:
         return isinstance(self.location, DatabaseUrl)
 
     def close(self) -> None:
+        self.runner.close()
         self.engine.dispose()
 
     def lookup(self, keys: Sequence[str]) -> dict[str, Categorization]:
         """The stored answers among `keys` (record_id empty: the caller fills in its own)."""
-        with self.reader.connect() as conn:
+        with self.runner.connect() as conn:
             rows = list(rows_in(conn, select(ANSWERS.c.key, ANSWERS.c.answer), ANSWERS.c.key, keys))
         return {key: from_json(text) for key, text in rows}
 
@@ -126,7 +128,7 @@ class AiCache:
                 self.claims.release(conn, owner, [key for key, _ in given])
 
     def __len__(self) -> int:
-        with self.reader.connect() as conn:
+        with self.runner.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(ANSWERS)).scalar_one())
 
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import Column, MetaData, Table, Text, select
 
-from content_pipeline.cache_store.database import open_database, reader
+from content_pipeline.cache_store.database import open_database
 from content_pipeline.cache_store.location import CacheLocation, DatabaseUrl, cache_location
+from content_pipeline.cache_store.runner import StatementRunner
 from content_pipeline.cache_store.statements import rows_in, upsert
 from content_pipeline.classify.vision_answer import VISION_PROMPT_VERSION, VisionAnswer
 
@@ -39,14 +40,15 @@ class VisionCache:
     def __init__(self, location: "str | Path | DatabaseUrl") -> None:
         self.location: CacheLocation = cache_location(location)
         self.engine = open_database(self.location, TABLES)
-        self.reader = reader(self.engine)
+        self.runner = StatementRunner(self.engine)
 
     def close(self) -> None:
+        self.runner.close()
         self.engine.dispose()
 
     def lookup(self, keys: Sequence[str]) -> dict[str, VisionAnswer]:
         query = select(VISION_ANSWERS.c.key, VISION_ANSWERS.c.answer)
-        with self.reader.connect() as conn:
+        with self.runner.connect() as conn:
             rows = list(rows_in(conn, query, VISION_ANSWERS.c.key, keys))
         found: dict[str, VisionAnswer] = {}
         for key, text in rows:

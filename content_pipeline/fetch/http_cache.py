@@ -16,11 +16,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Connection, LargeBinary, MetaData, Table, Text, delete, select, text
+from sqlalchemy import Column, LargeBinary, MetaData, Table, Text, bindparam, delete, select, text
 
-from content_pipeline.cache_store.database import open_database, reader
+from content_pipeline.cache_store.database import open_database
 from content_pipeline.cache_store.location import CacheLocation, DatabaseUrl, cache_location, shown
-from content_pipeline.cache_store.statements import insert_missing, rows_in, upsert
+from content_pipeline.cache_store.runner import StatementRunner
+from content_pipeline.cache_store.statements import built, rows_in, unique_rows
 from content_pipeline.fetch.models import FetchResult
 from content_pipeline.status import FetchStatus
 
@@ -42,7 +43,12 @@ JOURNAL = Table(
     Column("result", Text, nullable=False),
     Column("body_sha256", Text),
 )
-BODIES_LOCK = 7_366_002  # PostgreSQL: writers share it, dropping unreferenced bodies takes it alone
+STORED = (  # built once: building a statement costs more than running it on SQLite (once a URL)
+    select(VALIDATORS.c.result, BODIES.c.body)
+    .join(BODIES, BODIES.c.sha256 == VALIDATORS.c.body_sha256)
+    .where(VALIDATORS.c.url == bindparam("url"))
+)
+BODIES_LOCK = 7_366_002  # PostgreSQL: writers hold it shared, dropping unreferenced bodies alone
 WRITE_BATCH = 256  # most outcomes the writer thread commits in one transaction
 WRITE_QUEUE_MAX = 256  # outcomes waiting for the writer thread (with their bodies) before fetching waits for it
 
@@ -54,7 +60,7 @@ class HttpCache:
     def __init__(self, location: "str | Path | DatabaseUrl") -> None:
         self.location: CacheLocation = cache_location(location)
         self.engine = open_database(self.location, TABLES)
-        self.reader = reader(self.engine)
+        self.runner = StatementRunner(self.engine)
 
     @property
     def shared(self) -> bool:
@@ -62,17 +68,12 @@ class HttpCache:
         return isinstance(self.location, DatabaseUrl)
 
     def close(self) -> None:
+        self.runner.close()
         self.engine.dispose()
 
     def stored(self, url: str) -> FetchResult | None:
         """The last successful response for `url` that carried an ETag or Last-Modified, with its body."""
-        query = (
-            select(VALIDATORS.c.result, BODIES.c.body)
-            .join(BODIES, BODIES.c.sha256 == VALIDATORS.c.body_sha256)
-            .where(VALIDATORS.c.url == url)
-        )
-        with self.reader.connect() as conn:
-            row = conn.execute(query).first()
+        row = self.runner.first(STORED, {"url": url})
         return from_json(row[0], row[1]) if row else None
 
     def store(self, outcomes: Sequence[tuple[FetchResult, str | None]]) -> None:
@@ -100,13 +101,13 @@ class HttpCache:
                     {"partition": partition, "record_id": result.record_id, "url": result.url, "result": text_,
                      "body_sha256": digest}
                 )  # fmt: skip
-        if not (bodies or validators or journal):
-            return
-        with self.engine.begin() as conn:
-            lock_bodies(conn, alone=False)
-            insert_missing(conn, BODIES, bodies)
-            upsert(conn, VALIDATORS, validators)
-            upsert(conn, JOURNAL, journal)
+        dialect = self.engine.dialect.name
+        steps = [
+            (built(dialect, BODIES, "nothing"), unique_rows(BODIES, bodies)),
+            (built(dialect, VALIDATORS, "update"), unique_rows(VALIDATORS, validators)),
+            (built(dialect, JOURNAL, "update"), unique_rows(JOURNAL, journal)),
+        ]
+        self.runner.write(steps, shared_lock=BODIES_LOCK)  # see close_partition
 
     def journal(self, partition: str, record_ids: Sequence[str] | None = None) -> dict[str, FetchResult]:
         """Finished fetches of `partition` whose run did not complete, by record id (only `record_ids`' when given:
@@ -116,7 +117,7 @@ class HttpCache:
             .outerjoin(BODIES, BODIES.c.sha256 == JOURNAL.c.body_sha256)
             .where(JOURNAL.c.partition == partition)
         )
-        with self.reader.connect() as conn:
+        with self.runner.connect() as conn:
             rows: list[Sequence[Any]]
             if record_ids is None:
                 rows = list(conn.execute(query))
@@ -132,17 +133,10 @@ class HttpCache:
         )
         with self.engine.begin() as conn:
             conn.execute(delete(JOURNAL).where(JOURNAL.c.partition == partition))
-            lock_bodies(conn, alone=True)
+            if conn.dialect.name == "postgresql":  # writers hold BODIES_LOCK shared until they commit: dropping
+                # the bodies nothing refers to waits for them, so it never drops one a writer is about to refer to
+                conn.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": BODIES_LOCK})
             conn.execute(delete(BODIES).where(BODIES.c.sha256.not_in(referenced)))
-
-
-def lock_bodies(conn: Connection, alone: bool) -> None:
-    """PostgreSQL: a writer that may point at an existing body holds this lock shared until it commits, and dropping
-    unreferenced bodies holds it alone, so it never drops a body a writer is about to refer to. (SQLite writers are
-    one at a time anyway.)"""
-    if conn.dialect.name == "postgresql":
-        function = "pg_advisory_xact_lock" if alone else "pg_advisory_xact_lock_shared"
-        conn.execute(text(f"SELECT {function}(:lock)"), {"lock": BODIES_LOCK})
 
 
 def to_json(result: FetchResult) -> str:

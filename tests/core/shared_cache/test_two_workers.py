@@ -39,9 +39,7 @@ def test_the_claims_of_a_killed_worker_hold_only_until_their_lease_runs_out(loca
     dying.join(60)
     assert dying.exitcode == -9
     with cache.engine.connect() as conn:
-        claimed: dict[str, float] = dict(
-            conn.exec_driver_sql("SELECT key, expires_at FROM answer_claims").all()
-        )
+        claimed: dict[str, float] = dict(conn.exec_driver_sql("SELECT key, expires_at FROM answer_claims").all())
     assert set(claimed) == set(keys) and time.time() < min(claimed.values())  # still held when we start
     inner = CountingProvider()
     try:
