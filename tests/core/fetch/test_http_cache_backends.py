@@ -95,5 +95,6 @@ def test_one_body_is_stored_once_whatever_refers_to_it(location: str, twice: int
         assert counts(location) == (1, 0)  # still referred to by the validators
         stored = cache.stored("https://example.org/2")
         assert stored is not None and stored.body == body and stored.etag == '"e"'
+        assert type(stored.body) is bytes  # not a memoryview, which compares equal but has no decode()
     finally:
         cache.close()
