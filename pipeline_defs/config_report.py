@@ -8,7 +8,7 @@ from pathlib import Path
 from pipeline_defs import environment
 from pipeline_defs.setting_values import SettingValues, resource_name
 from pipeline_defs.settings_reader import origin
-from pipeline_defs.variables import HOME, PROGRESS, SECRETS, START_DATE, TIMEZONE
+from pipeline_defs.variables import HOME, PATHS_OR_URLS, PROGRESS, SECRETS, START_DATE, TIMEZONE
 
 PROGRESS_DEFAULT = "bars on a terminal, lines elsewhere"
 ORIGINS = [
@@ -17,9 +17,12 @@ ORIGINS = [
 ]
 
 
-def shown(setting: str, value: object) -> str:
-    """A value as the report shows it: a secret only as set or unset, never its value."""
-    if setting in SECRETS:
+def shown(setting: str, value: object, secret: bool = False) -> str:
+    """A value as the report shows it: a secret (a shared cache's database URL too) only as set or unset, never its
+    value."""
+    if setting in PATHS_OR_URLS and secret:
+        return "set (database URL)"
+    if setting in SECRETS or secret:
         return "set" if value else "unset"
     if value is None:
         return "(none)"
@@ -45,7 +48,8 @@ def report_lines(settings: SettingValues, dotenv_files: Sequence[Path] = ()) -> 
         for name in type(resource).model_fields:
             setting = f"{key}.{name}"
             source = settings.sources[setting]
-            rows.append((f"  {name}", shown(setting, getattr(resource, name)), source.origin, source.variable))
+            value = shown(setting, getattr(resource, name), name in settings.readings[key].secrets)
+            rows.append((f"  {name}", value, source.origin, source.variable))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     lines = ["content-pipeline: the effective settings, and where each value comes from", *ORIGINS]
     lines += [f"  .env read: {path}" for path in dotenv_files]

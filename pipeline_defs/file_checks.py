@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import yaml
 
 from content_pipeline.categorize.taxonomy import load_taxonomy
@@ -82,7 +83,7 @@ def check_folders(settings: Settings) -> None:
     places.append(("inbox", "path", False))
     for resource, name, is_file in places:
         value = getattr(settings.resources.by_key()[resource], name)
-        if not value:
+        if not value or isinstance(value, dg.EnvVar):  # a shared cache's database URL: not a place on this disk
             continue
         if is_object_store(value):  # its bucket and keys are checked by the run that writes to it
             object_store_check(value, settings.sources[f"{resource}.{name}"].variable)

@@ -19,11 +19,12 @@ from pydantic_core import ErrorDetails
 
 from content_pipeline.alerts.apprise_alert import APPRISE_DOCS
 from content_pipeline.alerts.webhook import is_alert_target
+from content_pipeline.cache_store.location import CacheLocationError, database_url, looks_like_database_url
 from content_pipeline.fetch.url_allowlist import check_entries
 from content_pipeline.setting_text import UnreadableError, bounds_words, kind_words, parse, written_as
 from content_pipeline.warehouse.storage import is_object_store
 from pipeline_defs import environment
-from pipeline_defs.variables import OBJECT_STORE_PATHS, PATHS, SECRETS, variable_for
+from pipeline_defs.variables import OBJECT_STORE_PATHS, PATHS, PATHS_OR_URLS, SECRETS, variable_for
 
 EXPECTED = "expected "
 
@@ -64,7 +65,7 @@ def read_resource(key: str, resource_class: type[BaseModel], env: dict[str, str]
                 values[name] = derived[setting]
             continue
         texts[name] = text
-        if setting in SECRETS:
+        if setting in SECRETS or (setting in PATHS_OR_URLS and looks_like_database_url(text)):
             if problem := secret_problem(setting, variable, text):
                 problems[name] = problem
             else:
@@ -124,6 +125,12 @@ def origin(variable: str, text: str, derived: bool) -> str:
 
 def secret_problem(setting: str, variable: str, text: str) -> str:
     """What is wrong with a secret ('' when nothing), never showing its value."""
+    if setting in PATHS_OR_URLS:
+        try:
+            database_url(text)
+        except CacheLocationError as exc:
+            return f"{variable} {exc} (its value is not shown: a database URL may hold a password)"
+        return ""
     if setting == "alerts.alert_webhook" and not is_alert_target(text):
         return (
             f"{variable} is not an http:// or https:// URL nor Apprise URLs such as slack://, msteams://, "

@@ -23,6 +23,8 @@ DOCUMENTED = {  # resource.field -> the documented variable it keeps
     "sheets.results_worksheet": "CONTENT_PIPELINE_SHEETS_RESULTS",
 }
 SECRETS = frozenset({"gemini.api_key", "sheets.credentials_json", "alerts.alert_webhook"})  # only as dg.EnvVar
+# fields holding a path or a database URL (a shared cache): a URL may hold a password, so it is a secret as above
+PATHS_OR_URLS = frozenset({"fetcher.http_cache", "gemini.ai_cache"})
 PATHS = frozenset(  # fields holding paths: `~` is expanded and a relative path made absolute
     {
         "inbox.path",

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from content_pipeline.cache_store.location import CacheLocation, cache_location
 from content_pipeline.categorize.provider import CategorizeProvider
 from content_pipeline.categorize.provider_factory import build_provider
 from content_pipeline.categorize.taxonomy import Taxonomy, load_taxonomy
@@ -17,11 +18,12 @@ class CategorizerResource(CategorizerFields, dg.ConfigurableResource):
     def load_taxonomy(self) -> Taxonomy:
         return load_taxonomy(Path(self.taxonomy) if self.taxonomy else None)
 
-    def ai_cache_for(self, provider: CategorizeProvider, gemini: GeminiResource) -> Path | None:
-        """Where `provider`'s answers are cached (`gemini`'s AI cache); None when off or for the free local model."""
+    def ai_cache_for(self, provider: CategorizeProvider, gemini: GeminiResource) -> CacheLocation | None:
+        """Where `provider`'s answers are cached (`gemini`'s AI cache: a file or a shared database); None when off
+        or for the free local model."""
         if not gemini.ai_cache or (provider.name == "local" and not self.ai_cache_local):
             return None
-        return Path(gemini.ai_cache)
+        return cache_location(gemini.ai_cache)
 
     def provider(self, taxonomy: Taxonomy, gemini: GeminiResource) -> CategorizeProvider:
         """One provider per run: its rate limits, budget and quota stop live on the instance."""

@@ -2,7 +2,6 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import dagster as dg
@@ -30,7 +29,7 @@ class FetcherResource(FetcherFields, dg.ConfigurableResource):
         from content_pipeline.fetch.http_cache import HttpCache
         from content_pipeline.fetch.http_fetcher import HttpFetcher
 
-        cache = HttpCache(Path(self.http_cache)) if self.http_cache else None
+        cache = HttpCache(self.http_cache) if self.http_cache else None  # a file, or a shared database's URL
         try:
             yield HttpFetcher(self.settings(), cache)
         finally:

@@ -1,10 +1,10 @@
 """Gemini as the categorize stage and classify's Vision share it: key, model, endpoint, rate limits, prices."""
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
 
+from content_pipeline.cache_store.location import cache_location
 from content_pipeline.gemini.pricing import PriceTable, load_prices
 from resources.fields.gemini import GeminiFields
 
@@ -27,7 +27,7 @@ class GeminiResource(GeminiFields, dg.ConfigurableResource):
             return None
         from content_pipeline.classify.vision import GeminiVision
 
-        cache = Path(self.ai_cache) if self.ai_cache else None
+        cache = cache_location(self.ai_cache) if self.ai_cache else None
         return GeminiVision(
             self.api_key,
             self.model,

@@ -16,12 +16,15 @@ from urllib.parse import urlsplit
 if TYPE_CHECKING:  # imported when an alert is posted: the settings check webhook URLs with is_web_url alone
     import httpx
 
+from content_pipeline.cache_store.location import password_of
 from content_pipeline.redaction import MIN_SECRET_CHARS, Redactor
 
 WEBHOOK_TIMEOUT_S = 10.0
 MAX_ERROR_CHARS = 2000
 # The variables whose values must never leave the machine in an alert.
 SECRET_ENV_VARS = ("GEMINI_API_KEY", "CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON", "CONTENT_PIPELINE_ALERT_WEBHOOK")
+# The variables that hold a path or a shared cache's database URL: the password of a URL is a secret too.
+CACHE_ENV_VARS = ("CONTENT_PIPELINE_HTTP_CACHE", "CONTENT_PIPELINE_AI_CACHE")
 
 
 @dataclass(frozen=True)
@@ -46,8 +49,9 @@ def is_web_url(text: str) -> bool:
 
 
 def secret_values(env: Mapping[str, str], names: Iterable[str] = SECRET_ENV_VARS) -> list[str]:
-    """The secret values set in `env`, longest first; a JSON secret (a service-account key) adds its string fields."""
-    found: set[str] = set()
+    """The secret values set in `env`, longest first; a JSON secret (a service-account key) adds its string fields,
+    a shared cache's database URL its password."""
+    found = {password for name in CACHE_ENV_VARS if (password := password_of(env.get(name, "")))}
     for name in names:
         value = env.get(name, "").strip()
         if not value:

@@ -1,5 +1,6 @@
-"""The AI cache beside the warehouse (SQLite): successful answers keyed by provider, model, prompt version,
-taxonomy version and content hash, so a rerun, a retry or a backfill over unchanged content never pays twice.
+"""The AI cache (a SQLite file beside the warehouse, or a shared PostgreSQL database): successful answers keyed by
+provider, model, prompt version, taxonomy version and content hash, so a rerun, a retry or a backfill over unchanged
+content never pays twice.
 
 Only answers with status ok are kept: errors, quota and budget statuses are asked again next run. The key leaves
 out record_id and URL, so the same content under another URL or on another day is a hit.
@@ -13,16 +14,29 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import Column, MetaData, Table, Text, func, select
+
+from content_pipeline.cache_store.claims import LEASE_S, Claims, claims_table
+from content_pipeline.cache_store.database import open_database
+from content_pipeline.cache_store.location import CacheLocation, DatabaseUrl, cache_location
+from content_pipeline.cache_store.runner import StatementRunner
+from content_pipeline.cache_store.statements import rows_in, upsert
 from content_pipeline.categorize.models import Categorization, Document, Entity
 from content_pipeline.categorize.provider import CategorizeProvider
-from content_pipeline.sqlite_file import open_sqlite, select_in
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS answers (
-    key TEXT PRIMARY KEY, provider TEXT NOT NULL, model TEXT NOT NULL, prompt_version TEXT NOT NULL,
-    taxonomy_version TEXT NOT NULL, answer TEXT NOT NULL, stored_at TEXT NOT NULL
-);
-"""
+TABLES = MetaData()
+ANSWERS = Table(
+    "answers",
+    TABLES,
+    Column("key", Text, primary_key=True),
+    Column("provider", Text, nullable=False),
+    Column("model", Text, nullable=False),
+    Column("prompt_version", Text, nullable=False),
+    Column("taxonomy_version", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("stored_at", Text, nullable=False),
+)
+CLAIMS = claims_table("answer_claims", TABLES)  # who is asking the provider for a key right now
 ANSWER_FIELDS = (
     "category",
     "confidence",
@@ -53,18 +67,31 @@ def cache_key(provider: str, model: str, prompt_version: str, taxonomy_version: 
 
 
 class AiCache:
-    """One SQLite file; safe to share between processes (WAL); `store` writes a batch in one transaction."""
+    """The answers in a SQLite file or a shared PostgreSQL database; safe to share between processes and machines.
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.db = open_sqlite(path, SCHEMA)
+    `store` writes a batch in one transaction. `claims` say which worker is asking the provider for a key right
+    now, so two workers categorizing the same content at once pay for it once (see cached_provider.py).
+    """
+
+    def __init__(self, location: "str | Path | DatabaseUrl", lease_s: float = LEASE_S) -> None:
+        self.location: CacheLocation = cache_location(location)
+        self.engine = open_database(self.location, TABLES)
+        self.runner = StatementRunner(self.engine)
+        self.claims = Claims(self.engine, CLAIMS, lease_s)
+
+    @property
+    def shared(self) -> bool:
+        """Whether the cache is a database other machines may use too."""
+        return isinstance(self.location, DatabaseUrl)
 
     def close(self) -> None:
-        self.db.close()
+        self.runner.close()
+        self.engine.dispose()
 
     def lookup(self, keys: Sequence[str]) -> dict[str, Categorization]:
         """The stored answers among `keys` (record_id empty: the caller fills in its own)."""
-        rows = select_in(self.db, "SELECT key, answer FROM answers WHERE key IN", keys)
+        with self.runner.connect() as conn:
+            rows = list(rows_in(conn, select(ANSWERS.c.key, ANSWERS.c.answer), ANSWERS.c.key, keys))
         return {key: from_json(text) for key, text in rows}
 
     def store(
@@ -74,26 +101,35 @@ class AiCache:
         prompt_version: str,
         taxonomy_version: str,
         answers: Iterable[tuple[str, Categorization]],
+        owner: str | None = None,
     ) -> None:
-        """Keep the (key, answer) pairs whose status is ok, in one transaction."""
+        """Keep the (key, answer) pairs whose status is ok, in one transaction; with an `owner`, drop its claims of
+        all the given keys in the same transaction (an answer that is not kept frees its key for another asker)."""
         now = datetime.now(UTC).isoformat()
+        given = list(answers)
         rows = [
-            (key, provider, model, prompt_version, taxonomy_version, to_json(answer), now)
-            for key, answer in answers
+            {
+                "key": key,
+                "provider": provider,
+                "model": model,
+                "prompt_version": prompt_version,
+                "taxonomy_version": taxonomy_version,
+                "answer": to_json(answer),
+                "stored_at": now,
+            }
+            for key, answer in given
             if answer.status == "ok"
         ]
-        if not rows:
+        if not rows and owner is None:
             return
-        self.db.execute("BEGIN")
-        try:
-            self.db.executemany("INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
+        with self.engine.begin() as conn:
+            upsert(conn, ANSWERS, rows)
+            if owner is not None:
+                self.claims.release(conn, owner, [key for key, _ in given])
 
     def __len__(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM answers").fetchone()[0])
+        with self.runner.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(ANSWERS)).scalar_one())
 
 
 def to_json(answer: Categorization) -> str:
@@ -111,12 +147,12 @@ def from_json(text: str) -> Categorization:
 
 
 @contextmanager
-def open_cache(path: Path | None) -> Iterator[AiCache | None]:
-    """The cache at `path` for the length of a block, or None when no path is configured."""
-    if path is None:
+def open_cache(location: "str | Path | DatabaseUrl | None") -> Iterator[AiCache | None]:
+    """The cache at `location` for the length of a block, or None when none is configured."""
+    if location is None:
         yield None
         return
-    cache = AiCache(path)
+    cache = AiCache(location)
     try:
         yield cache
     finally:

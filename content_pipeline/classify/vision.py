@@ -14,13 +14,13 @@ import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from pathlib import Path
 
 from google.genai import errors, types
 from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ValidationError
 
 from content_pipeline.ascii_names import transliterated
+from content_pipeline.cache_store.location import CacheLocation
 from content_pipeline.classify.models import Extraction, Kind
 from content_pipeline.classify.vision_answer import VISION_PROMPT_VERSION, VisionAnswer
 from content_pipeline.classify.vision_cache import VisionCache, vision_key
@@ -79,7 +79,7 @@ class GeminiVision:
         timeout_s: float = DEFAULT_TIMEOUT_S,
         max_concurrency: int = 4,
         max_attempts: int = 3,
-        cache_path: Path | None = None,
+        cache_path: CacheLocation | None = None,  # the AI cache: a file or a shared database
         requests_per_minute: int = DEFAULT_REQUESTS_PER_MINUTE,
         prices: PriceTable | None = None,
     ) -> None:

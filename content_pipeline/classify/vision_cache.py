@@ -1,4 +1,5 @@
-"""The AI cache of Gemini Vision answers: its own table in the AI cache file, keyed by model, prompt and bytes."""
+"""The AI cache of Gemini Vision answers: its own table in the AI cache (file or database), keyed by model, prompt
+and bytes."""
 
 import hashlib
 import json
@@ -7,8 +8,24 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import Column, MetaData, Table, Text, select
+
+from content_pipeline.cache_store.database import open_database
+from content_pipeline.cache_store.location import CacheLocation, DatabaseUrl, cache_location
+from content_pipeline.cache_store.runner import StatementRunner
+from content_pipeline.cache_store.statements import rows_in, upsert
 from content_pipeline.classify.vision_answer import VISION_PROMPT_VERSION, VisionAnswer
-from content_pipeline.sqlite_file import open_sqlite
+
+TABLES = MetaData()
+VISION_ANSWERS = Table(
+    "vision_answers",
+    TABLES,
+    Column("key", Text, primary_key=True),
+    Column("model", Text, nullable=False),
+    Column("prompt_version", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("stored_at", Text, nullable=False),
+)
 
 
 def vision_key(model: str, image: bytes) -> str:
@@ -18,33 +35,39 @@ def vision_key(model: str, image: bytes) -> str:
 
 
 class VisionCache:
-    """Gemini Vision answers in the AI cache file (their own table), so a rerun does not pay for a picture twice."""
+    """Gemini Vision answers in the AI cache (their own table), so a rerun does not pay for a picture twice."""
 
-    SCHEMA = (
-        "CREATE TABLE IF NOT EXISTS vision_answers (key TEXT PRIMARY KEY, model TEXT NOT NULL,"
-        " prompt_version TEXT NOT NULL, answer TEXT NOT NULL, stored_at TEXT NOT NULL);"
-    )
-
-    def __init__(self, path: Path) -> None:
-        self.db = open_sqlite(path, self.SCHEMA)
+    def __init__(self, location: "str | Path | DatabaseUrl") -> None:
+        self.location: CacheLocation = cache_location(location)
+        self.engine = open_database(self.location, TABLES)
+        self.runner = StatementRunner(self.engine)
 
     def close(self) -> None:
-        self.db.close()
+        self.runner.close()
+        self.engine.dispose()
 
     def lookup(self, keys: Sequence[str]) -> dict[str, VisionAnswer]:
+        query = select(VISION_ANSWERS.c.key, VISION_ANSWERS.c.answer)
+        with self.runner.connect() as conn:
+            rows = list(rows_in(conn, query, VISION_ANSWERS.c.key, keys))
         found: dict[str, VisionAnswer] = {}
-        for key in dict.fromkeys(keys):
-            row = self.db.execute("SELECT answer FROM vision_answers WHERE key = ?", (key,)).fetchone()
-            if row:
-                fields = json.loads(row[0])
-                found[key] = VisionAnswer(**{**fields, "tags": tuple(fields.get("tags") or ()), "cached": True})
+        for key, text in rows:
+            fields = json.loads(text)
+            found[key] = VisionAnswer(**{**fields, "tags": tuple(fields.get("tags") or ()), "cached": True})
         return found
 
     def store(self, model: str, answers: Sequence[tuple[str, VisionAnswer]]) -> None:
         now = datetime.now(UTC).isoformat()
         rows = [
-            (key, model, VISION_PROMPT_VERSION, json.dumps(asdict(answer) | {"cached": False}), now)
+            {
+                "key": key,
+                "model": model,
+                "prompt_version": VISION_PROMPT_VERSION,
+                "answer": json.dumps(asdict(answer) | {"cached": False}),
+                "stored_at": now,
+            }
             for key, answer in answers
         ]
         if rows:
-            self.db.executemany("INSERT OR REPLACE INTO vision_answers VALUES (?, ?, ?, ?, ?)", rows)
+            with self.engine.begin() as conn:
+                upsert(conn, VISION_ANSWERS, rows)

@@ -1,5 +1,5 @@
-"""The HTTP cache beside the warehouse (SQLite): validators for conditional requests, and a per-partition
-journal of finished fetches so a crashed or retried run does not fetch them again.
+"""The HTTP cache (a SQLite file beside the warehouse, or a shared PostgreSQL database): validators for conditional
+requests, and a per-partition journal of finished fetches so a crashed or retried run does not fetch them again.
 
 Bodies are stored once, by content hash, and shared by the validator rows and the journal rows.
 """
@@ -14,94 +14,129 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy import Column, LargeBinary, MetaData, Table, Text, bindparam, delete, select, text
+
+from content_pipeline.cache_store.database import open_database
+from content_pipeline.cache_store.location import CacheLocation, DatabaseUrl, cache_location, shown
+from content_pipeline.cache_store.runner import StatementRunner
+from content_pipeline.cache_store.statements import built, rows_in, unique_rows
 from content_pipeline.fetch.models import FetchResult
-from content_pipeline.sqlite_file import open_sqlite, select_in
 from content_pipeline.status import FetchStatus
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS bodies (sha256 TEXT PRIMARY KEY, body BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, result TEXT NOT NULL, body_sha256 TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS journal (
-    partition TEXT NOT NULL, record_id TEXT NOT NULL, url TEXT NOT NULL, result TEXT NOT NULL, body_sha256 TEXT,
-    PRIMARY KEY (partition, record_id)
-);
-"""
+TABLES = MetaData()
+BODIES = Table("bodies", TABLES, Column("sha256", Text, primary_key=True), Column("body", LargeBinary, nullable=False))
+VALIDATORS = Table(
+    "validators",
+    TABLES,
+    Column("url", Text, primary_key=True),
+    Column("result", Text, nullable=False),
+    Column("body_sha256", Text, nullable=False),
+)
+JOURNAL = Table(
+    "journal",
+    TABLES,
+    Column("partition", Text, primary_key=True),
+    Column("record_id", Text, primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("result", Text, nullable=False),
+    Column("body_sha256", Text),
+)
+STORED = (  # built once: building a statement costs more than running it on SQLite (once a URL)
+    select(VALIDATORS.c.result, BODIES.c.body)
+    .join(BODIES, BODIES.c.sha256 == VALIDATORS.c.body_sha256)
+    .where(VALIDATORS.c.url == bindparam("url"))
+)
+BODIES_LOCK = 7_366_002  # PostgreSQL: writers hold it shared, dropping unreferenced bodies alone
 WRITE_BATCH = 256  # most outcomes the writer thread commits in one transaction
 WRITE_QUEUE_MAX = 256  # outcomes waiting for the writer thread (with their bodies) before fetching waits for it
 
 
 class HttpCache:
-    """One SQLite file; safe to share between processes (WAL); every write is committed at once."""
+    """A SQLite file or a shared PostgreSQL database; safe to share between processes; every write is committed at
+    once."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.db = open_sqlite(path, SCHEMA)
+    def __init__(self, location: "str | Path | DatabaseUrl") -> None:
+        self.location: CacheLocation = cache_location(location)
+        self.engine = open_database(self.location, TABLES)
+        self.runner = StatementRunner(self.engine)
+
+    @property
+    def shared(self) -> bool:
+        """Whether the cache is a database other machines may use too."""
+        return isinstance(self.location, DatabaseUrl)
 
     def close(self) -> None:
-        self.db.close()
+        self.runner.close()
+        self.engine.dispose()
 
     def stored(self, url: str) -> FetchResult | None:
         """The last successful response for `url` that carried an ETag or Last-Modified, with its body."""
-        row = self.db.execute(
-            "SELECT v.result, b.body FROM validators v JOIN bodies b ON b.sha256 = v.body_sha256 WHERE v.url = ?",
-            (url,),
-        ).fetchone()
+        row = self.runner.first(STORED, {"url": url})
         return from_json(row[0], row[1]) if row else None
 
     def store(self, outcomes: Sequence[tuple[FetchResult, str | None]]) -> None:
         """Keep what fetches taught, in one transaction: the validators and body of each fresh successful response
         (for the next run's conditional request) and, with a partition, the journal entry of each finished fetch."""
-        self.db.execute("BEGIN")
-        try:
-            for result, partition in outcomes:
-                self.store_one(result, partition)
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-
-    def store_one(self, result: FetchResult, partition: str | None) -> None:
-        fresh = result.status == FetchStatus.OK and result.cache is None and bool(result.etag or result.last_modified)
-        journal = partition is not None and result.finished
-        if not (fresh or journal):
-            return
-        text = to_json(result)
-        digest = self.put_body(result.body) if result.body is not None else None
-        if fresh:
-            self.db.execute("INSERT OR REPLACE INTO validators VALUES (?, ?, ?)", (result.url, text, digest))
-        if journal:
-            self.db.execute(
-                "INSERT OR REPLACE INTO journal VALUES (?, ?, ?, ?, ?)",
-                (partition, result.record_id, result.url, text, digest),
+        bodies: list[dict[str, Any]] = []
+        validators: list[dict[str, Any]] = []
+        journal: list[dict[str, Any]] = []
+        for result, partition in outcomes:
+            fresh = (
+                result.status == FetchStatus.OK and result.cache is None and bool(result.etag or result.last_modified)
             )
+            journaled = partition is not None and result.finished
+            if not (fresh or journaled):
+                continue
+            text_ = to_json(result)
+            digest = None
+            if result.body is not None:
+                digest = hashlib.sha256(result.body).hexdigest()
+                bodies.append({"sha256": digest, "body": result.body})
+            if fresh:
+                validators.append({"url": result.url, "result": text_, "body_sha256": digest})
+            if journaled:
+                journal.append(
+                    {"partition": partition, "record_id": result.record_id, "url": result.url, "result": text_,
+                     "body_sha256": digest}
+                )  # fmt: skip
+        dialect = self.engine.dialect.name
+        steps = [
+            (built(dialect, BODIES, "nothing"), unique_rows(BODIES, bodies)),
+            (built(dialect, VALIDATORS, "update"), unique_rows(VALIDATORS, validators)),
+            (built(dialect, JOURNAL, "update"), unique_rows(JOURNAL, journal)),
+        ]
+        self.runner.write(steps, shared_lock=BODIES_LOCK)  # see close_partition
 
     def journal(self, partition: str, record_ids: Sequence[str] | None = None) -> dict[str, FetchResult]:
         """Finished fetches of `partition` whose run did not complete, by record id (only `record_ids`' when given:
         a day's chunk at a time, so a resumed day never holds all its bodies at once)."""
         query = (
-            "SELECT j.result, b.body FROM journal j LEFT JOIN bodies b ON b.sha256 = j.body_sha256"
-            " WHERE j.partition = ?"
+            select(JOURNAL.c.result, BODIES.c.body)
+            .outerjoin(BODIES, BODIES.c.sha256 == JOURNAL.c.body_sha256)
+            .where(JOURNAL.c.partition == partition)
         )
-        if record_ids is None:
-            rows = self.db.execute(query, (partition,)).fetchall()
-        else:
-            rows = list(select_in(self.db, f"{query} AND j.record_id IN", record_ids, before=(partition,)))
-        results = [from_json(text, body) for text, body in rows]
+        with self.runner.connect() as conn:
+            rows: list[Sequence[Any]]
+            if record_ids is None:
+                rows = list(conn.execute(query))
+            else:
+                rows = list(rows_in(conn, query, JOURNAL.c.record_id, record_ids))
+        results = [from_json(text_, body) for text_, body in rows]
         return {r.record_id: r for r in results}
 
     def close_partition(self, partition: str) -> None:
         """The partition is stored: forget its journal and drop bodies nothing refers to any more."""
-        self.db.execute("DELETE FROM journal WHERE partition = ?", (partition,))
-        self.db.execute(
-            "DELETE FROM bodies WHERE sha256 NOT IN (SELECT body_sha256 FROM validators)"
-            " AND sha256 NOT IN (SELECT body_sha256 FROM journal WHERE body_sha256 IS NOT NULL)"
+        referenced = select(VALIDATORS.c.body_sha256).union(
+            select(JOURNAL.c.body_sha256).where(JOURNAL.c.body_sha256.is_not(None))
         )
-
-    def put_body(self, body: bytes) -> str:
-        digest = hashlib.sha256(body).hexdigest()
-        self.db.execute("INSERT OR IGNORE INTO bodies VALUES (?, ?)", (digest, body))
-        return digest
+        with self.engine.begin() as conn:
+            conn.execute(delete(JOURNAL).where(JOURNAL.c.partition == partition))
+            if conn.dialect.name == "postgresql":  # writers hold BODIES_LOCK shared until they commit: dropping
+                # the bodies nothing refers to waits for them, so it never drops one a writer is about to refer to
+                conn.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": BODIES_LOCK})
+            conn.execute(delete(BODIES).where(BODIES.c.sha256.not_in(referenced)))
 
 
 def to_json(result: FetchResult) -> str:
@@ -126,8 +161,8 @@ class CacheWriter:
     `close` waits for every write and raises if one failed: an unwritable cache is a system failure.
     """
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, location: CacheLocation) -> None:
+        self.location = location
         self.queue: queue.Queue[tuple[FetchResult, str | None] | None] = queue.Queue(WRITE_QUEUE_MAX)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self.run, name="http-cache-writer", daemon=True)
@@ -149,7 +184,7 @@ class CacheWriter:
 
     def run(self) -> None:
         try:
-            cache = HttpCache(self.path)
+            cache = HttpCache(self.location)
         except BaseException as exc:
             self.error = exc
             return
@@ -170,4 +205,6 @@ class CacheWriter:
         self.queue.put(None)
         self.thread.join()
         if self.error is not None:
-            raise RuntimeError(f"the HTTP cache {self.path} could not be written: {self.error}") from self.error
+            raise RuntimeError(
+                f"the HTTP cache {shown(self.location)} could not be written: {self.error}"
+            ) from self.error

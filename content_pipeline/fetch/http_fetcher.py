@@ -57,7 +57,7 @@ class HttpFetcher:
         """One client, one set of bounds and one journal writer for many `fetch_many` calls (a day's chunks)."""
         guard = UrlGuard(self.settings.allow_private, self.lookup)
         client = HttpSession(self.settings, guard)
-        writer = CacheWriter(self.cache.path) if self.cache is not None else None
+        writer = CacheWriter(self.cache.location) if self.cache is not None else None
         try:
             yield FetchSession(FetchRun(self.settings, client, guard, self.cache), self.cache, writer, partition)
         finally:
@@ -108,6 +108,15 @@ class FetchRun:
         self.tickets = Tickets()
         self.robots = RobotsRules(settings.user_agent, self.load_robots)
 
+    async def stored(self, url: str) -> FetchResult | None:
+        """What the HTTP cache holds for `url`: read on the loop from a local file (microseconds), in a thread from a
+        shared database (a network round trip would hold up every other request)."""
+        if self.cache is None:
+            return None
+        if self.cache.shared:
+            return await asyncio.to_thread(self.cache.stored, url)
+        return self.cache.stored(url)
+
     async def fetch(self, request: FetchRequest) -> FetchResult:
         """One URL, retried on transient failures within its time budget, honoring robots.txt and Retry-After."""
         try:
@@ -118,7 +127,7 @@ class FetchRun:
         if not verdict.allowed:
             return FetchResult(request.record_id, request.url, verdict.status, verdict.reason)
         throttle = self.throttles.get(host, verdict.crawl_delay_s)
-        stored = self.cache.stored(request.url) if self.cache is not None else None
+        stored = await self.stored(request.url)
         budget = TimeBudget(self.settings.total_timeout_s)
         result = await self.attempt_in_turn(request, stored, budget, throttle, self.tickets.fresh())
         if result is None:

@@ -70,7 +70,8 @@ class FetcherFields(BaseModel):
     )
     http_cache: str | None = Field(
         default=None,
-        description="The HTTP cache (SQLite): validators, bodies and the journal of finished fetches; None: no cache",
+        description="The HTTP cache (validators, bodies and the journal of finished fetches): a SQLite file, or a "
+        "postgresql:// URL shared by every worker (a secret: read from its variable, never shown); None: no cache",
     )
 
     @field_validator(*LIMITS, mode="before")

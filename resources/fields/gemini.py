@@ -30,5 +30,6 @@ class GeminiFields(BaseModel):
     )
     ai_cache: str | None = Field(
         default=None,
-        description="The AI cache (SQLite) of categorize's and Vision's answers; None: every run asks again",
+        description="The AI cache of categorize's and Vision's answers: a SQLite file, or a postgresql:// URL shared "
+        "by every worker (a secret: read from its variable, never shown); None: every run asks again",
     )

@@ -230,7 +230,7 @@ def test_without_a_partition_nothing_is_journaled(site: Site, cache_path: Path) 
 
 def test_an_http_cache_that_cannot_be_written_stops_the_run_with_a_clear_error(site: Site, tmp_path: Path) -> None:
     cache = HttpCache(tmp_path / "http.sqlite")
-    cache.path = tmp_path / "not-a-folder" / "http.sqlite"  # the writer opens its own connection here
+    cache.location = tmp_path / "not-a-folder" / "http.sqlite"  # the writer opens its own connection here
     (tmp_path / "not-a-folder").write_text("a file where the cache folder should be")
     fetcher = HttpFetcher(FetchSettings(allow_private=("127.0.0.1",)), cache)
     with pytest.raises(RuntimeError, match=r"HTTP cache .* could not be written"):

@@ -1,0 +1,59 @@
+"""One way to open a cache's database: the SQLite file (WAL, a busy timeout, real transactions) or PostgreSQL
+(psycopg2, a small pool), with the cache's tables created when missing."""
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import URL, Connection, Engine, MetaData, create_engine, event, text
+
+from content_pipeline.cache_store.location import CacheLocation, DatabaseUrl
+from content_pipeline.sqlite_file import BUSY_TIMEOUT_S
+
+POOL_SIZE = 2  # a cache object is used by one thread at a time, plus the claim heartbeat
+CONNECT_TIMEOUT_S = 10  # a shared cache that does not answer fails the run with a message instead of hanging
+NO_BEGIN = "content_pipeline_no_begin"  # an execution option: SQLite statements in autocommit, for lookups
+SCHEMA_LOCK = 7_366_001  # the advisory lock that serializes creating the tables among workers starting together
+
+
+def open_database(location: CacheLocation, tables: MetaData) -> Engine:
+    """An engine on `location` with `tables` created if missing."""
+    engine = postgres_engine(location) if isinstance(location, DatabaseUrl) else sqlite_engine(location)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":  # concurrent CREATE TABLE IF NOT EXISTS can still collide
+            conn.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": SCHEMA_LOCK})
+        tables.create_all(conn, checkfirst=True)
+    return engine
+
+
+def sqlite_engine(path: Path) -> Engine:
+    """The SQLite file in WAL mode (readers never block the writer); a transaction is a real BEGIN ... COMMIT."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        URL.create("sqlite", database=str(path)),  # not a URL string: a `?` or `#` in a folder's name stays a name
+        connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},  # the pool lends it to one thread
+        hide_parameters=True,  # a failed statement's message never carries a page's body or an answer
+    )
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # pysqlite's own BEGIN handling off: SQLAlchemy's below instead
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn: Connection) -> None:
+        if not conn.get_execution_options().get(NO_BEGIN):
+            conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+def postgres_engine(url: DatabaseUrl) -> Engine:
+    return create_engine(
+        url.url,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_SIZE,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT_S},
+        hide_parameters=True,  # a failed statement's message never carries a page's body or an answer
+    )
