@@ -56,7 +56,7 @@ def on_cluster(workers: int, chunks: list[list[FetchedPage]]) -> tuple[float, li
 
     with (
         LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+            n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
         ) as cluster,
         DaskClassifyPool(cluster.scheduler_address) as pool,
     ):

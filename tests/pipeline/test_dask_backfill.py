@@ -51,7 +51,7 @@ class KillOneWorker(SchedulerPlugin):
 
 @pytest.fixture
 def cluster() -> Iterator[tuple[str, KillOneWorker]]:
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as c:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0") as c:
         with Client(c.scheduler_address, set_as_default=False) as client:
             pids = sorted(client.run(os.getpid).values())
         killer = KillOneWorker(pids, KILL_AFTER_TASKS)

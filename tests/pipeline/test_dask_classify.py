@@ -36,7 +36,7 @@ class FinishedTasks(SchedulerPlugin):
 def cluster() -> Iterator[tuple[str, FinishedTasks]]:
     """The scheduler's address, and what it ran."""
     finished = FinishedTasks()
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as c:
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0") as c:
         c.scheduler.add_plugin(finished)  # type: ignore[union-attr]
         yield c.scheduler_address, finished
 

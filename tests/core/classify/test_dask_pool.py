@@ -35,7 +35,7 @@ def scheduler() -> Iterator[str]:
     with (
         dask.config.set({"distributed.scheduler.allowed-failures": 1}),
         LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
         ) as cluster,
     ):
         yield cluster.scheduler_address
@@ -102,7 +102,7 @@ def test_a_scheduler_that_cannot_be_reached_is_an_error_naming_it() -> None:
 
 def test_a_scheduler_without_workers_is_an_error_saying_so() -> None:
     with (
-        LocalCluster(n_workers=0, processes=True, host="127.0.0.1", dashboard_address=None) as empty,
+        LocalCluster(n_workers=0, processes=True, host="127.0.0.1", dashboard_address=":0") as empty,
         DaskClassifyPool(empty.scheduler_address, workers_timeout_s=1) as pool,
         pytest.raises(OSError) as raised,
     ):
@@ -111,7 +111,7 @@ def test_a_scheduler_without_workers_is_an_error_saying_so() -> None:
 
 
 def test_a_scheduler_lost_mid_batch_fails_the_batch_instead_of_marking_its_pages() -> None:
-    cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None)
+    cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0")
     outcome: list[BaseException | list[Extraction]] = []
     with DaskClassifyPool(cluster.scheduler_address, task_pages=1) as pool:
         pool.classify([article(0)])  # connected, the worker warm
