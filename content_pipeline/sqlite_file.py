@@ -1,18 +1,35 @@
 """The SQLite files beside the warehouse (HTTP cache, AI cache): one way to open them, safe across processes."""
 
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 BUSY_TIMEOUT_S = 30.0  # another run (another partition) may be writing at the same moment
+WAL_RETRY_S = 0.05
+
+
+def use_wal(db: sqlite3.Connection) -> None:
+    """Switch the file to WAL mode (readers never block the writer). Two processes opening a new file at once can
+    get "database is locked" here at once, without SQLite's busy wait (seen with two workers racing on one cache),
+    so the switch is tried again for up to BUSY_TIMEOUT_S; once the file is in WAL mode it is a no-op."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(WAL_RETRY_S)
 
 
 def open_sqlite(path: Path, schema: str) -> sqlite3.Connection:
     """An autocommit connection in WAL mode (readers never block the writer), with `schema` created if missing."""
     path.parent.mkdir(parents=True, exist_ok=True)
     db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
+    use_wal(db)
     db.execute("PRAGMA synchronous=NORMAL")
     db.executescript(schema)
     return db

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import URL, Connection, Engine, MetaData, create_engine, event, text
 
 from content_pipeline.cache_store.location import CacheLocation, DatabaseUrl
-from content_pipeline.sqlite_file import BUSY_TIMEOUT_S
+from content_pipeline.sqlite_file import BUSY_TIMEOUT_S, use_wal
 
 POOL_SIZE = 2  # a cache object is used by one thread at a time, plus the claim heartbeat
 CONNECT_TIMEOUT_S = 10  # a shared cache that does not answer fails the run with a message instead of hanging
@@ -38,13 +38,16 @@ def sqlite_engine(path: Path) -> Engine:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # pysqlite's own BEGIN handling off: SQLAlchemy's below instead
-        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        use_wal(dbapi_connection)
         dbapi_connection.execute("PRAGMA synchronous=NORMAL")
 
+    # A transaction writes, so it takes the write lock as it begins: a deferred BEGIN that reads first and then
+    # writes fails at once with "database is locked" when another process wrote meanwhile (SQLite cannot upgrade
+    # such a read without breaking its snapshot, so it does not wait), as two workers racing on a new cache showed.
     @event.listens_for(engine, "begin")
     def on_begin(conn: Connection) -> None:
         if not conn.get_execution_options().get(NO_BEGIN):
-            conn.exec_driver_sql("BEGIN")
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
