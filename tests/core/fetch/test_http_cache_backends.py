@@ -7,22 +7,12 @@ from sqlalchemy import func, select
 from content_pipeline.fetch.http_cache import BODIES, JOURNAL, HttpCache
 from content_pipeline.fetch.http_fetcher import HttpFetcher
 from content_pipeline.fetch.models import FetchRequest, FetchResult
-from content_pipeline.fetch.settings import FetchSettings
 from content_pipeline.status import FetchStatus
+from tests.core.fetch.test_incremental import CACHED, PARTITION
 from tests.core.shared_cache.backends import location, postgres_database, postgres_server
 from tests.fakes.misbehaving_site import Site
 
 __all__ = ["location", "postgres_database", "postgres_server"]
-PARTITION = "2026-11-24"
-CACHED = FetchSettings(
-    allow_private=("127.0.0.1",),
-    respect_robots=False,  # keeps the server's counts to the pages themselves
-    max_attempts=1,
-    per_host_rate=0,
-    per_host_concurrency=16,
-    read_timeout_s=5.0,
-    total_timeout_s=10.0,
-)
 
 
 def fetch(site: Site, paths: list[str], location: str, partition: str | None, close: bool) -> dict[str, FetchResult]:
