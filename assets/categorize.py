@@ -24,6 +24,7 @@ from content_pipeline.quality.checks import CheckOutcome, stage_checks
 from content_pipeline.stages import Stage
 from content_pipeline.warehouse.chunked_stage import process_stored_day
 from resources.categorizer import CategorizerResource
+from resources.cluster import ClusterResource
 from resources.gemini import GeminiResource
 from resources.quality import QualityResource
 from resources.warehouse import WarehouseResource
@@ -37,6 +38,7 @@ QUOTA_MAX_WAIT_S = 15 * 60.0  # a quota that asks for more is left to a later re
 def categorize(
     context: dg.AssetExecutionContext,
     categorizer: CategorizerResource,
+    cluster: ClusterResource,
     gemini: GeminiResource,
     quality: QualityResource,
     warehouse: WarehouseResource,
@@ -48,8 +50,10 @@ def categorize(
     is retried after the server's delay; the retry asks only for what the cache does not hold.
     """
     taxonomy = categorizer.load_taxonomy()
-    provider = categorizer.provider(taxonomy, gemini)
-    with open_cache(categorizer.ai_cache_for(provider, gemini)) as cache:
+    with (
+        cluster.answering(categorizer.provider(taxonomy, gemini)) as provider,
+        open_cache(categorizer.ai_cache_for(provider, gemini)) as cache,
+    ):
         asking = with_cache(provider, cache, taxonomy.version)
 
         stamp = stage_stamp(context, provider.name, provider.model, taxonomy.version)

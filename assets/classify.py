@@ -20,6 +20,7 @@ from content_pipeline.quality.checks import stage_checks
 from content_pipeline.stages import Stage
 from content_pipeline.warehouse.chunked_stage import process_stored_day
 from resources.classifier import ClassifierResource
+from resources.cluster import ClusterResource
 from resources.fetcher import FetcherResource
 from resources.gemini import GeminiResource
 from resources.quality import QualityResource
@@ -30,6 +31,7 @@ from resources.warehouse import WarehouseResource
 def classify(
     context: dg.AssetExecutionContext,
     classifier: ClassifierResource,
+    cluster: ClusterResource,
     fetcher: FetcherResource,
     gemini: GeminiResource,
     quality: QualityResource,
@@ -48,7 +50,7 @@ def classify(
     chunk_rows = warehouse.rows_per_chunk(CLASSIFY_CHUNK_ROWS)
 
     def one_day(day: str) -> Day:
-        with classifier.page_pool() as pool:  # local workers start at the first chunk
+        with classifier.page_pool(cluster.dask_scheduler) as pool:  # local workers start at the first chunk
 
             def classify_chunk(fetched: pl.DataFrame) -> pl.DataFrame:
                 return classify_partition(fetched, classifier.rules, classifier.worker_count, oembed, vision, pool=pool)

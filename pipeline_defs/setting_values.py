@@ -20,6 +20,7 @@ from pipeline_defs.variables import HOME, START_DATE, TIMEZONE
 from resources.fields.alerts import AlertsFields
 from resources.fields.categorizer import CategorizerFields
 from resources.fields.classifier import ClassifierFields
+from resources.fields.cluster import ClusterFields
 from resources.fields.exporter import ExportFields
 from resources.fields.fetcher import FetcherFields
 from resources.fields.gemini import GeminiFields
@@ -36,6 +37,7 @@ FIELD_CLASSES: dict[str, type[BaseModel]] = {  # resource key -> its fields, in 
     "warehouse": WarehouseFields,
     "fetcher": FetcherFields,
     "classifier": ClassifierFields,
+    "cluster": ClusterFields,
     "gemini": GeminiFields,
     "categorizer": CategorizerFields,
     "exporter": ExportFields,

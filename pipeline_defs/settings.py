@@ -24,6 +24,7 @@ from pipeline_defs.settings_reader import Source
 from resources.alerts import AlertsResource
 from resources.categorizer import CategorizerResource
 from resources.classifier import ClassifierResource
+from resources.cluster import ClusterResource
 from resources.exporter import ExportResource
 from resources.fetcher import FetcherResource
 from resources.gemini import GeminiResource
@@ -44,6 +45,7 @@ class Resources:
     warehouse: WarehouseResource
     fetcher: FetcherResource
     classifier: ClassifierResource
+    cluster: ClusterResource
     gemini: GeminiResource
     categorizer: CategorizerResource
     exporter: ExportResource

@@ -33,13 +33,13 @@ class ClassifierResource(ClassifierFields, dg.ConfigurableResource):
         providers = Path(self.oembed_providers) if self.oembed_providers else None
         return OembedClient.from_settings(fetch_settings, providers)
 
-    def page_pool(self) -> "ClassifyPool | DaskClassifyPool":
-        """What extracts the pages, for a `with` block: the Dask cluster's workers when a scheduler is set, else
-        processes on this machine (started at the first chunk that needs them)."""
-        if self.dask_scheduler:
+    def page_pool(self, dask_scheduler: str | None = None) -> "ClassifyPool | DaskClassifyPool":
+        """What extracts the pages, for a `with` block: the workers of the Dask cluster at `dask_scheduler` when one
+        is given, else processes on this machine (started at the first chunk that needs them)."""
+        if dask_scheduler:
             from content_pipeline.classify.dask_pool import DaskClassifyPool
 
-            return DaskClassifyPool(self.dask_scheduler, self.rules)
+            return DaskClassifyPool(dask_scheduler, self.rules)
         from content_pipeline.classify.pool import classify_pool
 
         return classify_pool(self.rules, self.worker_count)

@@ -16,8 +16,3 @@ class ClassifierFields(BaseModel):
         default=None,
         description="The oEmbed provider table (YAML); None: the bundled defaults/oembed_providers.yaml",
     )
-    dask_scheduler: str | None = Field(
-        default=None,
-        description="The address of a Dask distributed scheduler (tcp://host:8786) whose workers extract the pages, "
-        "so a day's chunks fan out over machines; None: processes on this machine (extraction_workers)",
-    )

@@ -1,5 +1,6 @@
-"""The whole graph with classify's pages extracted by a Dask cluster (a scheduler and two worker processes on
-127.0.0.1, started here) stores the very partitions a run on this machine stores."""
+"""The whole graph with classify's pages extracted and the local model's answers computed by a Dask cluster (a
+scheduler and two worker processes on 127.0.0.1, started here) stores the very partitions a run on this machine
+stores."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,6 +59,7 @@ def test_a_day_classified_on_the_cluster_is_the_day_classified_here(
     here = run_day(tmp_path / "here", sample_site, instance)
     there = run_day(tmp_path / "cluster", sample_site, instance, CONTENT_PIPELINE_DASK_SCHEDULER=address)
     assert any(key.startswith("classify_on_worker") for key in finished.keys), "no classify task ran on the cluster"
+    assert any(key.startswith("categorize_on_worker") for key in finished.keys), "no categorize task ran there"
     for stage in ("classify", "categorize"):
         assert_frame_equal(here.read(stage, DAY).sort("record_id"), there.read(stage, DAY).sort("record_id"))
     assert there.read("classify", DAY).height == len(sample_urls(sample_site))

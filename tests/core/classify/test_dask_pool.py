@@ -52,7 +52,7 @@ def test_the_clusters_workers_give_what_this_machine_gives(
     pages = site_pages + [article(i) for i in range(20)]
     with ClassifyPool(None, workers=1) as local:
         expected = local.classify(pages)
-    with ClassifierResource(dask_scheduler=scheduler).page_pool() as pool:
+    with ClassifierResource().page_pool(scheduler) as pool:
         assert isinstance(pool, DaskClassifyPool)
         first = pool.classify(pages[:7])
         second = pool.classify(pages[7:])  # batch after batch on one connection
