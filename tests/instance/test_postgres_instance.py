@@ -94,7 +94,11 @@ def test_the_profile_loads_with_postgres_storage_a_run_queue_and_run_retries(
         ]
         coordinator = instance.run_coordinator
         assert isinstance(coordinator, dg.QueuedRunCoordinator)
-        assert coordinator.get_run_queue_config().max_concurrent_runs == 2
+        concurrency = instance.get_concurrency_config()  # what the daemon's run queue and the steps obey
+        assert concurrency.run_queue_config is not None
+        assert concurrency.run_queue_config.max_concurrent_runs == 2
+        pools = concurrency.pool_config  # each host's politeness and Gemini's quotas hold across all runs
+        assert (pools.default_pool_limit, pools.pool_granularity.value) == (1, "op")
         assert (instance.run_retries_enabled, instance.run_retries_max_retries) == (True, 2)
         assert instance.run_monitoring_enabled
         assert not instance.telemetry_enabled
