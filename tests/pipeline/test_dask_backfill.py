@@ -1,5 +1,6 @@
-"""A 3-day backfill whose classify runs on a Dask cluster (a scheduler and two worker processes on 127.0.0.1, started
-here) stores exactly the records of the same backfill run on this machine, even when a worker is killed mid-run."""
+"""A 3-day backfill whose classify and categorize run on a Dask cluster (a scheduler and two worker processes on
+127.0.0.1, started here) stores exactly the records of the same backfill run on this machine, even when a worker is
+killed mid-classify and another mid-categorize."""
 
 import os
 import signal
@@ -12,7 +13,7 @@ import dagster as dg
 import polars as pl
 import pytest
 from dask.typing import Key
-from distributed import Client, LocalCluster, SchedulerPlugin
+from distributed import Client, LocalCluster, Scheduler, SchedulerPlugin
 from polars.testing import assert_frame_equal
 
 from content_pipeline.warehouse.partition_store import PartitionStore
@@ -29,32 +30,38 @@ VOLATILE = {"fetch": ["fetched_at", "elapsed_ms"], "export": []}  # when each pa
 KILL_AFTER_TASKS = 4  # classify tasks the cluster finishes before a worker is killed
 
 
-class KillOneWorker(SchedulerPlugin):
-    """Kills one worker process (SIGKILL) once the scheduler has seen `after` classify tasks finish; its nanny
-    starts a fresh one. Runs in the scheduler's thread, so the kill lands while the day's other tasks are queued."""
+class KillWorkers(SchedulerPlugin):
+    """Kills one worker process (SIGKILL) once the scheduler has seen `after` classify tasks finish, and the worker
+    given the first categorize task as soon as it has it; their nannies start fresh ones. Runs in the scheduler's
+    thread, so each kill lands while the day's other tasks are queued."""
 
-    def __init__(self, pids: list[int], after: int) -> None:
-        self.pids, self.after = pids, after
+    def __init__(self, scheduler: Scheduler, pids: list[int], after: int) -> None:
+        self.scheduler, self.pids, self.after = scheduler, pids, after
         self.finished = 0
-        self.killed: list[int] = []
+        self.killed: list[str] = []  # what each kill interrupted
         self.lock = threading.Lock()
 
     def transition(self, key: Key, start: str, finish: str, *args: Any, **kwargs: Any) -> None:
-        if finish != "memory" or not str(key).startswith("classify_on_worker"):
-            return
+        name = str(key)
         with self.lock:
-            self.finished += 1
-            if self.finished == self.after and not self.killed:
-                os.kill(self.pids[0], signal.SIGKILL)
-                self.killed.append(self.pids[0])
+            if finish == "memory" and name.startswith("classify_on_worker"):
+                self.finished += 1
+                if self.finished == self.after:
+                    os.kill(self.pids[0], signal.SIGKILL)
+                    self.killed.append("classify")
+            elif finish == "processing" and name.startswith("categorize_on_worker") and "categorize" not in self.killed:
+                worker = self.scheduler.tasks[key].processing_on
+                if worker is not None and worker.pid:
+                    os.kill(worker.pid, signal.SIGKILL)
+                    self.killed.append("categorize")
 
 
 @pytest.fixture
-def cluster() -> Iterator[tuple[str, KillOneWorker]]:
+def cluster() -> Iterator[tuple[str, KillWorkers]]:
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0") as c:
         with Client(c.scheduler_address, set_as_default=False) as client:
             pids = sorted(client.run(os.getpid).values())
-        killer = KillOneWorker(pids, KILL_AFTER_TASKS)
+        killer = KillWorkers(c.scheduler, pids, KILL_AFTER_TASKS)  # type: ignore[arg-type]
         c.scheduler.add_plugin(killer)  # type: ignore[union-attr]
         yield c.scheduler_address, killer
 
@@ -93,13 +100,13 @@ def backfill(home: Path, base_url: str, **env: str) -> dict[str, pl.DataFrame]:
     }
 
 
-def test_a_backfill_classified_on_the_cluster_with_a_worker_killed_is_the_backfill_run_here(
-    cluster: tuple[str, KillOneWorker], origin: str, tmp_path: Path
+def test_a_backfill_on_the_cluster_with_workers_killed_is_the_backfill_run_here(
+    cluster: tuple[str, KillWorkers], origin: str, tmp_path: Path
 ) -> None:
     address, killer = cluster
     here = backfill(tmp_path / "here", origin)
     there = backfill(tmp_path / "cluster", origin, CONTENT_PIPELINE_DASK_SCHEDULER=address)
-    assert killer.killed, "no worker was killed: the cluster ran fewer classify tasks than expected"
+    assert killer.killed == ["classify", "categorize"], killer.killed  # a worker died in each stage
     assert killer.finished >= len(DAYS) * PAGES_A_DAY // 8  # every day's pages went through the cluster
     assert here.keys() == there.keys()
     for name, stored in here.items():
