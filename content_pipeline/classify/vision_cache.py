@@ -12,7 +12,7 @@ from sqlalchemy import Column, MetaData, Table, Text, select
 
 from content_pipeline.cache_store.claims import LEASE_S, Claims, claims_table
 from content_pipeline.cache_store.database import open_database
-from content_pipeline.cache_store.location import CacheLocation, DatabaseUrl, cache_location
+from content_pipeline.cache_store.location import AI_CACHE_SETTING, CacheLocation, DatabaseUrl, cache_location
 from content_pipeline.cache_store.runner import StatementRunner
 from content_pipeline.cache_store.statements import rows_in, upsert
 from content_pipeline.classify.vision_answer import VISION_PROMPT_VERSION, VisionAnswer
@@ -41,7 +41,7 @@ class VisionCache:
 
     def __init__(self, location: "str | Path | DatabaseUrl", lease_s: float = LEASE_S) -> None:
         self.location: CacheLocation = cache_location(location)
-        self.engine = open_database(self.location, TABLES)
+        self.engine = open_database(self.location, TABLES, AI_CACHE_SETTING)
         self.runner = StatementRunner(self.engine)
         self.claims = Claims(self.engine, VISION_CLAIMS, lease_s)
 
