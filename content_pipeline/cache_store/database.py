@@ -37,11 +37,27 @@ def open_database(location: CacheLocation, tables: MetaData, setting: str) -> En
         engine.dispose()
         if not isinstance(location, DatabaseUrl):
             raise
-        raise CacheDatabaseError(
-            f"{setting}: the shared cache database {location.shown} cannot be used: {reason(exc, location)} "
-            f"(check the host, port, user, password and database name in {setting})"
-        ) from None
+        raise unusable(location, setting, exc) from None
     return engine
+
+
+def check_database(location: DatabaseUrl, setting: str) -> None:
+    """CacheDatabaseError when the database cannot be signed in to (one connection, then let go)."""
+    engine = postgres_engine(location)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        raise unusable(location, setting, exc) from None
+    finally:
+        engine.dispose()
+
+
+def unusable(location: DatabaseUrl, setting: str, error: DBAPIError) -> CacheDatabaseError:
+    return CacheDatabaseError(
+        f"{setting}: cannot use the shared cache database {location.shown}: {reason(error, location)}; "
+        "fix the URL's host, port, user, password or database name, or start the database"
+    )
 
 
 def reason(error: DBAPIError, location: DatabaseUrl) -> str:
