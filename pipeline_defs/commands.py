@@ -21,13 +21,14 @@ from content_pipeline.sample_site.server import sample_urls, serve_sample_site
 from content_pipeline.stages import Stage
 from content_pipeline.warehouse.partition_store import PartitionStore
 from pipeline_defs import day_checks
-from pipeline_defs.file_checks import check_folders, check_user_files
+from pipeline_defs.file_checks import check_cache_databases, check_folders, check_user_files
 from pipeline_defs.foreground import Foreground, say
 from pipeline_defs.light_commands import DEMO_HOST
 from pipeline_defs.progress_display import showing_progress
 from pipeline_defs.run_guard import free_slots_of_ended_runs, reap_dead_runs
 from pipeline_defs.runner import POOLS, Resume, project_instance, resume_point, run_partition, run_range
 from pipeline_defs.settings import Settings
+from pipeline_defs.step_failures import failure_line
 from pipeline_defs.summary import SUMMARY_COLUMNS, summarize
 
 
@@ -46,7 +47,7 @@ def report_failures(result: dg.ExecuteInProcessResult, label: str = "") -> None:
     for event in result.all_node_events:
         if event.is_step_failure:
             error = event.step_failure_data.error
-            print(f"{label}{event.step_key} failed: {error.message if error else 'unknown error'}", file=sys.stderr)
+            print(f"{label}{event.step_key} failed: {failure_line(error)}", file=sys.stderr)
 
 
 def guarded_instance() -> dg.DagsterInstance:
@@ -117,6 +118,7 @@ def demo(args: argparse.Namespace) -> int:
     check_days(settings, args.date)
     check_user_files(settings)
     check_folders(settings)
+    check_cache_databases(settings)
     port = args.port if port_is_free(DEMO_HOST, args.port) else 0
     with serve_sample_site(DEMO_HOST, port) as base_url:
         inbox_file = write_demo_inbox(settings.inbox, args.date, base_url)
@@ -139,6 +141,7 @@ def run(args: argparse.Namespace) -> int:
     check_days(settings, args.date)
     check_user_files(settings)
     check_folders(settings)
+    check_cache_databases(settings)
     return run_and_report(settings, args.date, may_resume=not args.from_start)
 
 
@@ -148,6 +151,7 @@ def backfill(args: argparse.Namespace) -> int:
     check_days(settings, args.start, args.end)
     check_user_files(settings)
     check_folders(settings)
+    check_cache_databases(settings)
     started = time.perf_counter()
     instance = guarded_instance()
     foreground: Foreground[list[dg.ExecuteInProcessResult]] = Foreground(instance, POOLS)

@@ -14,6 +14,7 @@ from content_pipeline.classify.dispatcher import Dispatcher
 from content_pipeline.classify.oembed_providers import load_providers
 from content_pipeline.gemini.pricing import load_prices
 from content_pipeline.warehouse.storage import StorageError, is_object_store, storage_at
+from pipeline_defs import environment
 from pipeline_defs.settings import Settings
 from pipeline_defs.user_errors import UserError
 from pipeline_defs.variables import HOME, variable_for
@@ -25,6 +26,7 @@ LOADERS: dict[tuple[str, str], Callable[[Path], Any]] = {  # resource, field -> 
     ("gemini", "prices"): load_prices,
 }
 WRITTEN_FOLDERS = [("warehouse", "root"), ("exporter", "output"), ("exporter", "images_output")]  # folders
+CACHE_SETTINGS = [("fetcher", "http_cache"), ("gemini", "ai_cache")]  # a path or a shared database's URL
 WRITTEN_FILES = [  # files whose folder a run creates
     ("warehouse", "catalog"),
     ("fetcher", "http_cache"),
@@ -97,3 +99,26 @@ def check_folders(settings: Settings) -> None:
             raise UserError(
                 f"{variable}: {path} cannot be written: {problem}; point {variable} at a folder you can write"
             )
+
+
+def check_cache_databases(settings: Settings) -> None:
+    """UserError naming the variables of a shared cache database that cannot be signed in to (wrong host or port,
+    refused password, no such database), so the run does not start only to fail and retry its first cache step."""
+    named: dict[str, list[str]] = {}  # a database URL -> the variables that name it
+    for resource, name in CACHE_SETTINGS:
+        value = getattr(settings.resources.by_key()[resource], name)
+        if isinstance(value, dg.EnvVar):  # a database URL is a secret: the resources hold its variable's name
+            named.setdefault(environment.variable(value.env_var_name), []).append(value.env_var_name)
+    if not named:
+        return
+    from content_pipeline.cache_store.database import CacheDatabaseError, check_database
+    from content_pipeline.cache_store.location import DatabaseUrl, cache_location
+
+    for url, variables in named.items():
+        location = cache_location(url)
+        if not isinstance(location, DatabaseUrl):
+            continue
+        try:
+            check_database(location, " and ".join(variables))
+        except CacheDatabaseError as exc:
+            raise UserError(str(exc)) from None

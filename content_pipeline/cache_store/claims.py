@@ -4,18 +4,34 @@ A claim is a row (key, owner, expires_at). `claim` inserts the rows nobody holds
 and takes over the ones whose lease has run out (their owner died or hung), in one transaction; the owner renews its
 leases while it works (`Heartbeat`) and deletes them when done. Expiry is wall-clock time of the claiming machine,
 so the workers' clocks must agree to well within a lease (NTP keeps them within milliseconds).
+
+`ask_once` is the loop every paid answer goes through (categorize's and Gemini Vision's): claim the keys the cache
+does not hold, ask only for the keys won, and wait for the others' answers (polling every POLL_S), taking over the
+keys whose claim was released without an answer or whose lease ran out (a claimant that died). A worker that has
+won nothing for WAIT_S asks for the rest itself: paying twice is better than never finishing.
 """
 
+import os
+import secrets
+import socket
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
+from typing import TypeVar
 
 from sqlalchemy import Column, Connection, Engine, Float, MetaData, Table, Text, delete, select, update
 
 from content_pipeline.cache_store.statements import IN_BATCH, insert_missing, rows_in
 
 LEASE_S = 60.0  # how long a claim holds without renewal: how long a dead claimant blocks the others at most
+POLL_S = 0.2  # how often a worker looks for the answers another worker is asking for
+WAIT_S = 600.0  # longest a worker waits for another's answers without winning a claim, before it asks itself
+
+Answer = TypeVar("Answer")
+Lookup = Callable[[Sequence[str]], Mapping[str, Answer]]  # the answers the cache holds among some keys
+Ask = Callable[[Sequence[str], str | None], Mapping[str, Answer]]  # pay for keys' answers; store each, dropping
+# the owner's claim of its key (owner None: nothing claimed)
 
 
 def claims_table(name: str, metadata: MetaData) -> Table:
@@ -102,3 +118,48 @@ class Heartbeat:
     ) -> None:
         self.stopped.set()
         self.thread.join()
+
+
+def new_owner() -> str:
+    """A claim owner: this machine and process, and a random part (one per call of `ask_once`)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(6)}"
+
+
+def ask_once(
+    claims: Claims,
+    keys: Sequence[str],
+    lookup: Lookup[Answer],
+    ask: Ask[Answer],
+    poll_s: float = POLL_S,
+    wait_s: float = WAIT_S,
+) -> tuple[dict[str, Answer], dict[str, Answer]]:
+    """The answers to `keys` (none of them in the cache a moment ago): those this worker paid for (`ask`), and those
+    another worker stored while this one waited (`lookup`), by key. `ask` gets the keys in the order given."""
+    pending = list(dict.fromkeys(keys))
+    fresh: dict[str, Answer] = {}
+    found: dict[str, Answer] = {}
+    if not pending:
+        return fresh, found
+    owner = new_owner()
+    waiting_since = time.monotonic()
+    try:
+        with Heartbeat(claims, owner):  # stopped before the claims are dropped: the two never contend
+            while pending:
+                won = claims.claim(owner, pending)
+                if won:
+                    # a key stored between the first lookup and the claim: another worker has just answered it
+                    found.update(lookup(sorted(won)))
+                    fresh.update(ask([k for k in pending if k in won and k not in found], owner))
+                others = lookup(sorted(set(pending) - won))
+                found.update(others)
+                pending = [k for k in pending if k not in won and k not in found]
+                if won or others:
+                    waiting_since = time.monotonic()
+                elif pending:
+                    if time.monotonic() - waiting_since >= wait_s:
+                        fresh.update(ask(pending, None))
+                        break
+                    time.sleep(poll_s)
+    finally:
+        claims.release_all(owner)
+    return fresh, found

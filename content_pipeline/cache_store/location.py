@@ -12,6 +12,8 @@ if TYPE_CHECKING:  # SQLAlchemy is imported on use: `content-pipeline config` re
     from sqlalchemy.engine import URL
 
 DATABASE_SCHEMES = ("postgresql", "postgres")  # `postgresql+psycopg2` and the like: the part before `+`
+HTTP_CACHE_SETTING = "CONTENT_PIPELINE_HTTP_CACHE"  # the variables that name the caches, for messages
+AI_CACHE_SETTING = "CONTENT_PIPELINE_AI_CACHE"  # (the AI cache holds categorize's and Gemini Vision's answers)
 DRIVER = "psycopg2"  # SQLAlchemy 2.1 picks psycopg 3 for a bare postgresql:// URL; psycopg2 is the one installed
 
 

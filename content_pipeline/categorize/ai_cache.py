@@ -18,7 +18,7 @@ from sqlalchemy import Column, MetaData, Table, Text, func, select
 
 from content_pipeline.cache_store.claims import LEASE_S, Claims, claims_table
 from content_pipeline.cache_store.database import open_database
-from content_pipeline.cache_store.location import CacheLocation, DatabaseUrl, cache_location
+from content_pipeline.cache_store.location import AI_CACHE_SETTING, CacheLocation, DatabaseUrl, cache_location
 from content_pipeline.cache_store.runner import StatementRunner
 from content_pipeline.cache_store.statements import rows_in, upsert
 from content_pipeline.categorize.models import Categorization, Document, Entity
@@ -75,7 +75,7 @@ class AiCache:
 
     def __init__(self, location: "str | Path | DatabaseUrl", lease_s: float = LEASE_S) -> None:
         self.location: CacheLocation = cache_location(location)
-        self.engine = open_database(self.location, TABLES)
+        self.engine = open_database(self.location, TABLES, AI_CACHE_SETTING)
         self.runner = StatementRunner(self.engine)
         self.claims = Claims(self.engine, CLAIMS, lease_s)
 

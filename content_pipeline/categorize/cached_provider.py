@@ -9,21 +9,15 @@ show what this run paid; the original tokens and cost stay in the cache. A docum
 one in the same run is asked once; its copies count as hits when the answer was ok (copies of a failed answer get
 the same status, with cache "miss" and no tokens).
 
-Workers sharing the cache: before asking for keys the cache does not hold, a worker claims them (see
-content_pipeline/cache_store/claims.py). It asks the inner provider only for the keys it won, and waits for the
-others' answers (polling every POLL_S), taking over the keys whose claim was released without an answer or whose
-lease ran out (a claimant that died). A worker that has won nothing for WAIT_S asks for the rest itself: paying twice
-is better than never finishing. Answers that cost nothing are not claimed.
+Workers sharing the cache: before asking for keys the cache does not hold, a worker claims them and asks the inner
+provider only for the keys it won (`ask_once` in content_pipeline/cache_store/claims.py). Answers that cost nothing
+are not claimed.
 """
 
-import os
-import secrets
-import socket
-import time
 from collections.abc import Sequence
 from dataclasses import replace
 
-from content_pipeline.cache_store.claims import Heartbeat
+from content_pipeline.cache_store.claims import POLL_S, WAIT_S, ask_once
 from content_pipeline.categorize.ai_cache import AiCache, cache_key, prompt_version_of
 from content_pipeline.categorize.models import Categorization, Document
 from content_pipeline.categorize.provider import AnswerHook, CategorizeProvider, CategorizeSystemError
@@ -32,13 +26,6 @@ from content_pipeline.status import CategorizeStatus
 HIT = "hit"
 MISS = "miss"
 STORE_BATCH = 256  # answers per cache transaction when they cost nothing to ask again
-POLL_S = 0.2  # how often a worker looks for the answers another worker is asking for
-WAIT_S = 600.0  # longest a worker waits for another's answers without winning a claim, before it asks itself
-
-
-def new_owner() -> str:
-    """A claim owner: this machine and process, and a random part (one per categorize call)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(6)}"
 
 
 class CachedProvider:
@@ -96,37 +83,14 @@ class CachedProvider:
 
     def ask_claimed(self, asked: dict[str, Document]) -> tuple[dict[str, Categorization], dict[str, Categorization]]:
         """The answers this worker paid for, and those another worker stored while this one waited, by key."""
-        if not asked:
-            return {}, {}
-        owner = new_owner()
-        fresh: dict[str, Categorization] = {}
-        found: dict[str, Categorization] = {}
-        pending = dict(asked)
-        claims = self.cache.claims
-        waiting_since = time.monotonic()
-        try:
-            with Heartbeat(claims, owner):  # stopped before the claims are dropped: the two never contend
-                while pending:
-                    won = claims.claim(owner, pending)
-                    if won:
-                        # a key stored between the first lookup and the claim: another worker has just answered it
-                        found.update(self.cache.lookup(sorted(won)))
-                        fresh.update(
-                            self.ask([(k, d) for k, d in pending.items() if k in won and k not in found], owner)
-                        )
-                    others = self.cache.lookup(sorted(set(pending) - won))
-                    found.update(others)
-                    pending = {k: d for k, d in pending.items() if k not in won and k not in found}
-                    if won or others:
-                        waiting_since = time.monotonic()
-                    elif pending:
-                        if time.monotonic() - waiting_since >= self.wait_s:
-                            fresh.update(self.ask(list(pending.items())))
-                            break
-                        time.sleep(self.poll_s)
-        finally:
-            claims.release_all(owner)
-        return fresh, found
+        return ask_once(
+            self.cache.claims,
+            list(asked),
+            self.cache.lookup,
+            lambda keys, owner: self.ask([(key, asked[key]) for key in keys], owner),
+            self.poll_s,
+            self.wait_s,
+        )
 
     def ask(self, pending: list[tuple[str, Document]], owner: str | None = None) -> dict[str, Categorization]:
         """The inner provider's answers by key, in one call so its concurrency, limits and budget still apply; each

@@ -12,7 +12,7 @@ import io
 import re
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import replace
 
 from google.genai import errors, types
@@ -20,6 +20,7 @@ from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ValidationError
 
 from content_pipeline.ascii_names import transliterated
+from content_pipeline.cache_store.claims import LEASE_S, POLL_S, WAIT_S, ask_once
 from content_pipeline.cache_store.location import CacheLocation
 from content_pipeline.classify.models import Extraction, Kind
 from content_pipeline.classify.vision_answer import VISION_PROMPT_VERSION, VisionAnswer
@@ -82,6 +83,9 @@ class GeminiVision:
         cache_path: CacheLocation | None = None,  # the AI cache: a file or a shared database
         requests_per_minute: int = DEFAULT_REQUESTS_PER_MINUTE,
         prices: PriceTable | None = None,
+        claim_lease_s: float = LEASE_S,  # how long a claim of a picture holds without renewal
+        claim_poll_s: float = POLL_S,  # how often a picture another worker is asking about is looked for
+        claim_wait_s: float = WAIT_S,  # how long without progress before asking about such pictures anyway
     ) -> None:
         require_api_key(api_key)
         self.model = model
@@ -95,7 +99,8 @@ class GeminiVision:
         self._config = types.GenerateContentConfig(
             response_mime_type="application/json", response_schema=VisionSchema, temperature=0.0
         )
-        self.cache = VisionCache(cache_path) if cache_path else None
+        self.cache = VisionCache(cache_path, claim_lease_s) if cache_path else None
+        self.poll_s, self.wait_s = claim_poll_s, claim_wait_s
         self.price = (prices if prices is not None else load_prices()).price(model)
         self._limiter = RateLimiter(requests_per_minute, 0, burst_requests=self.max_concurrency - 1)
         self._stop = threading.Event()  # set when the daily quota is used up: no more requests this run
@@ -109,18 +114,24 @@ class GeminiVision:
     def describe(self, images: Sequence[bytes]) -> list[VisionAnswer]:
         """A verdict per image, in order; raises only for system failures (a rejected key, an unknown model).
 
-        Pictures answered before (same model, prompt version and bytes) come from the cache without a request."""
+        Pictures answered before (same model, prompt version and bytes) come from the cache without a request. With
+        a cache, a picture it does not hold is claimed before it is asked, so workers sharing the cache pay for it
+        once (`ask_once` in cache_store/claims.py); a picture another worker is asking about is waited for."""
         keys = [vision_key(self.model, image) for image in images]
-        known = self.cache.lookup(keys) if self.cache is not None else {}
-        first: dict[str, bytes] = {}  # one picture per key the cache does not hold
+        first: dict[str, bytes] = {}  # one picture per key
         for key, image in zip(keys, images, strict=True):
-            if key not in known:
-                first.setdefault(key, image)
-        with ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="gemini-vision") as pool:
-            answers_of_first = pool.map(lambda image: scrubbed(self.describe_one(image), self.redact), first.values())
-            fresh = dict(zip(first, answers_of_first, strict=True))
-        if self.cache is not None:
-            self.cache.store(self.model, [(key, answer) for key, answer in fresh.items() if answer.category])
+            first.setdefault(key, image)
+        if self.cache is None:
+            known: dict[str, VisionAnswer] = {}
+            fresh = self.ask(first, list(first), None)
+        else:
+            known = self.cache.lookup(keys)
+            missing = [key for key in first if key not in known]
+            claims, lookup = self.cache.claims, self.cache.lookup
+            fresh, found = ask_once(
+                claims, missing, lookup, lambda ks, owner: self.ask(first, ks, owner), self.poll_s, self.wait_s
+            )
+            known.update(found)
         answers: list[VisionAnswer] = []
         answered: set[str] = set()
         for key in keys:
@@ -132,6 +143,25 @@ class GeminiVision:
                 answered.add(key)
                 answers.append(fresh[key])
         return answers
+
+    def ask(self, pictures: dict[str, bytes], keys: Sequence[str], owner: str | None) -> dict[str, VisionAnswer]:
+        """Gemini's answers about the pictures of `keys`, `max_concurrency` at a time; each one stored in the cache as
+        it comes (a run killed midway keeps what it paid for), dropping `owner`'s claim of its picture."""
+        if not keys:
+            return {}
+        fresh: dict[str, VisionAnswer] = {}
+        with ThreadPoolExecutor(max_workers=self.max_concurrency, thread_name_prefix="gemini-vision") as pool:
+            asking = {pool.submit(self.describe_one, pictures[key]): key for key in keys}
+            try:
+                for done in as_completed(asking):
+                    key = asking[done]
+                    fresh[key] = scrubbed(done.result(), self.redact)
+                    if self.cache is not None:
+                        self.cache.store(self.model, [(key, fresh[key])], owner)
+            except BaseException:
+                pool.shutdown(cancel_futures=True)  # a rejected key: the pictures not yet sent are not sent
+                raise
+        return {key: fresh[key] for key in keys}
 
     def describe_one(self, image: bytes) -> VisionAnswer:
         if self._stop.is_set():

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Column, LargeBinary, MetaData, Table, Text, bindparam, delete, select, text
 
 from content_pipeline.cache_store.database import open_database
-from content_pipeline.cache_store.location import CacheLocation, DatabaseUrl, cache_location, shown
+from content_pipeline.cache_store.location import HTTP_CACHE_SETTING, CacheLocation, DatabaseUrl, cache_location, shown
 from content_pipeline.cache_store.runner import StatementRunner
 from content_pipeline.cache_store.statements import built, rows_in, unique_rows
 from content_pipeline.fetch.models import FetchResult
@@ -59,7 +59,7 @@ class HttpCache:
 
     def __init__(self, location: "str | Path | DatabaseUrl") -> None:
         self.location: CacheLocation = cache_location(location)
-        self.engine = open_database(self.location, TABLES)
+        self.engine = open_database(self.location, TABLES, HTTP_CACHE_SETTING)
         self.runner = StatementRunner(self.engine)
 
     @property

@@ -1,4 +1,5 @@
-"""What the spawned worker processes of test_two_workers.py run (importable: spawn starts a fresh interpreter)."""
+"""What the spawned worker processes of test_two_workers.py and test_vision_claims.py run (importable: spawn
+starts a fresh interpreter)."""
 
 import os
 import signal
@@ -8,6 +9,7 @@ from multiprocessing.synchronize import Event
 
 from content_pipeline.categorize.ai_cache import AiCache
 from content_pipeline.categorize.cached_provider import CachedProvider
+from content_pipeline.classify.vision_cache import VisionCache
 from tests.core.shared_cache.answers import CountingProvider, documents
 
 TAXONOMY = "tax-1"
@@ -41,5 +43,12 @@ def categorize_worker(location: str, count: int, start: Event) -> WorkerRun:
 def claim_and_die(location: str, keys: list[str], lease_s: float) -> None:
     """Claim `keys`, then die as a killed worker does: no release, no renewal."""
     cache = AiCache(location, lease_s=lease_s)
+    cache.claims.claim(f"doomed:{os.getpid()}", keys)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def claim_pictures_and_die(location: str, keys: list[str], lease_s: float) -> None:
+    """Claim the pictures of `keys` in the Vision cache, then die as a killed worker does: no release, no renewal."""
+    cache = VisionCache(location, lease_s=lease_s)
     cache.claims.claim(f"doomed:{os.getpid()}", keys)
     os.kill(os.getpid(), signal.SIGKILL)
