@@ -98,7 +98,8 @@ def test_the_profile_loads_with_postgres_storage_a_run_queue_and_run_retries(
         assert concurrency.run_queue_config is not None
         assert concurrency.run_queue_config.max_concurrent_runs == 2
         pools = concurrency.pool_config  # each host's politeness and Gemini's quotas hold across all runs
-        assert (pools.default_pool_limit, pools.pool_granularity.value) == (1, "op")
+        assert pools.default_pool_limit == 1
+        assert pools.pool_granularity is not None and pools.pool_granularity.value == "op"
         assert (instance.run_retries_enabled, instance.run_retries_max_retries) == (True, 2)
         assert instance.run_monitoring_enabled
         assert not instance.telemetry_enabled
