@@ -16,6 +16,7 @@ from content_pipeline.categorize.stage import (
     CATEGORIZE_CHUNK_ROWS,
     CLASSIFY_COLUMNS,
     categorize_partition,
+    fit_to_day,
     may_keep_categorized,
 )
 from content_pipeline.categorize.stats import categorize_stats, kept_partition_stats
@@ -65,6 +66,8 @@ def categorize(
             context.log.warning(prices_note)
 
         def one_day(day: str) -> Day:
+            if categorizer.local_fit_to_day:
+                fit_to_day(provider, warehouse.store, day, chunk_rows)  # read at the first answer, if one is asked
             run = process_stored_day(
                 warehouse.store, Stage.CATEGORIZE, day, CLASSIFY_COLUMNS, chunk_rows, stamp,
                 lambda classified: categorize_partition(classified, asking), progress_log(context),

@@ -94,7 +94,7 @@ def classify_version(inputs: VersionInputs) -> str:
 def prompt_version(provider: ProviderKind) -> str:
     """The prompt version the provider class declares (the same one that keys the AI cache)."""
     versions = {
-        "local": LocalEmbeddingProvider.prompt_version,
+        "local": LocalEmbeddingProvider.PROMPT_VERSION,
         "gemini": GEMINI_PROMPT_VERSION,  # GeminiProvider's and GeminiBatchProvider's (tests/core/test_versions.py)
         "gemini-batch": GEMINI_PROMPT_VERSION,
     }

@@ -44,10 +44,14 @@ class CachedProvider:
         self.taxonomy_version = taxonomy_version
         self.name = inner.name
         self.model = inner.model
-        self.prompt_version = prompt_version_of(inner)
         self.free = bool(getattr(inner, "free_answers", False))
         self.store_batch = STORE_BATCH if self.free else 1
         self.poll_s, self.wait_s = poll_s, wait_s
+
+    @property
+    def prompt_version(self) -> str:
+        """The inner provider's, read when a key is made: the local model's depends on the day it was fitted to."""
+        return prompt_version_of(self.inner)
 
     def key(self, doc: Document) -> str:
         return cache_key(self.name, self.model, self.prompt_version, self.taxonomy_version, doc)

@@ -4,9 +4,10 @@
     answers = provider.categorize(docs)  # as the local provider answers them here, in input order
 
 Documents go to the scheduler in tasks of one slice each (`LocalSettings.docs_per_slice`, the slices the provider
-answers together on one machine), so every answer is the one this machine would give. The taxonomy and the
-provider's settings travel with the tasks, and each worker process builds its provider once per (taxonomy,
-settings) and loads the model once. A document's text is cut to what the model reads before it is sent.
+answers together on one machine), so every answer is the one this machine would give. The categories are fitted to
+the day here, in the run's process; the taxonomy, the provider's settings and the fitted vectors travel with the
+tasks, and each worker process builds its provider once for each and loads the model once. A document's text is cut
+to what the model reads before it is sent.
 
 Only the free local model goes to the cluster: Gemini's requests, tokens and budget are limited per run, so they
 stay in the run's process. A worker that dies costs its task only; a document that keeps killing workers gets an
@@ -17,10 +18,17 @@ error answer; a scheduler that cannot be reached or is lost raises OSError namin
 import hashlib
 import pickle
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from types import TracebackType
 
-from content_pipeline.categorize.local_provider import ENTITIES_NOTE, LocalEmbeddingProvider, LocalSettings
+import numpy as np
+
+from content_pipeline.categorize.local_provider import (
+    ENTITIES_NOTE,
+    DaySource,
+    LocalEmbeddingProvider,
+    LocalSettings,
+    read_part,
+)
 from content_pipeline.categorize.models import Categorization, Document
 from content_pipeline.categorize.provider import AnswerHook
 from content_pipeline.categorize.taxonomy import Taxonomy
@@ -28,16 +36,20 @@ from content_pipeline.dask_cluster import CONNECT_TIMEOUT_S, DaskCluster
 from content_pipeline.free_memory import trim_c_heap
 from content_pipeline.status import CategorizeStatus
 
-Shared = tuple[Taxonomy, LocalSettings]
+Shared = tuple[Taxonomy, LocalSettings, np.ndarray]  # the taxonomy, the settings, the category vectors
 Task = Callable[[Shared, list[Document]], list[Categorization]]
-_PROVIDERS: dict[str, LocalEmbeddingProvider] = {}  # on a worker: the provider of each (taxonomy, settings) seen
+KEPT_PROVIDERS = 8  # providers a worker keeps (one per day's vectors): the model itself is loaded once
+_PROVIDERS: dict[str, LocalEmbeddingProvider] = {}  # on a worker: the provider of each (taxonomy, settings, vectors)
 
 
 def provider_for(shared: Shared) -> LocalEmbeddingProvider:
-    """This worker process's provider for a taxonomy and settings (built once for each)."""
+    """This worker process's provider for a taxonomy, settings and category vectors (built once for each)."""
     key = hashlib.sha256(pickle.dumps(shared)).hexdigest()
     if key not in _PROVIDERS:
-        _PROVIDERS[key] = LocalEmbeddingProvider(*shared)
+        while len(_PROVIDERS) >= KEPT_PROVIDERS:
+            del _PROVIDERS[next(iter(_PROVIDERS))]
+        taxonomy, settings, vectors = shared
+        _PROVIDERS[key] = LocalEmbeddingProvider(taxonomy, settings, category_vectors=vectors)
     return _PROVIDERS[key]
 
 
@@ -65,11 +77,19 @@ class DaskLocalProvider:
     ) -> None:
         self.local = local
         self.task = task
-        self.name, self.model, self.prompt_version = local.name, local.model, local.prompt_version
+        self.name, self.model = local.name, local.model
         self.address = address
         self._cluster: DaskCluster[Shared, Document, Categorization] = DaskCluster(
             address, connect_timeout_s=connect_timeout_s
         )
+
+    @property
+    def prompt_version(self) -> str:
+        return self.local.prompt_version
+
+    def fit_to(self, day: DaySource | None) -> None:
+        """Fit the categories to these documents (in this process) before the next answer."""
+        self.local.fit_to(day)
 
     @property
     def isolated(self) -> int:
@@ -101,17 +121,10 @@ class DaskLocalProvider:
                 for i, answer in zip(indices, answers, strict=True):
                     on_answer(i, answer)
 
-        shared = (self.local.taxonomy, settings)
+        shared = (self.local.taxonomy, settings, self.local.category_vectors)  # fitted here, before any task
         return self._cluster.map(
             self.task, shared, sent, tasks, failed, doing="categorizing this document", on_done=answered
         )
-
-
-def read_part(doc: Document, max_text_chars: int) -> Document:
-    """The document with its text cut to what the local model reads (one character past the limit still says the
-    text was cut); whole when the part read would be blank, so the answer stays the one given here."""
-    part = doc.text[: max_text_chars + 1]
-    return replace(doc, text=part) if len(part) < len(doc.text) and part.strip() else doc
 
 
 def failed(doc: Document, error: BaseException) -> Categorization:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from content_pipeline.categorize.day_adaptation import AdaptationSettings, adapt_categories, day_sample
 from content_pipeline.categorize.local_embedding import TokenEmbedder, unit
 from content_pipeline.categorize.local_summary import lead_sentences, pick_summary, sentence_separator
 from content_pipeline.categorize.local_tags import pick_tags, tag_candidates
@@ -85,22 +87,40 @@ def load_wordllama() -> WordLlamaInference:
         return _MODELS[LOCAL_MODEL_NAME]
 
 
-class LocalEmbeddingProvider:
-    """Zero-shot categorization by the nearest "Name: description" embedding; no entities.
+DaySource = Callable[[], Iterable[Document]]  # the day's documents, read again each time it is called
 
+
+class LocalEmbeddingProvider:
+    """Zero-shot categorization by the nearest category vector; no entities.
+
+    A category's vector starts as the embedding of its "Name: description" (and examples); `fit_to(day)` moves the
+    vectors toward the day's own documents before the first answer (content_pipeline/categorize/day_adaptation.py).
+    `category_vectors` fixes them instead (a Dask worker gets the vectors the run computed).
     A document's token ids (from remembered words) yield its vector and its lead sentences' vectors in one pass
     (local_embedding); tag candidates are counted in bulk (local_tags) and embedded once per slice of documents.
     """
 
     name = "local"
     model = LOCAL_MODEL_NAME
-    # bump when the scoring, tags or summary change: part of the AI cache key (4: "M." or "Dr." ends no sentence)
-    prompt_version = "4"
+    # bump when the scoring, tags or summary change: part of the AI cache key (4: "M." or "Dr." ends no sentence;
+    # 5: the categories are fitted to the day's documents)
+    PROMPT_VERSION = "5"
     free_answers = True  # nothing is paid: the AI cache may store these answers in batches
 
-    def __init__(self, taxonomy: Taxonomy, settings: LocalSettings | None = None) -> None:
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        settings: LocalSettings | None = None,
+        *,
+        adaptation: AdaptationSettings | None = None,
+        category_vectors: np.ndarray | None = None,
+    ) -> None:
         self.taxonomy = taxonomy
         self.settings = settings or LocalSettings()
+        self.adaptation = adaptation or AdaptationSettings()
+        self._fixed = category_vectors
+        self._day: DaySource | None = None
+        self._vectors: np.ndarray | None = category_vectors
 
     # The model is loaded on first use (~1 s): a run that keeps its stored partition never needs it.
     @cached_property
@@ -109,16 +129,45 @@ class LocalEmbeddingProvider:
         return TokenEmbedder(wl.embedding, wl.tokenizer)
 
     @cached_property
-    def _category_vectors(self) -> np.ndarray:
+    def label_vectors(self) -> np.ndarray:
+        """Each category's vector from its own words: "Name: description" and its examples, alike."""
         rows = []
         for c in self.taxonomy.categories:
             label = self.settings.category_text.format(name=c.name, description=c.description)
-            mean = self._embedder.embed([label, *c.examples]).mean(axis=0)  # description and examples count alike
-            rows.append(mean)
+            rows.append(self._embedder.embed([label, *c.examples]).mean(axis=0))
         return unit(np.vstack(rows))
 
+    def fit_to(self, day: DaySource | None) -> None:
+        """Fit the categories to these documents before the next answer (None: the categories' own words)."""
+        if self._fixed is None:
+            self._day, self._vectors = day, None
+
+    @property
+    def category_vectors(self) -> np.ndarray:
+        """The vectors documents are scored against (computed at first use: the day's sample is read then)."""
+        if self._vectors is None:
+            labels = self.label_vectors
+            limit = self.settings.max_text_chars
+            day = (read_part(doc, limit) for doc in self._day()) if self._day is not None else iter(())
+            sample = day_sample(day, self.adaptation.sample_docs)
+            readable = [doc for doc in sample if has_text(doc)]
+            if readable:
+                doc_vectors, _ = self._doc_vectors([_read(doc, self.settings) for doc in readable])
+                labels = adapt_categories(labels, doc_vectors, self.adaptation)
+            self._vectors = labels
+        return self._vectors
+
+    @property
+    def prompt_version(self) -> str:
+        """PROMPT_VERSION, and a digest of the fitted vectors when they were fitted to a day (part of the AI cache
+        key: an answer depends on them)."""
+        if self._day is None and self._fixed is None:
+            return self.PROMPT_VERSION
+        digest = hashlib.sha256(np.ascontiguousarray(self.category_vectors).tobytes()).hexdigest()[:16]
+        return f"{self.PROMPT_VERSION}.{digest}"
+
     def categorize(self, docs: Sequence[Document], on_answer: AnswerHook | None = None) -> list[Categorization]:
-        _ = self._category_vectors  # a model that cannot be loaded fails the stage here, before any document
+        _ = self.category_vectors  # a model that cannot be loaded fails the stage here, before any document
         results: list[Categorization] = []
         step = self.settings.docs_per_slice
         for start in range(0, len(docs), step):
@@ -160,7 +209,7 @@ class LocalEmbeddingProvider:
         doc_vecs, sentence_vecs = self._doc_vectors(readings)
         terms = [tag_candidates(r.title, r.head, s.tag_candidates, r.language) for r in readings]
         # row by row (not one matrix product) so that a document's scores never depend on the others in its chunk
-        sims = np.einsum("nd,cd->nc", doc_vecs, self._category_vectors, optimize=False)
+        sims = np.einsum("nd,cd->nc", doc_vecs, self.category_vectors, optimize=False)
         logits = (sims - sims.max(axis=1, keepdims=True)) / s.softmax_temperature
         probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
         best = sims.argmax(axis=1)
@@ -223,6 +272,13 @@ def _read(doc: Document, settings: LocalSettings) -> Reading:
     cut = len(doc.text) > settings.max_text_chars
     sentences, rest = lead_sentences(head, settings.summary_candidates, cut, doc.language)
     return Reading(title, head, sentences, rest, doc.language)
+
+
+def read_part(doc: Document, max_text_chars: int) -> Document:
+    """The document with its text cut to what the provider reads (one character past the limit still says the text
+    was cut); whole when the part read would be blank, so its answer stays the same."""
+    part = doc.text[: max_text_chars + 1]
+    return replace(doc, text=part) if len(part) < len(doc.text) and part.strip() else doc
 
 
 def _result(doc: Document, **fields: object) -> Categorization:

@@ -27,7 +27,11 @@ class CategorizeProvider(Protocol):
 
     name: str  # "local" or "gemini"
     model: str
-    prompt_version: str  # bump when the prompt, schema or scoring changes: part of the AI cache key
+
+    @property
+    def prompt_version(self) -> str:
+        """Changes when the prompt, schema or scoring changes (bump it): part of the AI cache key."""
+        ...
 
     def categorize(self, docs: Sequence[Document], on_answer: AnswerHook | None = None) -> list[Categorization]: ...
 

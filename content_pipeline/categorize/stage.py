@@ -1,6 +1,7 @@
 """The categorize stage over one partition: send every classified text to the provider, keep every record."""
 
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 
 import polars as pl
@@ -8,7 +9,9 @@ import polars as pl
 from content_pipeline.categorize.models import Categorization, Document
 from content_pipeline.categorize.provider import NO_TEXT_REASON, CategorizeProvider, has_text
 from content_pipeline.schemas import CATEGORIZE_SCHEMA, frame
+from content_pipeline.stages import Stage
 from content_pipeline.status import CategorizeStatus, ClassifyStatus
+from content_pipeline.warehouse.partition_store import PartitionStore
 
 # what categorize reads of classify
 CLASSIFY_COLUMNS = ("record_id", "url", "kind", "status", "reason", "title", "text", "description", "language")
@@ -22,6 +25,27 @@ def document_for(row: dict[str, object]) -> Document:
     return Document(
         str(row["record_id"]), str(row["kind"] or ""), str(row["title"] or ""), text, str(row["url"] or ""), language
     )
+
+
+def asked_documents(classified: Iterable[pl.DataFrame]) -> Iterator[Document]:
+    """The documents of classified rows that a provider is asked about (classified ok, with a text or a title)."""
+    for chunk in classified:
+        for row in chunk.select(CLASSIFY_COLUMNS).to_dicts():
+            if row["status"] == ClassifyStatus.OK and has_text(doc := document_for(row)):
+                yield doc
+
+
+def stored_documents(store: PartitionStore, day: str, chunk_rows: int = CATEGORIZE_CHUNK_ROWS) -> Iterator[Document]:
+    """The documents of the day's stored classify partition that a provider is asked about, a chunk at a time."""
+    with store.reader(Stage.CLASSIFY, day) as reader:
+        yield from asked_documents(chunk for _, chunk in reader.chunks(chunk_rows, CLASSIFY_COLUMNS))
+
+
+def fit_to_day(provider: object, store: PartitionStore, day: str, chunk_rows: int = CATEGORIZE_CHUNK_ROWS) -> None:
+    """Let a provider that fits itself to a day's documents (the local model) read this day's before it answers."""
+    fit_to = getattr(provider, "fit_to", None)
+    if callable(fit_to):
+        fit_to(lambda: stored_documents(store, day, chunk_rows))
 
 
 def categorize_partition(classified: pl.DataFrame, provider: CategorizeProvider) -> pl.DataFrame:

@@ -13,6 +13,11 @@ class CategorizerFields(BaseModel):
     taxonomy: str | None = Field(
         default=None, description="The taxonomy (YAML); None: the bundled content_pipeline/defaults/taxonomy.yaml"
     )
+    local_fit_to_day: bool = Field(
+        default=True,
+        description="Fit the local model's categories to each day's own documents before answering (off: each "
+        "category is only its name and description)",
+    )
     ai_cache_local: bool = Field(
         default=False, description="Cache the free local model's answers too (off: only paid providers')"
     )
