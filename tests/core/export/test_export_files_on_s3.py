@@ -2,6 +2,8 @@
 bytes as in a folder, replaced whole by a rerun, left as they were by a failed export, and one line for a bucket that
 is not there."""
 
+import subprocess
+import sys
 from pathlib import Path
 
 import polars as pl
@@ -21,6 +23,7 @@ from tests.fakes.s3_server import SECRET
 from tests.fakes.s3_server import s3_endpoint as s3_endpoint  # the fixtures
 from tests.fakes.s3_server import s3_root as s3_root
 
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
 NAMES = ("records.csv", "records.parquet", REPORT_FILE)
 
 
@@ -118,3 +121,20 @@ def test_the_csv_on_s3_reads_back_as_the_rows_of_the_export_partition(exported: 
     with output_at(output).local_copy(written.files["csv"]) as path:
         csv = pl.read_csv(path, infer_schema=False)
     assert sorted(csv["record_id"].to_list()) == sorted(exported.read(Stage.EXPORT, KEY)["record_id"].to_list())
+
+
+def test_a_local_output_never_loads_s3fs(tmp_path: Path) -> None:
+    script = (
+        "import sys; from pathlib import Path; import polars as pl\n"
+        "from content_pipeline.export.output_store import output_at\n"
+        "from content_pipeline.export.report import write_report\n"
+        "from content_pipeline.export.writers import DayFiles\n"
+        f"out = output_at({str(tmp_path)!r})\n"
+        "with DayFiles(out, 'd', []) as day: day.add(pl.DataFrame({'record_id': ['a'], 'extra': [None]}))\n"
+        "write_report(pl.DataFrame({'status': ['ok']}), out.join('d', 'report.html'), 'd', out)\n"
+        "print('s3fs' in sys.modules, 'botocore' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=PROJECT_ROOT, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False"]
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["records.csv", "records.parquet", "report.html"]
