@@ -3,8 +3,9 @@
 
 An object store has no temporary name to link, so each image is one PUT of its verified bytes, sent with their MD5
 (the store refuses a body that arrived different) and with `If-None-Match: *`, so it never replaces an object that
-is already there, another writer's included. A name that already holds identical bytes (size and SHA-256 of the
-object read back) counts as filed, so a rerun adds nothing; different bytes under the name get `-2`, `-3`... In
+is already there, another writer's included. A name that already holds identical bytes (the same size, and an ETag
+that is the bytes' MD5, or else the same SHA-256 read back) counts as filed, so a rerun adds nothing; different
+bytes under the name get `-2`, `-3`... In
 move mode a source is deleted only after the uploaded object, read back, has the source's size and SHA-256 and
 the move is in the ledger. Items that failed earlier go to `failures/` with a `<name>.reason.txt` object beside them.
 """
@@ -82,20 +83,38 @@ def file_or_raise(
 
 def place(fs: "AbstractFileSystem", source: Source, folder: str, stem: str, extension: str) -> tuple[str, bool]:
     """(the object under `folder` holding the source's bytes, True if it was uploaded now rather than found there)."""
-    body: bytes | None = None
+    body = verified_bytes(source)
+    md5 = hashlib.md5(body).hexdigest()
     for number in range(1, MAX_NUMBERED_NAMES + 1):
         candidate = f"{folder}/{stem}.{extension}" if number == 1 else f"{folder}/{stem}-{number}.{extension}"
-        if fs.exists(candidate):
-            if holds(fs, candidate, source):
+        info = object_info(fs, candidate)
+        if info is not None:
+            if same_object(fs, candidate, source, md5, info):
                 return candidate, False
             continue
-        if body is None:
-            body = verified_bytes(source)
-        if upload_new(fs, body, candidate):
+        if upload_new(fs, body, md5, candidate):
             return candidate, True
         if holds(fs, candidate, source):  # another writer filed the same bytes under this name meanwhile
             return candidate, False
     raise FilingError(f"{MAX_NUMBERED_NAMES} different files named {stem}-N.{extension} already in {folder}")
+
+
+def object_info(fs: "AbstractFileSystem", target: str) -> dict[str, object] | None:
+    """The object's size and ETag (one HEAD); None when there is no such object."""
+    try:
+        return dict(fs.info(target))
+    except FileNotFoundError:
+        return None
+
+
+def same_object(fs: "AbstractFileSystem", target: str, source: Source, md5: str, info: dict[str, object]) -> bool:
+    """Whether the object holds the source's bytes: its size, then its ETag when that is the body's MD5 (a single
+    PUT without KMS encryption), else the SHA-256 of the object read back."""
+    if int(str(info.get("size", -1))) != source.size:
+        return False
+    if str(info.get("ETag", "")).strip('"') == md5:
+        return True
+    return holds(fs, target, source)
 
 
 def verified_bytes(source: Source) -> bytes:
@@ -108,9 +127,10 @@ def verified_bytes(source: Source) -> bytes:
     return body
 
 
-def upload_new(fs: "AbstractFileSystem", body: bytes, target: str) -> bool:
-    """One PUT of `body` to `target` that never replaces an object; False (nothing changed) when the name is taken."""
-    digest = base64.b64encode(hashlib.md5(body).digest()).decode("ascii")
+def upload_new(fs: "AbstractFileSystem", body: bytes, md5: str, target: str) -> bool:
+    """One PUT of `body` (whose MD5 is `md5`, in hex) to `target` that never replaces an object; False (nothing
+    changed) when the name is taken."""
+    digest = base64.b64encode(bytes.fromhex(md5)).decode("ascii")
     try:
         with writing(target):
             # One PUT whatever the size (chunksize past it): a multipart upload would not carry the MD5.
