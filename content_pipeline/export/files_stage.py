@@ -81,8 +81,11 @@ def write_stored_day(
                 if on_progress is not None:
                     on_progress(progress)
                 del chunk
-    rows = pl.concat(parts, how="vertical_relaxed")
-    write_report(rows, report, day, output)
+            # The report is put in place before the CSV and the parquet file, whose footer says what the three were
+            # made from: a write that fails between them (an upload, a full disk) leaves a parquet file that does
+            # not match, so the next run writes the three again.
+            rows = pl.concat(parts, how="vertical_relaxed")
+            write_report(rows, report, day, output)
     progress = tracker.finish()
     if on_progress is not None:
         on_progress(progress)

@@ -103,7 +103,7 @@ def test_a_missing_bucket_is_one_line_that_says_what_to_check_and_no_secret(
         write_stored_day(exported, KEY, missing, "files-stamp")
     message = str(raised.value)
     assert "\n" not in message and SECRET not in message
-    assert message.startswith(f"cannot write {missing}/{KEY}/records.csv: ")
+    assert message.startswith(f"cannot write {missing}/{KEY}/{REPORT_FILE}: ")
     assert "the bucket must exist" in message and "AWS_ACCESS_KEY_ID" in message
 
 
@@ -138,3 +138,27 @@ def test_a_local_output_never_loads_s3fs(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "False"]
     assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["records.csv", "records.parquet", "report.html"]
+
+
+def test_a_day_whose_files_failed_halfway_is_written_again_by_the_next_run(
+    exported: PartitionStore, output: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_stored_day(exported, KEY, output, "files-stamp")
+    published: list[str] = []
+    upload = ObjectOutput.publish
+
+    def fail_on_the_parquet_file(self: ObjectOutput, spool: Path, target: str) -> None:
+        if str(target).endswith(".parquet"):
+            raise PermissionError("cannot write: the store refused it")
+        published.append(str(target).rsplit("/", 1)[-1])
+        upload(self, spool, target)
+
+    monkeypatch.setattr(ObjectOutput, "publish", fail_on_the_parquet_file)
+    with pytest.raises(PermissionError):
+        write_stored_day(exported, KEY, output, "another-stamp")
+    assert published == [REPORT_FILE, "records.csv"]  # the parquet file, which says what they were made from, last
+    monkeypatch.setattr(ObjectOutput, "publish", upload)
+    assert (
+        made_from(f"{output}/{KEY}/records.parquet") == f"files-stamp|export={exported.stored_version('export', KEY)}"
+    )
+    assert not write_stored_day(exported, KEY, output, "another-stamp").unchanged  # written again, not kept
