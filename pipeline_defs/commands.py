@@ -47,7 +47,11 @@ def report_failures(result: dg.ExecuteInProcessResult, label: str = "") -> None:
     for event in result.all_node_events:
         if event.is_step_failure:
             error = event.step_failure_data.error
-            print(f"{label}{event.step_key} failed: {error.message if error else 'unknown error'}", file=sys.stderr)
+            # A step whose retries ran out says only "Exceeded max_retries of N": what failed is its cause.
+            while error is not None and error.cls_name == "RetryRequestedFromPolicy" and error.cause is not None:
+                error = error.cause
+            message = error.message.strip() if error else "unknown error"
+            print(f"{label}{event.step_key} failed: {message}", file=sys.stderr)
 
 
 def guarded_instance() -> dg.DagsterInstance:

@@ -96,3 +96,18 @@ def test_a_day_on_an_s3_warehouse_exports_the_rows_a_local_folder_gets(
     )  # filed_images says where the images are  # where the partition is, as its URL
     logs = [repr(event) for event in instance.all_logs(result.run_id)]
     assert not [text for text in shown + logs if SECRET in text]
+
+
+def test_an_output_bucket_that_does_not_exist_ends_the_run_with_one_line_saying_so(
+    tmp_path: Path, s3_root: str
+) -> None:
+    missing = "s3://no-such-bucket-for-outputs/output"
+    out = content_pipeline(tmp_path / "home", "run", "--date", DAY, CONTENT_PIPELINE_OUTPUT=missing)  # AWS_* inherited
+    assert out.returncode == 1
+    last = out.stderr.strip().splitlines()[-1]
+    assert last == (
+        f"export_files failed: FileNotFoundError: cannot write {missing}/{DAY}/report.html: The specified bucket does "
+        "not exist (the bucket must exist, and the key that AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY or AWS_PROFILE "
+        "name must be allowed to write it at AWS_ENDPOINT_URL)"
+    )
+    assert SECRET not in out.stderr + out.stdout
