@@ -107,7 +107,7 @@ def test_an_output_bucket_that_does_not_exist_ends_the_run_with_one_line_saying_
     last = out.stderr.strip().splitlines()[-1]
     assert last == (
         f"export_files failed: Exceeded max_retries of 2: FileNotFoundError: cannot write {missing}/{DAY}/report.html: "
-        "The specified bucket does not exist (the bucket must exist, and the key that AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY or AWS_PROFILE "
-        "name must be allowed to write it at AWS_ENDPOINT_URL)"
+        "The specified bucket does not exist (the bucket must exist, and the key that AWS_ACCESS_KEY_ID, "
+        "AWS_SECRET_ACCESS_KEY or AWS_PROFILE name must be allowed to write it at AWS_ENDPOINT_URL)"
     )
     assert SECRET not in out.stderr + out.stdout
