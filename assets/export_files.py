@@ -1,8 +1,6 @@
 """export_files: the day's `records.csv`, `records.parquet` and `report.html` under the output folder, written from
 the stored export partition."""
 
-from pathlib import Path
-
 import dagster as dg
 
 from assets.chunks import progress_log, stage_stamp
@@ -27,7 +25,7 @@ def export_files(
 
     def one_day(day: str) -> Day:
         rows = warehouse.rows_per_chunk(FILES_CHUNK_ROWS)
-        written = write_stored_day(warehouse.store, day, Path(exporter.output), stamp, progress_log(context), rows)
+        written = write_stored_day(warehouse.store, day, exporter.output_root, stamp, progress_log(context), rows)
         metadata: dict[str, object] = {"dagster/row_count": len(written.rows)}
         metadata.update({f"{fmt}_file": dg.MetadataValue.path(str(p)) for fmt, p in written.files.items()})
         metadata.update(report_metadata(written.report))

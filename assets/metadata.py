@@ -119,9 +119,10 @@ def cost_metadata(data: pl.DataFrame) -> dict[str, float | int]:
     return shown
 
 
-def report_metadata(report: Path) -> dict[str, Any]:
-    """Where the partition's HTML report is, as a path (a file:// link would not open from the UI's browser tab)."""
-    return {"report": dg.MetadataValue.path(str(report.resolve()))}
+def report_metadata(report: Location) -> dict[str, Any]:
+    """Where the partition's HTML report is, as a path or its s3:// URL (a file:// link would not open from the UI's
+    browser tab)."""
+    return {"report": dg.MetadataValue.path(str(report.resolve()) if isinstance(report, Path) else report)}
 
 
 def partition_metadata(stage: str, data: pl.DataFrame, path: Location, preview_columns: list[str]) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from content_pipeline.sqlite_file import open_sqlite, select_in
+from content_pipeline.warehouse.storage import Location, is_object_store
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS moves (
@@ -33,12 +34,15 @@ class MovedImage:
     source: str  # the path it had in its folder (the ingest row's `path`)
     day: str  # the day it was ingested on (YYYY-MM-DD)
     ingest_row: dict[str, object]  # the ingest row, values as JSON (the day as ISO text)
-    filed: str  # absolute path of the filed copy
+    filed: str  # absolute path of the filed copy, or its s3:// URL
     size: int
     sha256: str
 
     def filed_copy(self) -> Path | None:
-        """The filed copy when it is still there with its recorded size (its hash is checked by whoever reads it)."""
+        """The filed copy when it is a local file still there with its recorded size (its hash is checked by whoever
+        reads it); None for a copy on an object store (fetch reads it there)."""
+        if is_object_store(self.filed):
+            return None
         path = Path(self.filed)
         try:
             return path if path.is_file() and path.stat().st_size == self.size else None
@@ -49,7 +53,7 @@ class MovedImage:
 class MovedImages:
     """The ledger of the images filed under `images_root`; reading one that does not exist creates nothing."""
 
-    def __init__(self, path: Path, images_root: Path) -> None:
+    def __init__(self, path: Path, images_root: Location) -> None:
         self.path = path
         self.images_root = images_root  # every filed copy is inside it: a place outside is never read
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import dagster as dg
 
 from content_pipeline.export.files_stage import REPORT_FILE
+from content_pipeline.export.output_store import output_at
 from content_pipeline.fetch.stats import FIGURES, STATS_COLUMNS, fetch_stats
 from content_pipeline.ingest.empty_day import Sources, explain_empty_day
 from content_pipeline.sample_site.server import sample_urls, serve_sample_site
@@ -74,7 +75,8 @@ def run_and_report(settings: Settings, day: str, may_resume: bool = False) -> in
         report_failures(result)
         return 1
     store = PartitionStore(settings.warehouse_root)
-    written = [str(settings.output / day / name) for name in ("records.csv", "records.parquet", REPORT_FILE)]
+    output = output_at(settings.output_root)
+    written = [str(output.join(day, name)) for name in ("records.csv", "records.parquet", REPORT_FILE)]
     exported = store.read(Stage.EXPORT, day, [c for c in SUMMARY_COLUMNS if c in export_columns(store, day)])
     print(summarize(exported, settings, day, written, fetch_figures(result, store, day)))
     if exported.height == 0:

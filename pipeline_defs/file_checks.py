@@ -12,6 +12,7 @@ import yaml
 from content_pipeline.categorize.taxonomy import load_taxonomy
 from content_pipeline.classify.dispatcher import Dispatcher
 from content_pipeline.classify.oembed_providers import load_providers
+from content_pipeline.export.output_store import output_at
 from content_pipeline.gemini.pricing import load_prices
 from content_pipeline.warehouse.storage import StorageError, is_object_store, storage_at
 from pipeline_defs import environment
@@ -71,10 +72,10 @@ def folder_problem(folder: Path) -> str:
     return ""
 
 
-def object_store_check(root: str, variable: str) -> None:
+def object_store_check(root: str, variable: str, output: bool = False) -> None:
     """UserError naming `variable` when `root` is no object store this project writes (s3://bucket/prefix)."""
     try:
-        storage_at(root)
+        output_at(root) if output else storage_at(root)
     except StorageError as exc:
         raise UserError(f"{variable}: {exc}") from None
 
@@ -88,7 +89,7 @@ def check_folders(settings: Settings) -> None:
         if not value or isinstance(value, dg.EnvVar):  # a shared cache's database URL: not a place on this disk
             continue
         if is_object_store(value):  # its bucket and keys are checked by the run that writes to it
-            object_store_check(value, settings.sources[f"{resource}.{name}"].variable)
+            object_store_check(value, settings.sources[f"{resource}.{name}"].variable, resource == "exporter")
             continue
         path = Path(value)
         folder = path.parent if is_file else path

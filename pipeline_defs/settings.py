@@ -118,9 +118,18 @@ class Settings:
         return Path(self.resources.warehouse.catalog)
 
     @property
-    def output(self) -> Path:
-        return Path(self.resources.exporter.output)
+    def output_root(self) -> Location:
+        """The output: a local folder, or an object store's `s3://bucket/prefix`."""
+        return self.resources.exporter.output_root
 
     @property
-    def images_root(self) -> Path:
+    def output(self) -> Path:
+        """The output's local folder (TypeError when it is an object store: see `output_root`)."""
+        root = self.output_root
+        if not isinstance(root, Path):
+            raise TypeError(f"the output {root} is an object store, not a folder")
+        return root
+
+    @property
+    def images_root(self) -> Location:
         return self.resources.exporter.images_root

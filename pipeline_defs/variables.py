@@ -43,7 +43,9 @@ PATHS = frozenset(  # fields holding paths: `~` is expanded and a relative path 
         "sheets.credentials_file",
     }
 )
-OBJECT_STORE_PATHS = frozenset({"warehouse.root"})  # paths that may be an object store's URL (s3://bucket/prefix)
+OBJECT_STORE_PATHS = frozenset(
+    {"warehouse.root", "exporter.output", "exporter.images_output"}
+)  # paths that may be an object store's URL (s3://bucket/prefix)
 HOME = "CONTENT_PIPELINE_HOME"  # the folder the default paths are under
 TIMEZONE = "CONTENT_PIPELINE_TIMEZONE"  # the daily close schedule's time zone
 START_DATE = "CONTENT_PIPELINE_START_DATE"  # the first day of the daily partitions (pipeline_defs/partition_start.py)

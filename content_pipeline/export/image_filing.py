@@ -131,7 +131,7 @@ def destination(item: ImageToFile, failed: bool) -> tuple[str, str, str]:
     return category_folder(item.category), stem, safe_extension(item.extension, original_extension)
 
 
-def moved(ingest_row: Mapping[str, object], target: Path, source: Source) -> MovedImage:
+def moved(ingest_row: Mapping[str, object], target: Path | str, source: Source) -> MovedImage:
     """The ledger entry of an image about to leave its folder for `target`."""
     return MovedImage(
         str(ingest_row["path"]), str(ingest_row["added_on"]), dict(ingest_row), str(target), source.size, source.sha256

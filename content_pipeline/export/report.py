@@ -7,12 +7,14 @@ reasons and categories come from the web.
 from collections.abc import Iterable, Sequence
 from html import escape
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 
 from content_pipeline.display import column_counts, shorten
-from content_pipeline.export.writers import write_atomically
+from content_pipeline.export.output_store import LocalOutput, OutputStore, write_whole
 
+Target = TypeVar("Target", bound=Path | str)  # a local file, or an object's s3:// URL
 MAX_FAILURE_ROWS = 50  # rows of the failures table; the rest are summed up in one line
 REASON_CHARS = 200
 LABEL_CHARS = 32  # category names in the chart; the full name is in the bar's tooltip
@@ -152,11 +154,13 @@ def render_report(records: pl.DataFrame, day: str) -> str:
     return "\n".join(part for part in parts if part)
 
 
-def write_report(records: pl.DataFrame, target: Path, day: str) -> Path:
-    """Write the report of `day`'s records to `target` (replacing it whole); returns `target`."""
+def write_report(records: pl.DataFrame, target: Target, day: str, output: OutputStore | None = None) -> Target:
+    """Write the report of `day`'s records to `target` in `output` (a local folder when None), replacing it whole;
+    returns `target`."""
     text = render_report(records, day)
 
     def write(path: Path) -> None:
         path.write_text(text, encoding="utf-8")
 
-    return write_atomically(target, write)
+    write_whole(output or LocalOutput(Path(target).parent), target, write)
+    return target

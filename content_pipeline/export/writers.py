@@ -10,9 +10,11 @@ from typing import IO
 import polars as pl
 import pyarrow.parquet as pq
 
+from content_pipeline.export.output_store import LocalOutput, OutputStore
 from content_pipeline.export.records import expand_extra, extra_names
 from content_pipeline.formula_guard import neutralize_text_columns
 from content_pipeline.warehouse.chunked_partition import to_arrow
+from content_pipeline.warehouse.storage import Location
 
 CSV_LEFT_OUT = ("text", "details")  # long or machine-oriented: in the parquet file, not the CSV
 
@@ -35,40 +37,39 @@ def for_csv(records: pl.DataFrame, expanded: bool = False) -> pl.DataFrame:
     return neutralize_text_columns(flat)  # values and the user's column names alike
 
 
-def day_file_paths(output_dir: Path, day: str) -> dict[str, Path]:
+def day_file_paths(output: OutputStore, day: str) -> dict[str, Location]:
     """Where the day's files go: `<output>/<day>/records.csv` and `records.parquet`."""
-    folder = output_dir / day
-    return {"csv": folder / "records.csv", "parquet": folder / "records.parquet"}
+    return {"csv": output.join(day, "records.csv"), "parquet": output.join(day, "records.parquet")}
 
 
 def write_exports(records: pl.DataFrame, output_dir: Path, day: str) -> dict[str, Path]:
-    """Write `<output>/<day>/records.csv` and `records.parquet`, replacing earlier ones; returns the paths."""
-    with DayFiles(output_dir, day, extra_names(records)) as files:
+    """Write `<output>/<day>/records.csv` and `records.parquet` in a local folder, replacing earlier ones; returns the
+    paths."""
+    with DayFiles(LocalOutput(output_dir), day, extra_names(records)) as files:
         files.add(records)
-    return files.paths
+    return {fmt: Path(path) for fmt, path in files.paths.items()}
 
 
 class DayFiles:
-    """`<output>/<day>/records.csv` and `records.parquet` written a chunk of records at a time, to temporary names
-    renamed over the earlier files when the block ends without an error (removed when it ends with one).
+    """`<output>/<day>/records.csv` and `records.parquet` written a chunk of records at a time, to spool files put in
+    the place of the earlier files when the block ends without an error (removed when it ends with one).
 
     `extras` fixes the user's own columns (from every row of the day) so each chunk has the same columns; `footer`
     is key-value metadata for the parquet file's footer (what the files were made from)."""
 
     def __init__(
-        self, output_dir: Path, day: str, extras: Sequence[str], footer: Mapping[str, str] | None = None
+        self, output: OutputStore, day: str, extras: Sequence[str], footer: Mapping[str, str] | None = None
     ) -> None:
-        self.folder = output_dir / day
+        self.output = output
         self.extras = list(extras)
         self.footer = dict(footer or {})
-        self.paths = day_file_paths(output_dir, day)
-        token = uuid.uuid4().hex
-        self.temporary = {fmt: p.with_name(f".{p.name}.{token}.tmp") for fmt, p in self.paths.items()}
+        self.paths = day_file_paths(output, day)
+        self.temporary: dict[str, Path] = {}
         self.csv: IO[bytes] | None = None
         self.parquet: pq.ParquetWriter | None = None
 
     def __enter__(self) -> "DayFiles":
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.temporary = {fmt: self.output.spool(target) for fmt, target in self.paths.items()}
         self.csv = open(self.temporary["csv"], "wb")
         return self
 
@@ -93,7 +94,7 @@ class DayFiles:
                 raise ValueError("DayFiles got no records, not even an empty frame with the columns")
             if kind is None:
                 for fmt, target in self.paths.items():
-                    os.replace(self.temporary[fmt], target)
+                    self.output.publish(self.temporary[fmt], target)
         finally:
             for temporary in self.temporary.values():
                 temporary.unlink(missing_ok=True)

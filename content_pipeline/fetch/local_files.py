@@ -2,7 +2,8 @@
 
 A path is read only when it resolves inside one of the configured image folders (a tampered partition cannot make
 the pipeline read other files), or, for an image that move mode took out of its folder, where the ledger of moved
-images says it was filed: inside the images root only, and only with the size and SHA-256 the ledger recorded.
+images says it was filed (a file, or an object when the images output is on an object store): inside the images root
+only, and only with the size and SHA-256 the ledger recorded.
 As for HTTP, `body` is kept only on success: a failed file is filed later from its source path, never from these
 bytes.
 """
@@ -11,6 +12,7 @@ import hashlib
 import mimetypes
 import os
 import stat
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from content_pipeline.fetch.content_facts import sniff_media_type
 from content_pipeline.fetch.models import FetchResult
 from content_pipeline.moved_images import MovedImage, MovedImages
 from content_pipeline.status import FetchStatus
+from content_pipeline.warehouse.storage import Location
 
 OUTSIDE_ROOTS = "outside the configured image folders"
 READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
@@ -49,17 +52,49 @@ def read_local_files(
     return results
 
 
-def read_moved_file(request: LocalFileRequest, went: MovedImage, images_root: Path, max_bytes: int) -> FetchResult:
+def read_moved_file(request: LocalFileRequest, went: MovedImage, images_root: Location, max_bytes: int) -> FetchResult:
     """An image move mode took out of its folder, read where it was filed and checked against the ledger."""
     name = Path(request.path).name
     filed = LocalFileRequest(request.record_id, went.filed)
-    result = read_local_file(filed, [images_root.resolve()], max_bytes, shown_name=name)
+    if isinstance(images_root, Path):
+        result = read_local_file(filed, [images_root.resolve()], max_bytes, shown_name=name)
+    else:
+        result = read_filed_object(filed, images_root, max_bytes, name)
     result.url = file_uri(Path(request.path))
     where = f"{name}: moved to {went.filed} by an earlier run"
     if result.status == FetchStatus.FILE_ERROR:  # gone, unreadable, or not where filed images are
         result.reason = f"{where}; there, {result.reason.removeprefix(f'{name}: ')}"
     elif result.body is not None and (len(result.body), sha256_hex(result.body)) != (went.size, went.sha256):
         fail_file(result, f"{where}, and that file has changed since")
+    return result
+
+
+def read_filed_object(filed: LocalFileRequest, images_root: str, max_bytes: int, name: str) -> FetchResult:
+    """A filed copy on an object store (only under `images_root`), read through a local download with the checks of
+    a local file."""
+    if not filed.path.startswith(images_root.rstrip("/") + "/"):
+        refused = FetchResult(filed.record_id, filed.path, FetchStatus.FILE_ERROR, fetched_at=datetime.now(UTC))
+        refused.reason = f"{name}: outside the images output"
+        return refused
+    from content_pipeline.warehouse.object_storage import s3_filesystem
+
+    fs = s3_filesystem()
+    with tempfile.TemporaryDirectory(prefix="moved-image-") as folder:
+        local = Path(folder) / "image"
+        try:
+            size = int(fs.info(filed.path).get("size", 0))
+            if size <= max_bytes:
+                fs.get_file(filed.path, str(local))
+        except OSError as exc:
+            gone = FetchResult(filed.record_id, filed.path, FetchStatus.FILE_ERROR, fetched_at=datetime.now(UTC))
+            gone.reason = f"{name}: {exc.strerror or exc}"
+            return gone
+        if size > max_bytes:
+            large = FetchResult(filed.record_id, filed.path, FetchStatus.TOO_LARGE, fetched_at=datetime.now(UTC))
+            large.reason, large.bytes = f"{name}: {FileTooLargeError(size, max_bytes)}", size
+            return large
+        result = read_local_file(LocalFileRequest(filed.record_id, str(local)), [Path(folder)], max_bytes, name)
+    result.final_url = filed.path
     return result
 
 

@@ -58,6 +58,13 @@ def writing(location: Location) -> Iterator[None]:
         ) from exc
 
 
+def upload_file(fs: "AbstractFileSystem", spool: Path, target: str) -> None:
+    """Upload a finished local file to `target` in one go (one PUT, or one completed multipart upload): a reader
+    sees the old object or the new one, never half of one."""
+    with writing(target):
+        fs.put_file(str(spool), target, chunksize=UPLOAD_PART)
+
+
 class ObjectStorage:
     """`root` is `s3://bucket/prefix`; every location is an `s3://` URL."""
 
@@ -95,8 +102,7 @@ class ObjectStorage:
         with tempfile.TemporaryDirectory(prefix="warehouse-upload-") as folder:
             spool = Path(folder) / "part.parquet"
             rows = write_row_groups(spool, tables, schema, footer)
-            with writing(target):
-                self.fs.put_file(str(spool), str(target), chunksize=UPLOAD_PART)
+            upload_file(self.fs, spool, str(target))
         return rows
 
     def write_table(self, target: Location, table: pa.Table) -> None:

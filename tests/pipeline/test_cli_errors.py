@@ -111,6 +111,15 @@ def test_a_warehouse_on_a_store_it_cannot_write_is_one_line(tmp_path: Path) -> N
     assert "S3-compatible store (s3://bucket/prefix)" in error
 
 
+def test_an_output_on_a_store_it_cannot_write_is_one_line(tmp_path: Path) -> None:
+    out = content_pipeline(tmp_path / "home", "run", "--date", "2026-11-15", CONTENT_PIPELINE_OUTPUT="gs://bucket/out")
+    error = one_line_error(out)
+    assert error.startswith("content-pipeline run: CONTENT_PIPELINE_OUTPUT: output 'gs://bucket/out'")
+    assert "S3-compatible store (s3://bucket/prefix)" in error
+    out = content_pipeline(tmp_path / "home", "run", "--date", "2026-11-15", CONTENT_PIPELINE_IMAGES_OUTPUT="s3://b/i")
+    assert "CONTENT_PIPELINE_IMAGES_OUTPUT: output 's3://b/i': name a bucket" in one_line_error(out)
+
+
 def test_a_port_in_use_is_one_line(tmp_path: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

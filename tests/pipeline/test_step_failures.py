@@ -30,3 +30,12 @@ def test_a_step_its_policy_gave_up_on_says_so_and_why() -> None:
     line = failure_line(gave_up)
     assert line.startswith("Exceeded max_retries of 2: CacheDatabaseError: CONTENT_PIPELINE_AI_CACHE: ")
     assert "\n" not in line and failure_line(None) == "unknown error"
+
+
+def test_the_causes_of_the_error_the_step_raised_are_left_out() -> None:
+    library = SerializableErrorInfo("botocore.errorfactory.NoSuchBucket: An error occurred\n", [], "NoSuchBucket")
+    raised = SerializableErrorInfo(
+        "FileNotFoundError: cannot write s3://b/x: no bucket\n", [], "FileNotFoundError", library
+    )
+    gave_up = SerializableErrorInfo("Exceeded max_retries of 2\n", [], "RetryRequestedFromPolicy", cause=raised)
+    assert failure_line(gave_up) == "Exceeded max_retries of 2: FileNotFoundError: cannot write s3://b/x: no bucket"

@@ -79,7 +79,7 @@ def test_the_split_gives_the_rows_and_files_of_the_single_export_step(store: Par
     )
 
     written = write_stored_day(store, KEY, output, "files-stamp")
-    assert not written.unchanged and written.report.is_file()
+    assert not written.unchanged and Path(written.report).is_file()
     counted = rows_in_files(written.files)
     assert counted == {"csv": len(exported), "parquet": len(exported)}
     assert files_hold_every_row(len(written.rows), counted).passed
@@ -95,7 +95,7 @@ def test_an_unchanged_rerun_keeps_export_and_the_files_and_files_the_images_agai
     file_stored_day(store, KEY, filer(images, calls), None, "stamp")
     export_stored_day(store, KEY, "stamp")
     first = write_stored_day(store, KEY, output, "files-stamp")
-    written = {path: path.stat().st_mtime_ns for path in (*first.files.values(), first.report)}
+    written = {Path(p): Path(p).stat().st_mtime_ns for p in (*first.files.values(), first.report)}
 
     again = file_stored_day(store, KEY, filer(images, calls), None, "stamp")
     assert calls == [1, 1] and again.new_files == 0  # filed again (in case images moved), nothing copied twice
@@ -105,9 +105,10 @@ def test_an_unchanged_rerun_keeps_export_and_the_files_and_files_the_images_agai
     assert kept.unchanged and len(kept.rows) == len(first.rows)
     assert {path: path.stat().st_mtime_ns for path in written} == written
 
-    first.report.unlink()  # one file gone: the three are written again
+    report = Path(first.report)
+    report.unlink()  # one file gone: the three are written again
     assert not write_stored_day(store, KEY, output, "files-stamp").unchanged
-    assert first.report.is_file()
+    assert report.is_file()
     assert not write_stored_day(store, KEY, output, "another-stamp").unchanged  # other code or output folder
     assert made_from(first.files["parquet"]) == f"another-stamp|export={store.stored_version(Stage.EXPORT, KEY)}"
 

@@ -48,7 +48,7 @@ def move_all(rows: list[dict[str, object]], ledger: MovedImages) -> list[str]:
         )
         for row in rows
     ]
-    results = file_images(items, ledger.images_root, "move", ledger)
+    results = file_images(items, Path(ledger.images_root), "move", ledger)
     assert [r.status for r in results] == ["filed"] * len(rows)
     return [str(r.path) for r in results]
 
@@ -72,7 +72,7 @@ def test_a_moved_image_keeps_its_ingest_row_and_is_read_where_it_was_filed(folde
 
 def test_a_filed_copy_that_changed_or_went_away_is_a_file_error_that_says_so(folder: Path, ledger: MovedImages) -> None:
     rows = image_folder_rows([folder], DAY, ledger)
-    cat, leaf = (ledger.images_root / path for path in move_all(rows, ledger))
+    cat, leaf = (Path(ledger.images_root) / path for path in move_all(rows, ledger))
     cat.write_bytes(image_bytes("jpg", (1, 2, 3)))
     leaf.unlink()
     changed, gone = fetch(image_folder_rows([folder], DAY, ledger), folder, ledger)
