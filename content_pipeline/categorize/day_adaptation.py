@@ -32,9 +32,9 @@ class AdaptationSettings:
 
     sample_docs: int = 2000  # documents of the day the categories are fitted to
     rounds: int = 6
-    keep_share: float = 0.7  # of the documents a category wins, the share with the largest margins makes its mean
+    keep_share: float = 0.9  # of the documents a category wins, the share with the largest margins makes its mean
     label_weight: float = 0.2  # how much of the description's own vector a moved category keeps
-    prior_docs: int = 10  # a category with n documents behind it moves n / (n + prior_docs) of the way
+    prior_docs: int = 30  # a category with n documents behind it moves n / (n + prior_docs) of the way
 
 
 def sample_order(record_id: str) -> bytes:

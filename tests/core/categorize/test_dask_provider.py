@@ -70,6 +70,19 @@ def test_the_clusters_answers_are_the_answers_given_here(scheduler: str, taxonom
     assert (provider.name, provider.model, provider.prompt_version) == (local.name, local.model, local.prompt_version)
 
 
+def test_answers_fitted_to_a_day_are_the_same_on_the_cluster(scheduler: str, taxonomy: Taxonomy) -> None:
+    day = documents(400)
+    local = LocalEmbeddingProvider(taxonomy)
+    local.fit_to(lambda: iter(day))
+    expected = local.categorize(day)
+    fitted_here = LocalEmbeddingProvider(taxonomy)
+    with DaskLocalProvider(scheduler, fitted_here) as provider:
+        provider.fit_to(lambda: iter(day))  # fitted in this process, the vectors sent with the tasks
+        answers = provider.categorize(day)
+        assert provider.prompt_version == local.prompt_version
+    assert [asdict(a) for a in answers] == [asdict(e) for e in expected]
+
+
 def test_the_workers_use_the_taxonomy_and_settings_the_provider_was_given(scheduler: str, taxonomy: Taxonomy) -> None:
     two = Taxonomy.from_categories([taxonomy.categories[0], taxonomy.categories[1]], source="test")
     local = LocalEmbeddingProvider(two, LocalSettings(tag_count=2, summary_sentences=1))
