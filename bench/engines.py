@@ -87,6 +87,20 @@ def label(process: Any) -> str:
     return f"{name} ({process.pid})"
 
 
+def cpu_seconds() -> dict[int, float]:
+    """User + system CPU seconds of this process and of each of its descendants."""
+    import psutil
+
+    spent = {}
+    for process in [psutil.Process(), *psutil.Process().children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        spent[process.pid] = times.user + times.system
+    return spent
+
+
 def peak_rss_mib(pid: int) -> float:
     """A process's peak RSS (VmHWM) from /proc."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -115,6 +129,7 @@ class Figures:
     warm_mib: list[float] = field(default_factory=list)
     peak_mib: list[float] = field(default_factory=list)
     daemons: dict[str, float] = field(default_factory=dict)  # name -> RSS MiB
+    cpu_s: dict[str, float] = field(default_factory=dict)  # CPU seconds during classify: driver, workers, daemons
     in_process_mib: float = 0.0  # growth of this process when the engine started (Dask's scheduler lives here)
     start_s: float = 0.0
     extractions: list[dict[str, Any]] = field(default_factory=list)
@@ -262,12 +277,21 @@ def measure(engine: Engine, tasks: int, chunks: list[list[FetchedPage]], rules_t
     engine.map(classify_on_worker, [(rules_text, warm[k : k + 2]) for k in range(0, len(warm), 2)])
     figures.warm_mib = [rss_mib(p) for p in engine.worker_pids()]
     out: list[Extraction] = []
+    pids = engine.worker_pids()
+    cpu_before = cpu_seconds()
     started = time.perf_counter()
     for chunk in chunks:
         ranges = split_tasks(len(chunk), [len(p.body) for p in chunk], TASK_PAGES)
         for answers in engine.map(classify_on_worker, [(rules_text, [chunk[i] for i in r]) for r in ranges]):
             out.extend(answers)
     wall = time.perf_counter() - started
+    cpu_after = cpu_seconds()
+    spent = {pid: cpu_after[pid] - cpu_before.get(pid, 0.0) for pid in cpu_after}
+    figures.cpu_s = {
+        "this process": spent.get(os.getpid(), 0.0),
+        "workers": sum(spent.get(p, 0.0) for p in pids),
+        "daemons": sum(t for p, t in spent.items() if p not in pids and p != os.getpid() and p not in others),
+    }
     pages = sum(len(c) for c in chunks)
     figures.pages_per_s = pages / wall
     figures.classify_load = load()
@@ -275,12 +299,64 @@ def measure(engine: Engine, tasks: int, chunks: list[list[FetchedPage]], rules_t
     pids = engine.worker_pids()
     figures.peak_mib = [peak_rss_mib(p) for p in pids]
     figures.daemons = engine.daemons(others)
-    say(f"  {engine.name}: classify {pages} pages {figures.pages_per_s:.1f} pages/s ({wall:.1f} s); {load()}")
+    say(f"  {engine.name}: classify {pages} pages {figures.pages_per_s:.1f} pages/s ({wall:.1f} s); CPU s spent "
+        + ", ".join(f"{k} {v:.1f}" for k, v in figures.cpu_s.items()) + f"; {load()}")  # fmt: skip
     say(f"  {engine.name}: workers' RSS MiB idle {fmt(figures.idle_mib)}, warm {fmt(figures.warm_mib)}, "
         f"peak {fmt(figures.peak_mib)}; this process grew {figures.in_process_mib:.0f} MiB at start; daemons: "
         + (", ".join(f"{n} {m:.0f}" for n, m in figures.daemons.items()) or "none"))  # fmt: skip
     engine.stop()
     return figures
+
+
+def deployed_dask_rss() -> dict[str, float]:
+    """RSS MiB of a `dask scheduler` and of a `dask worker --nworkers 2` process (which holds the 2 nannies), started
+    as a deployment starts them, after a few tasks."""
+    from distributed import Client
+
+    started: list[subprocess.Popen[bytes]] = []
+    with tempfile.TemporaryDirectory() as folder:
+        address_file = str(Path(folder) / "scheduler.json")
+        try:
+            cli = [sys.executable, "-m", "distributed.cli.dask_scheduler", "--scheduler-file", address_file]
+            started.append(
+                subprocess.Popen(
+                    [*cli, "--host", "127.0.0.1", "--port", "0", "--dashboard-address", ":0"],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+            deadline = time.monotonic() + 60
+            while not Path(address_file).exists():
+                if time.monotonic() > deadline or started[0].poll() is not None:
+                    raise RuntimeError("`dask scheduler` did not start")
+                time.sleep(0.2)
+            cli = [sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file", address_file]
+            options = [
+                "--nthreads",
+                "1",
+                "--nworkers",
+                str(WORKERS),
+                "--host",
+                "127.0.0.1",
+                "--dashboard-address",
+                ":0",
+            ]
+            started.append(subprocess.Popen([*cli, *options], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            with Client(scheduler_file=address_file, set_as_default=False, timeout=60) as client:
+                client.wait_for_workers(WORKERS, timeout=120)
+                client.gather(client.map(identity, range(WARM_UP_TASKS), pure=False))
+            return {
+                "dask scheduler": rss_mib(started[0].pid),
+                f"dask worker ({WORKERS} nannies)": rss_mib(started[1].pid),
+            }
+        finally:
+            for process in reversed(started):
+                process.terminate()
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
 
 
 def fmt(values: list[float]) -> str:
@@ -425,6 +501,10 @@ def main() -> None:
                     f"{figures_d.per_step_s:.2f} s a step (wall x {WORKERS if multiprocess else 1} / steps; "
                     f"each step's own span: median {statistics.median(figures_d.step_s):.2f} s, "
                     f"max {max(figures_d.step_s):.2f} s); {step_load}")  # fmt: skip
+    if any(isinstance(e, DaskEngine) for e in engines):
+        deployed = deployed_dask_rss()
+        say("a deployed Dask's own processes, RSS MiB: " + ", ".join(f"{n} {m:.0f}" for n, m in deployed.items())
+            + f"; {load()}")  # fmt: skip
     if with_dagster:
         say(f"importing the project's Definitions in a new process: {code_location_import_s():.1f} s; {load()}")
 
