@@ -14,9 +14,11 @@ every figure:
       - classify's real work: --pages generated article pages (bench/e2e_origin.py) in chunks of --chunk pages, as
         the classify stage sends them, each chunk in tasks of TASK_PAGES pages calling
         `content_pipeline.classify.dask_pool.classify_on_worker(rules_text, pages)`; both engines must give the
-        same extractions (asdict equal);
+        same extractions (asdict equal); the CPU seconds that this process (with Dask: its client, scheduler and
+        nannies), the workers and the engine's daemons spent on it;
       - RSS of each worker process idle (after the trivial tasks), after classify's warm-up, and its peak (VmHWM),
-        and of the engine's own daemons (psutil, /proc).
+        and of the engine's own daemons (psutil, /proc); for Dask also a `dask scheduler` and a
+        `dask worker --nworkers 2` process started as a deployment starts them.
   - Dagster's multiprocess executor as the engine of chunk-level steps: a job of one op emitting --chunks dynamic
     outputs, one trivial op mapped over them and one collecting op, on a temporary instance (`instance_for_test`),
     with `max_concurrent: 2`, then in process; each step of the multiprocess run is a new Python process that
