@@ -27,7 +27,12 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from content_pipeline.categorize.local_provider import LOCAL_MODEL_NAME, LocalEmbeddingProvider, load_wordllama
+from content_pipeline.categorize.local_provider import (
+    LOCAL_MODEL_NAME,
+    LocalEmbeddingProvider,
+    LocalSettings,
+    load_wordllama,
+)
 from content_pipeline.categorize.models import Document
 from content_pipeline.categorize.taxonomy import Category, Taxonomy
 
@@ -123,11 +128,28 @@ class Figures:
     accuracy: float
     macro_f1: float
     docs_per_s: float
+    uncertain: list[bool] | None = None  # per document: the provider marked its answer uncertain
+    predicted: list[str | None] | None = None
 
 
 def figures(data: Dataset, predicted: list[str | None], elapsed: float) -> Figures:
     accuracy = sum(p == t for p, t in zip(predicted, data.labels, strict=True)) / len(data.labels)
     return Figures(accuracy, macro_f1(data.labels, predicted), len(data.docs) / elapsed)
+
+
+def share_right(right: list[bool]) -> str:
+    return f"{sum(right) / len(right):.1%}" if right else "-"
+
+
+def uncertain_line(data: Dataset, predicted: list[str | None], uncertain: list[bool]) -> str:
+    """How many answers were marked uncertain, and how often each group was right."""
+    right = [p == t for p, t in zip(predicted, data.labels, strict=True)]
+    marked = [r for r, u in zip(right, uncertain, strict=True) if u]
+    sure = [r for r, u in zip(right, uncertain, strict=True) if not u]
+    return (
+        f"uncertain (confidence < {LocalSettings().uncertain_below}): {len(marked)} of {len(right)} "
+        f"({len(marked) / len(right):.1%}), right {share_right(marked)}; the others right {share_right(sure)}"
+    )
 
 
 def taxonomy_of(data: Dataset) -> Taxonomy:
@@ -155,7 +177,39 @@ def provider(data: Dataset, fit_to_day: bool) -> Figures:
     results = local.categorize(data.docs)
     elapsed = time.perf_counter() - started
     assert {r.status for r in results} == {"ok"}, Counter(r.status for r in results)
-    return figures(data, [r.category for r in results], elapsed)
+    found = figures(data, [r.category for r in results], elapsed)
+    found.uncertain = ["uncertain:" in r.reason for r in results]
+    found.predicted = [r.category for r in results]
+    return found
+
+
+def other_languages(data_dir: Path) -> str:
+    """The extraction benchmark's articles by detected language: how many the provider marks as low confidence, and
+    the median confidence of English and of other pages (no labels: their accuracy is not known)."""
+    import json
+    import statistics
+
+    from content_pipeline.categorize.taxonomy import load_taxonomy
+    from content_pipeline.classify.language import detect_language
+
+    truth = json.loads((data_dir / "article-extraction-benchmark" / "ground-truth.json").read_text(encoding="utf-8"))
+    docs = []
+    for key, item in truth.items():
+        text = str(item.get("articleBody") or "")
+        docs.append(Document(key, "article", "", text, language=detect_language(text)[0]))
+    local = LocalEmbeddingProvider(load_taxonomy())
+    local.fit_to(lambda: iter(docs))
+    answers = local.categorize(docs)
+    english = [a.confidence or 0.0 for d, a in zip(docs, answers, strict=True) if d.language == "en"]
+    others = [(d.language, a) for d, a in zip(docs, answers, strict=True) if d.language not in (None, "en")]
+    languages = Counter(language for language, _ in others)
+    marked = sum("low confidence" in a.reason for _, a in others)
+    median = statistics.median([a.confidence or 0.0 for _, a in others]) if others else 0.0
+    return (
+        f"extraction benchmark, bundled taxonomy: {len(english)} English pages (median confidence "
+        f"{statistics.median(english):.2f}), {len(others)} in other languages {dict(languages.most_common())} "
+        f"(median confidence {median:.2f}), {marked} of them marked low confidence"
+    )
 
 
 def long_articles(bbc: Dataset, chars: int, count: int) -> Dataset:
@@ -203,12 +257,16 @@ def main() -> None:
             scores = f"{f.accuracy:>8.1%} {f.macro_f1:>8.3f} {f.docs_per_s:>7.0f}"
             print(f"{data.name:<9} {len(data.docs):>5}  {label:<34} {scores}")
         base, fitted = rows[0][1], rows[2][1]
+        assert fitted.uncertain is not None and fitted.predicted is not None
+        print(f"{'':<9} {'':>5}  {uncertain_line(data, fitted.predicted, fitted.uncertain)}")
         gain = (fitted.macro_f1 - base.macro_f1) * 100
         verdict = "PASS" if gain >= 5 else "BELOW TARGET"
         print(
             f"{'':<9} {'':>5}  {'fitted - bare':<34} {(fitted.accuracy - base.accuracy) * 100:>+7.1f}p "
             f"{gain:>+7.1f}p   (target: +5 macro-F1 points: {verdict})"
         )
+    if (args.data_dir / "article-extraction-benchmark").is_dir():
+        print(other_languages(args.data_dir))
     if args.speed_docs:
         with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as child:  # a fresh process
             speed, peak = child.submit(speed_and_peak, args.data_dir, args.speed_docs).result()

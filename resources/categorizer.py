@@ -47,4 +47,5 @@ class CategorizerResource(CategorizerFields, dg.ConfigurableResource):
             max_cost_usd=self.gemini_max_cost_usd,
             max_output_tokens=self.gemini_max_output_tokens,
             gemini_prices_path=gemini.prices,
+            local_uncertain_below=self.local_uncertain_below,
         )

@@ -54,6 +54,8 @@ class LocalSettings:
     summary_max_chars: int = 500
     summary_candidates: int = 30  # only the first N sentences compete for the summary
     min_sentence_words: int = 5
+    # an answer whose confidence is below this says so in its reason ("uncertain: ..."); 0 marks none
+    uncertain_below: float = 0.5
 
 
 _MODEL_LOCK = threading.Lock()
@@ -103,7 +105,7 @@ class LocalEmbeddingProvider:
     name = "local"
     model = LOCAL_MODEL_NAME
     # bump when the scoring, tags or summary change: part of the AI cache key (4: "M." or "Dr." ends no sentence;
-    # 5: the categories are fitted to the day's documents)
+    # 5: the categories are fitted to the day's documents; uncertain and other-language answers say so)
     PROMPT_VERSION = "5"
     free_answers = True  # nothing is paid: the AI cache may store these answers in batches
 
@@ -229,6 +231,12 @@ class LocalEmbeddingProvider:
                     doc,
                     category=self.taxonomy.names[int(best[k])],
                     confidence=round(float(probs[k, best[k]]), 4),
+                    reason=caution(
+                        reading.language,
+                        float(probs[k, best[k]]),
+                        s.uncertain_below,
+                        self.taxonomy.names[int(np.argsort(sims[k])[-2])] if sims.shape[1] > 1 else None,
+                    ),
                     tags=pick_tags(terms[k], relevance, s.tag_count, reading.language),
                     summary=pick_summary(
                         [sentences[i] for i in keep],
@@ -272,6 +280,23 @@ def _read(doc: Document, settings: LocalSettings) -> Reading:
     cut = len(doc.text) > settings.max_text_chars
     sentences, rest = lead_sentences(head, settings.summary_candidates, cut, doc.language)
     return Reading(title, head, sentences, rest, doc.language)
+
+
+ENGLISH = frozenset({"en"})  # the languages the model's vocabulary and the categories' words are written in
+
+
+def caution(language: str | None, confidence: float, uncertain_below: float, runner_up: str | None) -> str:
+    """Why an answer should be read with care, or "": a page in another language than the model's, a confidence
+    below the threshold."""
+    said = []
+    if language and language.split("-")[0].lower() not in ENGLISH:
+        said.append(
+            f"low confidence: the page is in '{language}' and the local model reads English best; check its category"
+        )
+    if confidence < uncertain_below:
+        after = f" (next: {runner_up})" if runner_up else ""
+        said.append(f"uncertain: confidence {confidence:.2f} is below {uncertain_below:.2f}{after}")
+    return "; ".join(said)
 
 
 def read_part(doc: Document, max_text_chars: int) -> Document:

@@ -26,17 +26,22 @@ def build_provider(
     max_cost_usd: float | None = None,
     max_output_tokens: int | None = None,
     gemini_prices_path: str | Path | None = None,
+    local_uncertain_below: float | None = None,
 ) -> CategorizeProvider:
     """Gemini when an API key is given, else the local embedding model (no network, no key).
 
     Rate limits left as None take the provider's defaults (0 switches a limit off); `max_cost_usd` None means no
-    budget; `gemini_prices_path` None uses the bundled price table.
+    budget; `gemini_prices_path` None uses the bundled price table; `local_uncertain_below` None keeps the local
+    model's default.
     """
     if not (gemini_api_key and gemini_api_key.strip()):
         # imported when used, as Gemini's below: the local model's modules cost ~0.2 s at every start of the CLI
-        from content_pipeline.categorize.local_provider import LocalEmbeddingProvider
+        from content_pipeline.categorize.local_provider import LocalEmbeddingProvider, LocalSettings
 
-        return LocalEmbeddingProvider(taxonomy)
+        settings = (
+            LocalSettings() if local_uncertain_below is None else LocalSettings(uncertain_below=local_uncertain_below)
+        )
+        return LocalEmbeddingProvider(taxonomy, settings)
     # imported only when a key is set: google-genai costs ~0.5 s at every start
     from content_pipeline.categorize.gemini_provider import (
         DEFAULT_MAX_OUTPUT_TOKENS,

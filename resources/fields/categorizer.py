@@ -18,6 +18,12 @@ class CategorizerFields(BaseModel):
         description="Fit the local model's categories to each day's own documents before answering (off: each "
         "category is only its name and description)",
     )
+    local_uncertain_below: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="A local answer whose confidence is below this says 'uncertain' in its reason (0: never)",
+    )
     ai_cache_local: bool = Field(
         default=False, description="Cache the free local model's answers too (off: only paid providers')"
     )
