@@ -57,7 +57,8 @@ def categorize(
     ):
         asking = with_cache(provider, cache, taxonomy.version)
 
-        stamp = stage_stamp(context, provider.name, provider.model, taxonomy.version)
+        local_settings = (categorizer.local_fit_to_day, categorizer.local_uncertain_below)  # they change local answers
+        stamp = stage_stamp(context, provider.name, provider.model, taxonomy.version, *local_settings)
 
         chunk_rows = warehouse.rows_per_chunk(CATEGORIZE_CHUNK_ROWS)
         prices = getattr(provider, "prices", None)  # Gemini's price table; the local provider costs nothing

@@ -61,7 +61,7 @@ def test_the_extraction_version_names_the_trafilatura_release() -> None:
 
 def test_the_provider_and_model_in_use_decide_the_categorize_version() -> None:
     local = stage_code_versions(VersionInputs())
-    assert f"local.prompt{LocalEmbeddingProvider.prompt_version}" in local["categorize"]
+    assert f"local.prompt{LocalEmbeddingProvider.PROMPT_VERSION}" in local["categorize"]
     gemini = stage_code_versions(VersionInputs(provider=provider_kind(True, False)))
     assert f"gemini.prompt{PROMPT_VERSION}" in gemini["categorize"]
     assert GeminiProvider.prompt_version == GeminiBatchProvider.prompt_version == PROMPT_VERSION  # versions.py

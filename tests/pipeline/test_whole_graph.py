@@ -117,6 +117,21 @@ def test_articles_are_categorized_inside_the_taxonomy_by_the_local_model(
     german = first_and_second_run[1]["export"].filter(pl.col("language") == "de", pl.col("category").is_not_null())
     assert len(german) == 1
     assert not {"die", "der", "das", "für", "von", "aus", "und"} & {t.casefold() for t in german["tags"][0]}
+    assert german["categorize_reason"][0].startswith("low confidence: the page is in 'de'")
+    assert german["status"][0] == "ok"  # a mark to read with care, not a failure
+
+
+def test_a_changed_uncertain_threshold_categorizes_the_day_again(
+    settings: Settings, sample_site: str, instance: dg.DagsterInstance
+) -> None:
+    drop_inputs(settings.inbox, sample_site)
+    assert run_partition(settings, DAY, instance).success
+    wary = settings.changed("categorizer", local_uncertain_below=1.0)
+    assert run_partition(wary, DAY, instance).success
+    answered = PartitionStore(settings.warehouse).read("categorize", DAY).filter(pl.col("status") == "ok")
+    below = answered.filter(pl.col("confidence") < 1.0)
+    assert len(below) >= 3
+    assert below["reason"].str.contains("uncertain: confidence").all()
 
 
 def test_exports_and_the_catalog_cover_every_partition(
