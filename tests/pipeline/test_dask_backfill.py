@@ -24,7 +24,9 @@ from tests.conftest import TESTS_START_DATE
 from tests.faults.test_killed_runs import Origin
 
 DAYS = ("2026-11-20", "2026-11-21", "2026-11-22")
-PAGES_A_DAY = 80
+# 80 in the suite; `DASK_BACKFILL_PAGES_A_DAY=2000 uv run pytest tests/pipeline/test_dask_backfill.py` runs the
+# issue's size by hand (a few thousand URLs a day)
+PAGES_A_DAY = int(os.environ.get("DASK_BACKFILL_PAGES_A_DAY", "80"))
 STORED = ("ingest", "fetch", "classify", "categorize", "export")
 VOLATILE = {"fetch": ["fetched_at", "elapsed_ms"], "export": []}  # when each page was fetched, how long it took
 KILL_AFTER_TASKS = 4  # classify tasks the cluster finishes before a worker is killed
