@@ -93,12 +93,10 @@ def file_one(item: ImageToFile, root: Path, mode: Mode, swept: set[Path], ledger
 def file_or_raise(
     item: ImageToFile, root: Path, mode: Mode, swept: set[Path], ledger: MovedImages | None
 ) -> FilingResult:
-    failed = item.failure is not None or item.category is None
-    failure = (item.failure or NO_CATEGORY) if failed else ""
+    failed, failure = failure_of(item)
     source = load_source(item)
     if source is None:
-        reason = "nothing to file: no bytes and no source file" + (f"; it had failed: {failure}" if failed else "")
-        return FilingResult(item.record_id, FilingStatus.SKIPPED.value, None, reason, None)
+        return nothing_to_file(item, failure)
     folder_name, stem, extension = destination(item, failed)
     folder = inside(root, root / folder_name)
     folder.mkdir(parents=True, exist_ok=True)
@@ -145,6 +143,18 @@ def write_reason(path: Path, reason: str) -> None:
         temporary.write_text(reason + "\n", encoding="utf-8")
 
     write_atomically(path, write)
+
+
+def failure_of(item: ImageToFile) -> tuple[bool, str]:
+    """Whether the item goes to failures/, and why."""
+    failed = item.failure is not None or item.category is None
+    return failed, (item.failure or NO_CATEGORY) if failed else ""
+
+
+def nothing_to_file(item: ImageToFile, failure: str) -> FilingResult:
+    """The result of an item with neither bytes nor a source file."""
+    reason = "nothing to file: no bytes and no source file" + (f"; it had failed: {failure}" if failure else "")
+    return FilingResult(item.record_id, FilingStatus.SKIPPED.value, None, reason, None)
 
 
 def load_source(item: ImageToFile) -> Source | None:

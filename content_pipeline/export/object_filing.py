@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 from content_pipeline.export.image_filing import (
     MAX_NUMBERED_NAMES,
-    NO_CATEGORY,
     REASON_SUFFIX,
     SOURCE_KEPT,
     FilingError,
@@ -27,8 +26,10 @@ from content_pipeline.export.image_filing import (
     Source,
     destination,
     error_text,
+    failure_of,
     load_source,
     moved,
+    nothing_to_file,
     remove_source,
 )
 from content_pipeline.moved_images import MovedImages
@@ -60,12 +61,10 @@ def file_one(
 def file_or_raise(
     fs: "AbstractFileSystem", item: ImageToFile, root: str, mode: Mode, ledger: MovedImages | None
 ) -> FilingResult:
-    failed = item.failure is not None or item.category is None
-    failure = (item.failure or NO_CATEGORY) if failed else ""
+    failed, failure = failure_of(item)
     source = load_source(item)
     if source is None:
-        reason = "nothing to file: no bytes and no source file" + (f"; it had failed: {failure}" if failed else "")
-        return FilingResult(item.record_id, FilingStatus.SKIPPED.value, None, reason, None)
+        return nothing_to_file(item, failure)
     folder, stem, extension = destination(item, failed)
     target, created = place(fs, source, f"{root}/{folder}", stem, extension)
     if failed:
