@@ -150,11 +150,10 @@ class LocalEmbeddingProvider:
         if self._vectors is None:
             labels = self.label_vectors
             limit = self.settings.max_text_chars
-            day = (read_part(doc, limit) for doc in self._day()) if self._day is not None else iter(())
+            day = (read_part(doc, limit) for doc in self._day() if has_text(doc)) if self._day is not None else ()
             sample = day_sample(day, self.adaptation.sample_docs)
-            readable = [doc for doc in sample if has_text(doc)]
-            if readable:
-                doc_vectors, _ = self._doc_vectors([_read(doc, self.settings) for doc in readable])
+            if sample:
+                doc_vectors, _ = self._doc_vectors([_read(doc, self.settings) for doc in sample])
                 labels = adapt_categories(labels, doc_vectors, self.adaptation)
             self._vectors = labels
         return self._vectors
