@@ -1,11 +1,14 @@
 """The day's export files in Drive: `<export folder>/<day>/records.csv`, `records.parquet` and `report.html`, each
 replacing the previous upload of the same name."""
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from content_pipeline.drive.client import DriveApiError, DriveClient
+from content_pipeline.export.output_store import output_at
+from content_pipeline.warehouse.storage import Location
 
 MIME_TYPES = {
     ".csv": "text/csv",
@@ -35,3 +38,12 @@ def upload_day(client: DriveClient, export_folder: str, day: str, files: Mapping
     except DriveApiError as exc:
         raise client.refused(export_folder, exc) from None
     return uploads
+
+
+def upload_day_outputs(
+    client: DriveClient, export_folder: str, day: str, locations: Sequence[Location]
+) -> list[DriveUpload]:
+    """Upload the day's written files wherever they are (a local folder, or an object store: a local copy first)."""
+    with contextlib.ExitStack() as stack:
+        paths = {str(loc).rsplit("/", 1)[-1]: stack.enter_context(output_at(loc).local_copy(loc)) for loc in locations}
+        return upload_day(client, export_folder, day, paths)
