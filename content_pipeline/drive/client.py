@@ -8,6 +8,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -72,10 +73,14 @@ class DriveClient:
 
     # --- requests ----------------------------------------------------------------------------------------------------
 
-    def request(self, method: str, url: str, ok: tuple[int, ...] = (200,), **kwargs: Any) -> requests.Response:
+    def request(
+        self, method: str, url: str, ok: tuple[int, ...] = (200,), attempts: int | None = None, **kwargs: Any
+    ) -> requests.Response:
         """One API call, retried while Drive answers with a rate limit, 429 or 5xx (DriveUnavailableError after the
-        last attempt); other refusals raise DriveApiError."""
+        last attempt, `attempts` or the policy's); other refusals raise DriveApiError."""
         policy = self.settings.retry_policy()
+        if attempts is not None:
+            policy = replace(policy, attempts=attempts)
         started = time.monotonic()
 
         def attempt() -> requests.Response:
@@ -209,16 +214,25 @@ class DriveClient:
         session_url = started.headers.get("Location")
         if not session_url:
             raise DriveError("Google Drive did not return an upload session for a resumable upload")
-        chunk = self.settings.chunk_bytes
+        chunk, policy, failures = self.settings.chunk_bytes, self.settings.retry_policy(), 0
         with path.open("rb") as handle:
             offset = 0
             while True:
+                handle.seek(offset)
                 data = handle.read(chunk)
-                end = offset + len(data) - 1
-                span = f"bytes {offset}-{end}/{size}" if data else f"bytes */{size}"
-                response = self.request(
-                    "PUT", session_url, ok=(200, 201, 308), data=data, headers={"Content-Range": span}
-                )
+                span = f"bytes {offset}-{offset + len(data) - 1}/{size}" if data else f"bytes */{size}"
+                try:
+                    response = self.request(
+                        "PUT", session_url, (200, 201, 308), attempts=1, data=data, headers={"Content-Range": span}
+                    )
+                except DriveUnavailableError:
+                    # The chunk may have arrived although its answer did not: ask Drive what it holds, go on from there.
+                    failures += 1
+                    if failures >= policy.attempts:
+                        raise
+                    self.sleep(policy.delay_s(failures))
+                    status = {"Content-Range": f"bytes */{size}"}
+                    response = self.request("PUT", session_url, (200, 201, 308), headers=status)
                 if response.status_code in (200, 201):
                     return dict(response.json())
                 received = response.headers.get("Range", "")  # "bytes=0-N": what Drive holds so far

@@ -11,7 +11,9 @@ Endpoints (paths as Google's clients send them): `GET /drive/v3/files` (files.li
 Only folders added with `shared=True`, and what is inside them, are visible to the account: anything else answers 404
 `notFound`, as Drive does for a folder not shared with a service account. Trashed files are listed only by
 `trashed = true`. `fail_drive_next(count, status, reason)` answers the next Drive calls with an error (default 403
-`rateLimitExceeded`). Every Drive request is recorded in `server.drive_requests`.
+`rateLimitExceeded`); `lost_chunk_answers = n` stores the next n upload chunks and answers them 503, so a client that
+sends a chunk again instead of asking what Drive holds (`Content-Range: bytes */total`) gets 400. Every Drive
+request is recorded in `server.drive_requests`.
 """
 
 from __future__ import annotations
@@ -121,6 +123,7 @@ class FakeDriveServer(FakeSheetsServer):
         self.max_page_size = 100
         self.drive_requests: list[SeenRequest] = []
         self._drive_faults: deque[tuple[int, str]] = deque()
+        self.lost_chunk_answers = 0  # the next this many upload chunks are stored, then answered 503
         self._sessions: dict[str, _Session] = {}
         self._ids = itertools.count(1)
 
@@ -267,6 +270,9 @@ class FakeDriveServer(FakeSheetsServer):
             if start != len(session.data) or end - start + 1 != len(raw):
                 raise DriveFaultError(400, "badContent", f"Expected the chunk at byte {len(session.data)}.")
             session.data.extend(raw)
+            if self.lost_chunk_answers > 0:
+                self.lost_chunk_answers -= 1
+                raise DriveFaultError(503, "backendError", "The chunk was stored; this answer is lost.")
         if len(session.data) < session.total:
             held = {"Range": f"bytes=0-{len(session.data) - 1}"} if session.data else {}
             return Reply(308, b"", held)

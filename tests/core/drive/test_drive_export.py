@@ -93,6 +93,21 @@ def test_a_large_file_goes_up_in_resumable_chunks(server: FakeDriveServer, tmp_p
     assert [r.param("uploadType") for r in started] == ["resumable"]
 
 
+def test_a_chunk_whose_answer_is_lost_is_not_sent_twice(server: FakeDriveServer, tmp_path: Path) -> None:
+    root = server.add_folder("exports")
+    settings = DriveSettings(backoff_initial_s=0.0, resumable_above_bytes=1000, chunk_bytes=256 * 1024)
+    big = tmp_path / "records.parquet"
+    big.write_bytes(bytes(range(256)) * 3000)  # 768,000 bytes: three chunks
+    client = client_of(server, settings)
+    client.sleep = lambda _s: None
+    server.lost_chunk_answers = 1  # the first chunk arrives, its answer does not
+    upload_day(client, root, DAY, {"records.parquet": big})
+    [stored] = server.children(day_folder(server, root))
+    assert stored.data == big.read_bytes()
+    spans = [r.headers["content-range"] for r in server.drive_requests if r.method == "PUT"]
+    assert spans[:3] == ["bytes 0-262143/768000", "bytes */768000", "bytes 262144-524287/768000"]
+
+
 def test_a_large_file_replaces_the_previous_upload_through_a_resumable_update(
     server: FakeDriveServer, tmp_path: Path
 ) -> None:
