@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from google.auth.exceptions import RefreshError
 from tenacity import Retrying, retry_if_exception
 
 from content_pipeline.drive.errors import DriveError, DriveUnavailableError
@@ -84,7 +85,13 @@ class DriveClient:
         started = time.monotonic()
 
         def attempt() -> requests.Response:
-            response = self.session.request(method, url, timeout=self.settings.timeout_s, **kwargs)
+            try:
+                response = self.session.request(method, url, timeout=self.settings.timeout_s, **kwargs)
+            except RefreshError as exc:  # the token endpoint refused the key: waiting does not help
+                raise DriveError(
+                    f"Google refused a token for the service account {self.account} ({str(exc)[:200]}): check the key "
+                    "in CONTENT_PIPELINE_SHEETS_CREDENTIALS_FILE or CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON"
+                ) from None
             if response.status_code not in ok:
                 raise api_error(response)
             return response

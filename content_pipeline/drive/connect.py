@@ -13,6 +13,7 @@ from content_pipeline.drive.client import DriveClient
 from content_pipeline.drive.errors import DriveError
 from content_pipeline.drive.settings import DRIVE_SCOPE, DriveSettings
 from content_pipeline.sheets.connect import EndpointAdapter
+from content_pipeline.sheets.errors import SheetsError
 
 GOOGLE_API_ORIGIN = "https://www.googleapis.com"  # Drive's API and upload paths both live on this host
 
@@ -35,5 +36,10 @@ def connect(
     elif session is None:
         raise DriveError("Google Drive needs service-account credentials or a session")
     if endpoint:
-        session.mount(GOOGLE_API_ORIGIN, EndpointAdapter(endpoint))
+        try:
+            adapter = EndpointAdapter(endpoint)
+        except SheetsError:
+            message = f"the Drive endpoint {endpoint!r} is not an http(s) origin like http://host:port"
+            raise DriveError(message) from None
+        session.mount(GOOGLE_API_ORIGIN, adapter)
     return DriveClient(session, settings, account)

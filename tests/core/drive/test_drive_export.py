@@ -220,3 +220,20 @@ def test_a_folder_is_given_by_id_or_link(given: str, expected: str) -> None:
 def test_a_link_that_is_not_a_folder_is_refused() -> None:
     with pytest.raises(DriveError, match="not a Drive folder link"):
         folder_id("https://example.org/nothing")
+
+
+def test_an_endpoint_that_is_not_an_origin_is_refused_in_drive_terms(server: FakeDriveServer) -> None:
+    with pytest.raises(DriveError, match="the Drive endpoint 'ftp://x' is not an http"):
+        connect(FAST, service_account_info(server), endpoint="ftp://x")
+
+
+def test_a_key_the_token_endpoint_does_not_know_is_refused_before_any_drive_call(
+    server: FakeDriveServer, tmp_path: Path
+) -> None:
+    root = server.add_folder("exports")
+    service_account_info(server)  # registers the real key: Drive calls need a token from now on
+    stranger = service_account_info(server, client_email="someone@else.iam.gserviceaccount.com", register=False)
+    client = connect(FAST, stranger, endpoint=server.base_url)
+    with pytest.raises(DriveError, match=r"refused a token for the service account someone@else.+account not found"):
+        upload_day(client, root, DAY, day_files(tmp_path))
+    assert server.drive_requests == []
