@@ -28,7 +28,8 @@ def export_files(
     sheets: SheetsResource,
 ) -> dg.MaterializeResult:
     """The export partition as files for people and tools (CSV without the long texts, parquet with every value) and
-    a self-contained HTML report with charts; kept as they are when the partition they were made from is unchanged."""
+    a self-contained HTML report with charts; kept as they are when the partition they were made from is unchanged.
+    With a Drive export folder, the three are uploaded to its day sub-folder on every run (replaced, never copied)."""
     stamp = stage_stamp(context, exporter.output)
 
     def one_day(day: str) -> Day:

@@ -59,7 +59,10 @@ def test_a_day_run_uploads_its_files_to_the_day_folder_and_a_rerun_replaces_them
     links = event.asset_materialization.metadata["drive_files"].value
     assert links == {name: f"https://drive.google.com/file/d/{f.id}/view?usp=drivesdk" for name, f in stored.items()}
 
+    drive.drive_requests.clear()
     assert run_partition(settings, DAY, instance).success  # a rerun of the day
+    replaced = [r.path.rsplit("/", 1)[-1] for r in drive.drive_requests if r.method == "PATCH" and r.status == 200]
+    assert sorted(replaced) == sorted(f.id for f in stored.values())  # each file updated once, none created
     assert [f.name for f in drive.children(root)] == [DAY]
     again = {f.name: f.id for f in drive.children(day_folder.id)}
     assert again == {name: f.id for name, f in stored.items()}  # the same files, replaced in place
