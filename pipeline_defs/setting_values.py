@@ -21,6 +21,7 @@ from resources.fields.alerts import AlertsFields
 from resources.fields.categorizer import CategorizerFields
 from resources.fields.classifier import ClassifierFields
 from resources.fields.cluster import ClusterFields
+from resources.fields.drive import DriveFields
 from resources.fields.exporter import ExportFields
 from resources.fields.fetcher import FetcherFields
 from resources.fields.gemini import GeminiFields
@@ -42,6 +43,7 @@ FIELD_CLASSES: dict[str, type[BaseModel]] = {  # resource key -> its fields, in 
     "categorizer": CategorizerFields,
     "exporter": ExportFields,
     "sheets": SheetsFields,
+    "drive": DriveFields,
     "quality": QualityFields,
     "alerts": AlertsFields,
 }

@@ -25,6 +25,7 @@ from resources.alerts import AlertsResource
 from resources.categorizer import CategorizerResource
 from resources.classifier import ClassifierResource
 from resources.cluster import ClusterResource
+from resources.drive import DriveResource
 from resources.exporter import ExportResource
 from resources.fetcher import FetcherResource
 from resources.gemini import GeminiResource
@@ -50,6 +51,7 @@ class Resources:
     categorizer: CategorizerResource
     exporter: ExportResource
     sheets: SheetsResource
+    drive: DriveResource
     quality: QualityResource
     alerts: AlertsResource
 

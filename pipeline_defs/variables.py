@@ -9,6 +9,7 @@ PREFIX = "CONTENT_PIPELINE_"
 PREFIXES = {  # resource key -> the prefix of its fields' variables (PREFIX when not listed)
     "fetcher": "CONTENT_PIPELINE_FETCH_",
     "sheets": "CONTENT_PIPELINE_SHEETS_",
+    "drive": "CONTENT_PIPELINE_DRIVE_",
     "gemini": "CONTENT_PIPELINE_GEMINI_",
 }
 DOCUMENTED = {  # resource.field -> the documented variable it keeps

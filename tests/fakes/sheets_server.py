@@ -608,6 +608,9 @@ class FakeSheetsServer:
             def do_PUT(self) -> None:
                 self._handle("PUT")
 
+            def do_PATCH(self) -> None:
+                self._handle("PATCH")
+
             def do_DELETE(self) -> None:
                 self._handle("DELETE")
 

@@ -1,0 +1,41 @@
+"""Google Drive as a destination of the day's export files (off when no export folder is configured). It signs in as
+the Sheets integration's service account, with the Drive scope."""
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import dagster as dg
+
+from content_pipeline.drive.errors import DriveError
+from content_pipeline.drive.settings import DriveSettings, folder_id
+from content_pipeline.sheets.errors import SheetsError
+from content_pipeline.warehouse.storage import Location
+from resources.fields.drive import DriveFields
+from resources.sheets import SheetsResource
+
+if TYPE_CHECKING:
+    from content_pipeline.drive.export import DriveUpload
+
+
+class DriveResource(DriveFields, dg.ConfigurableResource):
+    @property
+    def enabled(self) -> bool:
+        return bool(self.export_folder.strip())
+
+    def settings(self) -> DriveSettings:
+        return DriveSettings(
+            timeout_s=self.timeout_s, max_attempts=self.max_attempts, backoff_initial_s=self.backoff_initial_s
+        )
+
+    def upload_day(self, sheets: SheetsResource, day: str, files: Sequence[Location]) -> list["DriveUpload"]:
+        """Upload the day's files into `<export folder>/<day>`, replacing the previous upload of each name."""
+        from content_pipeline.drive.connect import connect
+        from content_pipeline.drive.export import upload_day_outputs
+        from content_pipeline.sheets.connect import credentials_from
+
+        try:
+            info = credentials_from(sheets.credentials_json, sheets.credentials_file)
+        except SheetsError as exc:
+            raise DriveError(f"the Drive export uses the Sheets service account: {exc}") from None
+        client = connect(self.settings(), info, self.endpoint)
+        return upload_day_outputs(client, folder_id(self.export_folder), day, files)

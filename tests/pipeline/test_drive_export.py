@@ -1,0 +1,82 @@
+"""A day's run with the Drive export on puts the day's three files into `<export folder>/<day>` of the local Drive
+server (through the Sheets service account), shows their links, and a rerun replaces them instead of adding copies."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from content_pipeline.sample_site.server import sample_urls
+from pipeline_defs.runner import run_partition
+from pipeline_defs.settings import Settings
+from pipeline_defs.variables import START_DATE
+from tests.conftest import TESTS_START_DATE
+from tests.fakes.drive_server import FakeDriveServer
+from tests.fakes.sheets_server import DEFAULT_CLIENT_EMAIL, service_account_info
+
+DAY = "2026-11-24"
+NAMES = ["records.csv", "records.parquet", "report.html"]
+
+
+def settings_with_drive(home: Path, site: str, server: FakeDriveServer, folder: str) -> Settings:
+    env = {
+        "CONTENT_PIPELINE_HOME": str(home),
+        START_DATE: TESTS_START_DATE,
+        "CONTENT_PIPELINE_DRIVE_EXPORT_FOLDER": f"https://drive.google.com/drive/folders/{folder}?usp=sharing",
+        "CONTENT_PIPELINE_DRIVE_ENDPOINT": server.base_url,
+        "CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON": "set",
+    }
+    settings = Settings.from_env(env).allowing("127.0.0.1")
+    settings.inbox.mkdir(parents=True)
+    lines = ["url,expected_kind", *[f"{url},{kind}" for url, kind in sample_urls(site)][:4]]
+    (settings.inbox / f"site-{DAY}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return settings
+
+
+@pytest.fixture
+def drive(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDriveServer]:
+    with FakeDriveServer() as server:
+        monkeypatch.setenv("CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON", json.dumps(service_account_info(server)))
+        yield server
+
+
+def test_a_day_run_uploads_its_files_to_the_day_folder_and_a_rerun_replaces_them(
+    tmp_path: Path, sample_site: str, drive: FakeDriveServer, instance: dg.DagsterInstance
+) -> None:
+    root = drive.add_folder("Reports")
+    settings = settings_with_drive(tmp_path / "home", sample_site, drive, root)
+    assert run_partition(settings, DAY, instance).success
+    [day_folder] = drive.children(root)
+    assert day_folder.name == DAY
+    stored = {f.name: f for f in drive.children(day_folder.id)}
+    assert sorted(stored) == NAMES
+    output = Path(settings.resources.exporter.output) / DAY
+    assert all(stored[name].data == (output / name).read_bytes() for name in NAMES)
+    event = instance.get_latest_materialization_event(dg.AssetKey("export_files"))
+    assert event is not None and event.asset_materialization is not None
+    links = event.asset_materialization.metadata["drive_files"].value
+    assert links == {name: f"https://drive.google.com/file/d/{f.id}/view?usp=drivesdk" for name, f in stored.items()}
+
+    drive.drive_requests.clear()
+    assert run_partition(settings, DAY, instance).success  # a rerun of the day
+    replaced = [r.path.rsplit("/", 1)[-1] for r in drive.drive_requests if r.method == "PATCH" and r.status == 200]
+    assert sorted(replaced) == sorted(f.id for f in stored.values())  # each file updated once, none created
+    assert [f.name for f in drive.children(root)] == [DAY]
+    again = {f.name: f.id for f in drive.children(day_folder.id)}
+    assert again == {name: f.id for name, f in stored.items()}  # the same files, replaced in place
+
+
+def test_a_folder_not_shared_with_the_account_fails_the_run_with_one_line_naming_its_email(
+    tmp_path: Path, sample_site: str, drive: FakeDriveServer, instance: dg.DagsterInstance
+) -> None:
+    hidden = drive.add_folder("Private", shared=False)
+    settings = settings_with_drive(tmp_path / "home", sample_site, drive, hidden)
+    result = run_partition(settings, DAY, instance)
+    assert not result.success
+    [failure] = [event.step_failure_data.error for event in result.all_events if event.is_step_failure]
+    assert failure is not None
+    line = failure.message.strip()
+    assert "\n" not in line and DEFAULT_CLIENT_EMAIL in line and hidden in line, line
+    assert drive.children(hidden) == []
