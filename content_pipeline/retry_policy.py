@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 if TYPE_CHECKING:  # tenacity is imported only by the callers that retry through it
     from tenacity import RetryCallState
@@ -21,6 +21,8 @@ RETRIED_HTTP_STATUSES = frozenset({408, 429, 500, 502, 503, 504})  # what an API
 _DURATION = re.compile(r"(\d+(?:\.\d*)?|\.\d+)s")  # a google.protobuf.Duration in JSON: "13s", "0.4s"
 
 ServerDelay = Callable[[BaseException], float | None]  # the delay a failure's answer asked for, if any
+GaveUp = Callable[[BaseException, int, float], Exception]  # (last error, attempts made, seconds spent) -> to raise
+Result = TypeVar("Result")
 
 
 class RetrySettings(Protocol):
@@ -87,6 +89,34 @@ class RetryPolicy:
             return self.delay_s(state.attempt_number, asked)
 
         return wait
+
+    def call(
+        self,
+        attempt: Callable[[], Result],
+        transient: Callable[[BaseException], bool],
+        gave_up: GaveUp,
+        server_delay: ServerDelay | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> Result:
+        """`attempt()` again while it fails with a transient error, under this policy; a lasting transient failure
+        raises `gave_up(last error, attempts made, seconds spent)` from it, any other error is raised as it is."""
+        from tenacity import Retrying, retry_if_exception
+
+        started = time.monotonic()
+        retrying = Retrying(
+            stop=self.tenacity_stop(),
+            wait=self.tenacity_wait(server_delay),
+            retry=retry_if_exception(transient),
+            sleep=sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(attempt)
+        except Exception as error:
+            if not transient(error):
+                raise
+            attempts = retrying.statistics.get("attempt_number", self.attempts)
+            raise gave_up(error, attempts, time.monotonic() - started) from error
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:

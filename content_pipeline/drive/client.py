@@ -14,7 +14,6 @@ from typing import Any
 
 import requests
 from google.auth.exceptions import RefreshError
-from tenacity import Retrying, retry_if_exception
 
 from content_pipeline.drive.errors import DriveError, DriveUnavailableError
 from content_pipeline.drive.settings import DriveSettings
@@ -46,6 +45,11 @@ def is_transient(error: BaseException) -> bool:
     if isinstance(error, DriveApiError):
         return error.transient
     return isinstance(error, requests.Timeout | requests.ConnectionError)
+
+
+def retry_after_of(error: BaseException) -> float | None:
+    """The delay Drive asked for with a refusal, if any."""
+    return error.retry_after if isinstance(error, DriveApiError) else None
 
 
 def api_error(response: requests.Response) -> DriveApiError:
@@ -82,7 +86,6 @@ class DriveClient:
         policy = self.settings.retry_policy()
         if attempts is not None:
             policy = replace(policy, attempts=attempts)
-        started = time.monotonic()
 
         def attempt() -> requests.Response:
             try:
@@ -96,23 +99,13 @@ class DriveClient:
                 raise api_error(response)
             return response
 
-        retrying = Retrying(
-            stop=policy.tenacity_stop(),
-            wait=policy.tenacity_wait(lambda e: e.retry_after if isinstance(e, DriveApiError) else None),
-            retry=retry_if_exception(is_transient),
-            sleep=self.sleep,
-            reraise=True,
-        )
-        try:
-            return retrying(attempt)
-        except Exception as error:
-            if not is_transient(error):
-                raise
-            attempts = retrying.statistics.get("attempt_number", policy.attempts)
-            raise DriveUnavailableError(
+        def gave_up(error: BaseException, attempts: int, seconds: float) -> Exception:
+            return DriveUnavailableError(
                 f"Google Drive kept refusing {method} requests: gave up after {attempts} attempts in "
-                f"{time.monotonic() - started:.0f} s (last answer: {error}). Rerun the partition later."
-            ) from error
+                f"{seconds:.0f} s (last answer: {error}). Rerun the partition later."
+            )
+
+        return policy.call(attempt, is_transient, gave_up, retry_after_of, self.sleep)
 
     # --- files -------------------------------------------------------------------------------------------------------
 

@@ -12,7 +12,6 @@ from typing import Any
 import gspread
 import requests
 from gspread.http_client import FileType, ParamsType
-from tenacity import Retrying, retry_if_exception
 
 from content_pipeline.rate_limit import RateLimiter
 from content_pipeline.retry_policy import RETRIED_HTTP_STATUSES, parse_retry_after
@@ -77,28 +76,18 @@ class BoundedHTTPClient(gspread.HTTPClient):
         headers: MutableMapping[str, str] | None = None,
     ) -> requests.Response:
         policy = self.settings.retry_policy()
-        started = time.monotonic()
 
         def attempt() -> requests.Response:
             if self.limiter is not None:
                 self.limiter.acquire(1, threading.Event())
             return super(BoundedHTTPClient, self).request(method, endpoint, params, data, json, files, headers)
 
-        retrying = Retrying(
-            stop=policy.tenacity_stop(),
-            wait=policy.tenacity_wait(retry_after_s),  # the server's Retry-After, capped, else backoff
-            retry=retry_if_exception(is_transient),
-            sleep=self.sleep,
-            reraise=True,
-        )
-        try:
-            return retrying(attempt)
-        except Exception as error:
-            if not is_transient(error):
-                raise
-            attempts = retrying.statistics.get("attempt_number", policy.attempts)
-            raise SheetsUnavailableError(
+        def gave_up(error: BaseException, attempts: int, seconds: float) -> Exception:
+            return SheetsUnavailableError(
                 f"Google Sheets kept refusing {method.upper()} requests: gave up after {attempts} attempts in "
-                f"{time.monotonic() - started:.0f} s (last answer: {describe(error)}). Nothing was lost: rerun the "
+                f"{seconds:.0f} s (last answer: {describe(error)}). Nothing was lost: rerun the "
                 "partition later, or lower CONTENT_PIPELINE_SHEETS_REQUESTS_PER_MINUTE if runs share the quota."
-            ) from error
+            )
+
+        # the server's Retry-After, capped, else backoff
+        return policy.call(attempt, is_transient, gave_up, retry_after_s, self.sleep)
