@@ -14,6 +14,7 @@ from resources.fields.drive import DriveFields
 from resources.sheets import SheetsResource
 
 if TYPE_CHECKING:
+    from content_pipeline.drive.client import DriveClient
     from content_pipeline.drive.export import DriveUpload
 
 
@@ -27,15 +28,19 @@ class DriveResource(DriveFields, dg.ConfigurableResource):
             timeout_s=self.timeout_s, max_attempts=self.max_attempts, backoff_initial_s=self.backoff_initial_s
         )
 
-    def upload_day(self, sheets: SheetsResource, day: str, files: Sequence[Location]) -> list["DriveUpload"]:
-        """Upload the day's files into `<export folder>/<day>`, replacing the previous upload of each name."""
+    def client(self, sheets: SheetsResource) -> "DriveClient":
+        """A Drive client signed in as the Sheets integration's service account."""
         from content_pipeline.drive.connect import connect
-        from content_pipeline.drive.export import upload_day_outputs
         from content_pipeline.sheets.connect import credentials_from
 
         try:
             info = credentials_from(sheets.credentials_json, sheets.credentials_file)
         except SheetsError as exc:
-            raise DriveError(f"the Drive export uses the Sheets service account: {exc}") from None
-        client = connect(self.settings(), info, self.endpoint)
-        return upload_day_outputs(client, folder_id(self.export_folder), day, files)
+            raise DriveError(f"Google Drive uses the Sheets service account: {exc}") from None
+        return connect(self.settings(), info, self.endpoint)
+
+    def upload_day(self, sheets: SheetsResource, day: str, files: Sequence[Location]) -> list["DriveUpload"]:
+        """Upload the day's files into `<export folder>/<day>`, replacing the previous upload of each name."""
+        from content_pipeline.drive.export import upload_day_outputs
+
+        return upload_day_outputs(self.client(sheets), folder_id(self.export_folder), day, files)

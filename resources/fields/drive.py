@@ -2,6 +2,8 @@
 
 No Dagster import, so `content-pipeline config` reads and checks them without loading Dagster."""
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from content_pipeline.drive.settings import DEFAULT_BACKOFF_INITIAL_S, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_S
@@ -12,6 +14,21 @@ class DriveFields(BaseModel):
         default="",
         description="A Drive folder (id or link) the day's records.csv, records.parquet and report.html are uploaded "
         "into, one sub-folder per day, through the Sheets service account; blank: no upload",
+    )
+    image_folders: list[str] = Field(
+        default_factory=list,
+        description="Drive folders (ids or links) whose images, sub-folders included, are ingested like the images of "
+        "an image folder, through the Sheets service account",
+    )
+    images_mode: Literal["off", "file", "move"] = Field(
+        default="off",
+        description="off: images are filed on disk (or the images output); file: copied into Drive category folders; "
+        "move: moved there (a source is removed once its copy is verified)",
+    )
+    images_folder: str = Field(
+        default="",
+        description="The Drive folder (id or link) images are filed into by category when images_mode is file or "
+        "move; blank: the `images` sub-folder of export_folder",
     )
     max_attempts: int = Field(
         default=DEFAULT_MAX_ATTEMPTS, ge=1, description="Attempts of a request answered 403 rate limit, 429 or 5xx"
