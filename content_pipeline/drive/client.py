@@ -109,19 +109,19 @@ class DriveClient:
 
     # --- files -------------------------------------------------------------------------------------------------------
 
-    def get(self, file_id: str) -> dict[str, Any]:
-        params = {"fields": FILE_FIELDS, "supportsAllDrives": "true"}
+    def get(self, file_id: str, fields: str = FILE_FIELDS) -> dict[str, Any]:
+        params = {"fields": fields, "supportsAllDrives": "true"}
         return dict(self.request("GET", f"{API}/files/{file_id}", params=params).json())
 
     def download(self, file_id: str) -> bytes:
         params = {"alt": "media", "supportsAllDrives": "true"}
         return self.request("GET", f"{API}/files/{file_id}", params=params).content
 
-    def list(self, query: str) -> Iterator[dict[str, Any]]:
-        """Every file matching `query`, page after page."""
+    def list(self, query: str, fields: str = FILE_FIELDS) -> Iterator[dict[str, Any]]:
+        """Every file matching `query` (with `fields` of each), page after page."""
         params = {
             "q": query,
-            "fields": f"nextPageToken,files({FILE_FIELDS})",
+            "fields": f"nextPageToken,files({fields})",
             "pageSize": "100",
             "supportsAllDrives": "true",
             "includeItemsFromAllDrives": "true",

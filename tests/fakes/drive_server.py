@@ -14,6 +14,11 @@ Only folders added with `shared=True`, and what is inside them, are visible to t
 `rateLimitExceeded`); `lost_chunk_answers = n` stores the next n upload chunks and answers them 503, so a client that
 sends a chunk again instead of asking what Drive holds (`Content-Range: bytes */total`) gets 400. Every Drive
 request is recorded in `server.drive_requests`.
+
+For the image source: `add_image` (with `createdTime`), `set_times` and `change_data` (a new `modifiedTime`),
+`add_shortcut` (`application/vnd.google-apps.shortcut` with `shortcutDetails.targetId/targetMimeType`), and
+`corrupt_media` (ids whose downloads arrive with one byte changed, so their md5Checksum does not match). As Drive
+does, `createdTime`, `modifiedTime` and `shortcutDetails` are returned only when `fields` asks for them.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import secrets
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -34,6 +40,7 @@ import pytest
 from tests.fakes.sheets_server import ApiError, FakeSheetsServer, Kind, Reply, SeenRequest
 
 FOLDER_TYPE = "application/vnd.google-apps.folder"
+SHORTCUT_TYPE = "application/vnd.google-apps.shortcut"
 _STRING = r"'(?:[^'\\]|\\.)*'"
 _CLAUSES = [
     (re.compile(rf"^({_STRING})\s+in\s+parents$"), "parent"),
@@ -126,6 +133,7 @@ class FakeDriveServer(FakeSheetsServer):
         self.lost_chunk_answers = 0  # the next this many upload chunks are stored, then answered 503
         self._sessions: dict[str, _Session] = {}
         self._ids = itertools.count(1)
+        self._init_image_source()
 
     # --- test set-up and inspection ------------------------------------------------------------------------------
 
@@ -165,6 +173,76 @@ class FakeDriveServer(FakeSheetsServer):
             raise DriveFaultError(404, "notFound", f"File not found: {file_id}.")
         return found
 
+    # --- the image source: times, shortcuts, corrupted downloads ---------------------------------------------------
+
+    def _init_image_source(self) -> None:
+        self.times: dict[str, tuple[str, str]] = {}  # file id -> (createdTime, modifiedTime), RFC 3339 with "Z"
+        self.shortcuts: dict[str, tuple[str, str]] = {}  # shortcut id -> (targetId, targetMimeType)
+        self.corrupt_media: set[str] = set()  # ids whose alt=media answers come with one byte changed
+
+    def add_image(
+        self, name: str, parent: str, data: bytes, mime_type: str = "image/jpeg", created: str | None = None
+    ) -> str:
+        """A file with an image's mime type, created at `created` (RFC 3339, "Z"; default: now)."""
+        file_id = self._add(name, mime_type, [parent], data).id
+        if created is not None:
+            self.set_times(file_id, created)
+        return file_id
+
+    def add_shortcut(self, name: str, parent: str, target: str) -> str:
+        """A shortcut in `parent` to `target` (its targetMimeType is the target's as it is now, as Drive keeps it)."""
+        target_mime = self.files[target].mime_type if target in self.files else "application/octet-stream"
+        file_id = self._add(name, SHORTCUT_TYPE, [parent], b"").id
+        self.shortcuts[file_id] = (target, target_mime)
+        return file_id
+
+    def set_times(self, file_id: str, created: str, modified: str | None = None) -> None:
+        self.times[file_id] = (created, modified or created)
+
+    def change_data(self, file_id: str, data: bytes, modified: str) -> None:
+        """New bytes for a file, as an edit in Drive makes them: a new md5Checksum and modifiedTime."""
+        with self._lock:
+            self.files[file_id].data = data
+            self.times[file_id] = (self._times_of(file_id)[0], modified)
+
+    def media_requests(self) -> list[SeenRequest]:
+        """The downloads (`alt=media`) the server answered."""
+        return [r for r in self.drive_requests if r.param("alt") == "media"]
+
+    def _times_of(self, file_id: str) -> tuple[str, str]:
+        if file_id not in self.times:  # first seen now: a stable time from here on
+            now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+            self.times[file_id] = (now, now)
+        return self.times[file_id]
+
+    def _as_image_source_sees(self, reply: Reply, path: str, query: dict[str, str]) -> Reply:
+        """Add the fields of this section to the files of a reply, only when `fields` asks for them (Drive returns
+        only what is asked); a shortcut has shortcutDetails and no size or checksum; corrupt media is served."""
+        rest = path.removeprefix("/drive/v3/files").strip("/")
+        if query.get("alt") == "media" and rest in self.corrupt_media and isinstance(reply.body, bytes) and reply.body:
+            reply.body = bytes([reply.body[0] ^ 0xFF]) + reply.body[1:]
+            return reply
+        if not isinstance(reply.body, dict):
+            return reply
+        asked = query.get("fields", "")
+        every = asked == "*" or "files(*)" in asked
+        resources = reply.body.get("files", []) if "files" in reply.body else [reply.body]
+        for resource in resources:
+            file_id = str(resource.get("id", ""))
+            if file_id not in self.files:
+                continue
+            created, modified = self._times_of(file_id)
+            for name, value in (("createdTime", created), ("modifiedTime", modified)):
+                if every or name in asked:
+                    resource[name] = value
+            if file_id in self.shortcuts:
+                resource.pop("size", None)
+                resource.pop("md5Checksum", None)
+                if every or "shortcutDetails" in asked:
+                    target, target_mime = self.shortcuts[file_id]
+                    resource["shortcutDetails"] = {"targetId": target, "targetMimeType": target_mime}
+        return reply
+
     # --- serving -------------------------------------------------------------------------------------------------
 
     def _serve(self, method: str, target: str, headers: dict[str, str], raw: bytes) -> Reply:
@@ -182,6 +260,7 @@ class FakeDriveServer(FakeSheetsServer):
                     raise DriveFaultError(status, reason, f"Injected: {reason}")
                 self._authenticate(headers, kind)
                 reply = self._route(method, parts.path, query, headers, raw)
+                reply = self._as_image_source_sees(reply, parts.path, query)
             except ApiError as exc:
                 reply = exc.reply()
             except Exception as exc:  # a bug in the fake: say so instead of dropping the connection
