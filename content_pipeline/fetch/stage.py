@@ -7,10 +7,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields
 from fnmatch import fnmatch
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
+from content_pipeline.drive.image_source import SOURCE as DRIVE_SOURCE
+from content_pipeline.drive.links import file_id_of
 from content_pipeline.fetch.content_facts import describe_content
+from content_pipeline.fetch.drive_files import DriveFileRequest, DriveFiles
 from content_pipeline.fetch.http_fetcher import FetchSession, HttpFetcher
 from content_pipeline.fetch.local_files import LocalFileRequest, read_local_files
 from content_pipeline.fetch.models import FetchRequest, FetchResult
@@ -30,7 +34,7 @@ from content_pipeline.warehouse.chunked_stage import (
 from content_pipeline.warehouse.content_hash import VOLATILE_COLUMNS
 from content_pipeline.warehouse.partition_store import PartitionStore
 
-INGEST_COLUMNS = ("record_id", "url", "path", "status", "reason", "source_file")  # what fetch reads of ingest
+INGEST_COLUMNS = ("record_id", "url", "path", "status", "reason", "source_file", "source")  # what fetch reads
 FETCH_CHUNK_ROWS = 250  # ingested rows per chunk: at 30-80 KiB a page, ~15 MB of bodies
 RESULT_FIELDS = tuple(f.name for f in fields(FetchResult))  # a row of the partition (a plain copy: no deep copy)
 FETCH_WINDOW_CHUNKS = 4  # chunks in flight at once (bodies of at most this many chunks are held)
@@ -43,6 +47,7 @@ class FetchOptions:
     ignore_robots_for: Sequence[str] = ()
     image_roots: Sequence[Path] = ()
     moved: MovedImages | None = None
+    drive: DriveFiles | None = None  # images from Drive folders: fetched through the Drive API
 
 
 def fetch_partition(
@@ -52,14 +57,16 @@ def fetch_partition(
     ignore_robots_for: Sequence[str] = (),
     image_roots: Sequence[Path] = (),
     moved: MovedImages | None = None,
+    drive: DriveFiles | None = None,
 ) -> pl.DataFrame:
     """One fetch row per ingested row: fetched when its ingest status is ok, `skipped` with the reason otherwise.
 
     `partition` names the journal that lets a rerun of a crashed run keep what it finished; `ignore_robots_for`
     holds file-name patterns of sources whose URLs are fetched without consulting robots.txt. Files from image
-    folders are read from disk, and only from inside `image_roots` (images that move mode moved: where it put them).
+    folders are read from disk, and only from inside `image_roots` (images that move mode moved: where it put them);
+    images from Drive folders through `drive`.
     """
-    options = FetchOptions(ignore_robots_for, image_roots, moved)
+    options = FetchOptions(ignore_robots_for, image_roots, moved, drive)
 
     async def fetch() -> pl.DataFrame:
         async with fetcher.session(partition) as session:
@@ -74,15 +81,20 @@ async def fetch_chunk(
     """`fetch_partition` of one chunk of a day's ingested rows, through a session shared by the day's chunks."""
     if "path" not in ingested.columns:  # partitions ingested before image folders existed
         ingested = ingested.with_columns(path=pl.lit(None, pl.String()))
+    if "source" not in ingested.columns:
+        ingested = ingested.with_columns(source=pl.lit(None, pl.String()))
     rows = ingested.select(*INGEST_COLUMNS).to_dicts()
     wanted = [r for r in rows if r["status"] == IngestStatus.OK]
+    in_drive = [DriveFileRequest(r["record_id"], r["url"], file_id) for r in wanted if (file_id := drive_file(r))]
     requests = [
         FetchRequest(r["record_id"], r["url"], respect_robots=not exempt(r["source_file"], options.ignore_robots_for))
         for r in wanted
-        if not r["path"]
+        if not r["path"] and not drive_file(r)
     ]
     files = [LocalFileRequest(r["record_id"], r["path"]) for r in wanted if r["path"]]
     fetched = {res.record_id: res for res in await session.fetch_many(requests)}  # described by the session
+    if in_drive:
+        fetched |= {res.record_id: res for res in await fetch_drive_files(in_drive, session, max_body_bytes, options)}
     if files:
         found = await asyncio.to_thread(read_local_files, files, options.image_roots, max_body_bytes, options.moved)
         for res in found:
@@ -138,6 +150,28 @@ def fetch_day(
     # one storing thread: chunks are written one after the other, so at most one chunk's frame is being encoded
     with ThreadPoolExecutor(1, thread_name_prefix="fetch-store") as storing:
         asyncio.run(run(storing))
+
+
+def drive_file(row: dict[str, Any]) -> str | None:
+    """The Drive file id of an ingested row from a Drive folder (None for any other row)."""
+    return file_id_of(row["url"]) if row["source"] == DRIVE_SOURCE and not row["path"] else None
+
+
+async def fetch_drive_files(
+    wanted: Sequence[DriveFileRequest], session: FetchSession, max_body_bytes: int, options: FetchOptions
+) -> list[FetchResult]:
+    """The Drive images of a chunk, fetched in a thread; what a download brought goes into the HTTP cache."""
+    if options.drive is None:
+        reason = "an image from a Drive folder, but this fetch has no Drive connection"
+        return [FetchResult(r.record_id, r.url, FetchStatus.FILE_ERROR, reason) for r in wanted]
+    cache = session.cache
+    stored = cache.stored if cache is not None else lambda url: None
+    found = await asyncio.to_thread(options.drive.fetch, wanted, max_body_bytes, stored)
+    for result in found:
+        describe_content(result)
+        if session.writer is not None and result.status == FetchStatus.OK and result.cache is None:
+            await session.writer.submit_async(result, None)  # its validators and bytes, for the next run
+    return found
 
 
 def exempt(source_file: str | None, patterns: Sequence[str]) -> bool:
