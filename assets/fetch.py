@@ -8,15 +8,18 @@ from assets.metadata import partition_metadata
 from assets.ranges import Day, materialize_days
 from assets.retry_policies import NETWORK_RETRY
 from assets.stage_asset import stage_asset
+from content_pipeline.fetch.drive_files import DriveFiles
 from content_pipeline.fetch.settings import fetch_settings_metadata
 from content_pipeline.fetch.stage import FETCH_CHUNK_ROWS, FetchOptions, fetch_stored_day
 from content_pipeline.fetch.stats import fetch_stats
 from content_pipeline.quality.checks import CheckOutcome, stage_checks
 from content_pipeline.stages import Stage
+from resources.drive import DriveResource
 from resources.exporter import ExportResource
 from resources.fetcher import FetcherResource
 from resources.inbox import InboxResource
 from resources.quality import QualityResource
+from resources.sheets import SheetsResource
 from resources.warehouse import WarehouseResource
 
 OUTBOUND_HTTP_POOL = "outbound_http"  # every step that sends requests to websites (pages, robots.txt, oEmbed)
@@ -30,14 +33,18 @@ def fetch(
     exporter: ExportResource,
     quality: QualityResource,
     warehouse: WarehouseResource,
+    drive: DriveResource,
+    sheets: SheetsResource,
 ) -> dg.MaterializeResult:
-    """Status, headers and body of every fetchable URL and image file; rows that were not fetchable are `skipped`.
+    """Status, headers and body of every fetchable URL and image file (images of Drive folders through the Drive
+    API); rows that were not fetchable are `skipped`.
 
     Finished fetches are journaled as they complete, so a retry of a crashed run fetches only the rest.
     """
     settings = fetcher.settings()
     with fetcher.open() as http:
-        options = FetchOptions(fetcher.ignore_robots, inbox.image_roots(), exporter.moved_images_ledger())
+        in_drive = DriveFiles(lambda: drive.client(sheets))  # signed in only for a chunk with Drive images
+        options = FetchOptions(fetcher.ignore_robots, inbox.image_roots(), exporter.moved_images_ledger(), in_drive)
         stamp = stage_stamp(context, settings, options.ignore_robots_for, options.image_roots)
 
         def one_day(day: str) -> Day:

@@ -2,6 +2,7 @@
 the Sheets integration's service account, with the Drive scope."""
 
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING
 
 import dagster as dg
@@ -16,6 +17,9 @@ from resources.sheets import SheetsResource
 if TYPE_CHECKING:
     from content_pipeline.drive.client import DriveClient
     from content_pipeline.drive.export import DriveUpload
+    from content_pipeline.moved_images import MovedImages
+
+FILED_IMAGES_NAME = "images"  # the sub-folder of export_folder images are filed into when images_folder is blank
 
 
 class DriveResource(DriveFields, dg.ConfigurableResource):
@@ -38,6 +42,32 @@ class DriveResource(DriveFields, dg.ConfigurableResource):
         except SheetsError as exc:
             raise DriveError(f"Google Drive uses the Sheets service account: {exc}") from None
         return connect(self.settings(), info, self.endpoint)
+
+    def image_rows(self, sheets: SheetsResource, day: date, moved: "MovedImages | None") -> list[dict[str, object]]:
+        """The day's images in the Drive image folders, with those move mode filed away (`moved`: the exporter's
+        ledger); none, and no sign-in, when no Drive image folder is configured."""
+        if not self.image_folders:
+            return []
+        from content_pipeline.drive.image_source import drive_image_rows
+
+        client = self.client(sheets)
+        return drive_image_rows(client, self.image_folders, day, self.filing_folders(client), moved)
+
+    def filing_folders(self, client: "DriveClient") -> list[str]:
+        """The Drive folder images are filed into (when Drive filing is on and it exists): never read as a source."""
+        from content_pipeline.drive.client import DriveApiError
+
+        if self.images_mode == "off":
+            return []
+        if self.images_folder.strip():
+            return [folder_id(self.images_folder)]
+        if not self.export_folder.strip():
+            return []
+        try:
+            found = client.find_child(folder_id(self.export_folder), FILED_IMAGES_NAME, folder=True)
+        except DriveApiError:  # the export folder is refused: export_files says so in one line
+            return []
+        return [str(found["id"])] if found else []
 
     def upload_day(self, sheets: SheetsResource, day: str, files: Sequence[Location]) -> list["DriveUpload"]:
         """Upload the day's files into `<export folder>/<day>`, replacing the previous upload of each name."""

@@ -220,14 +220,13 @@ class DriveWalk:
             return
         if day != self.day:
             return
-        file_id = str(file["id"])
-        size = file.get("size")
+        file_id, size = str(file["id"]), file.get("size")
         extra = {
             "drive_file_id": file_id,
             "drive_folder_id": place.top,
             "md5Checksum": file.get("md5Checksum"),
             "modifiedTime": file.get("modifiedTime"),
-            "size": int(size) if size is not None else None,
+            "size": str(size) if size is not None else None,  # text, as Drive gives it (extra holds text only)
         }
         rows.append(
             {

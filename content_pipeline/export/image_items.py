@@ -20,7 +20,7 @@ EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "im
 FILING_COLUMNS = {"filed_status": pl.String(), "filed_path": pl.String(), "filed_reason": pl.String()}  # in export
 AS_FILING_COLUMNS = {"status": "filed_status", "path": "filed_path", "reason": "filed_reason"}  # filed_images -> export
 # files from image folders always (failures too); images fetched from URLs once classified as images
-WANTS_FILING = (pl.col("source") == "folder") | (pl.col("kind") == "image")
+WANTS_FILING = pl.col("source").is_in(["folder", "drive"]) | (pl.col("kind") == "image")
 FILING_STAGES = (Stage.INGEST, Stage.FETCH, Stage.CLASSIFY)  # whose failure an image is filed with (not categorize)
 FAILURE = "_first_failure"  # the column `image_items` adds for a moment
 

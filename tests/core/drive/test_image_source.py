@@ -71,7 +71,7 @@ def test_images_of_sub_folders_become_rows_with_their_drive_id_link_and_checksum
     assert row["added_on"] == DAY
     extra = json.loads(str(row["extra"]))
     stored = server.files[inner]
-    assert extra["drive_file_id"] == inner and extra["size"] == len(stored.data)
+    assert extra["drive_file_id"] == inner and extra["size"] == str(len(stored.data))
     assert extra["md5Checksum"] == stored.resource()["md5Checksum"] and extra["modifiedTime"] == ON_DAY
     assert found["a.jpg"]["url"] == file_link(top) and found["trips/alps/scan"]["url"] == file_link(no_suffix)
     assert listed_folders(server) == [root, sub, deeper]  # breadth-first, each folder once

@@ -1,0 +1,85 @@
+"""A day's run with a Drive image folder: its images (a sub-folder and a shortcut included) are ingested, fetched
+through the Drive API of the local Drive server, classified and filed by visual category on disk; a rerun of the
+day downloads nothing again."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from content_pipeline.drive.links import file_link
+from content_pipeline.warehouse.partition_store import PartitionStore
+from pipeline_defs.runner import run_partition
+from pipeline_defs.settings import Settings
+from pipeline_defs.variables import START_DATE
+from tests.conftest import TESTS_START_DATE
+from tests.fakes.drive_server import FakeDriveServer
+from tests.fakes.sheets_server import service_account_info
+from tests.pipeline.test_image_folders import filed_files, picture
+
+DAY = "2026-11-24"
+CREATED = f"{DAY}T08:15:00.000Z"
+
+
+@pytest.fixture
+def drive(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDriveServer]:
+    with FakeDriveServer() as server:
+        monkeypatch.setenv("CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON", json.dumps(service_account_info(server)))
+        yield server
+
+
+def settings_with_drive_images(home: Path, server: FakeDriveServer, folder: str) -> Settings:
+    env = {
+        "CONTENT_PIPELINE_HOME": str(home),
+        START_DATE: TESTS_START_DATE,
+        "CONTENT_PIPELINE_DRIVE_IMAGE_FOLDERS": f"https://drive.google.com/drive/folders/{folder}?usp=sharing",
+        "CONTENT_PIPELINE_DRIVE_ENDPOINT": server.base_url,
+        "CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON": "set",
+    }
+    return Settings.from_env(env)
+
+
+def test_images_in_a_drive_folder_are_fetched_through_the_api_filed_by_category_and_not_downloaded_twice(
+    tmp_path: Path, drive: FakeDriveServer, instance: dg.DagsterInstance
+) -> None:
+    root = drive.add_folder("Phone uploads")
+    sub = drive.add_folder("screens", root)
+    shared = drive.add_folder("Shared album")
+    contents = {
+        "photo": picture("photo", "JPEG"),
+        "graphic": picture("graphic", "PNG"),
+        "greyscale": picture("greyscale", "WEBP"),
+    }
+    ids = {
+        "photo": drive.add_image("Holiday Snap.jpg", root, contents["photo"], created=CREATED),
+        "graphic": drive.add_image("logo.png", sub, contents["graphic"], "image/png", created=CREATED),
+        "greyscale": drive.add_image("scan.webp", shared, contents["greyscale"], "image/webp", created=CREATED),
+    }
+    drive.set_times(drive.add_shortcut("scan.webp", root, ids["greyscale"]), CREATED)
+    drive.add_image("yesterday.jpg", root, picture("icon", "JPEG"), created="2026-11-23T10:00:00.000Z")
+    settings = settings_with_drive_images(tmp_path / "home", drive, root)
+
+    assert run_partition(settings, DAY, instance).success
+    store = PartitionStore(settings.warehouse)
+    export = store.read("export", DAY)
+    assert sorted(export["input_url"].to_list()) == ["Holiday Snap.jpg", "scan.webp", "screens/logo.png"]
+    assert set(export["source"].to_list()) == {"drive"}
+    assert set(export["status"].to_list()) == {"ok"}, export.select("input_url", "status", "reason").to_dicts()
+    assert set(export["filed_status"].to_list()) == {"filed"}
+    assert sorted(export["url"].to_list()) == sorted(file_link(i) for i in ids.values())
+    files = filed_files(settings.output / "images")
+    assert len(files) == 3
+    for category, data in contents.items():  # each image under its visual category, with its bytes
+        assert [name for name, kept in files.items() if kept == data] == [
+            path for path in files if path.startswith(f"{category}/")
+        ]
+    assert len(drive.media_requests()) == 3
+
+    drive.drive_requests.clear()
+    assert run_partition(settings, DAY, instance).success  # a rerun of the day
+    assert drive.media_requests() == []  # no file downloaded again
+    again = store.read("export", DAY)  # the same rows: the stored partitions are kept
+    assert sorted(again["record_id"].to_list()) == sorted(export["record_id"].to_list())
+    assert filed_files(settings.output / "images") == files
