@@ -27,7 +27,7 @@ INGEST_SCHEMA, INGEST_DESCRIPTIONS = table(
     Column("url", pl.String(), "the normalized URL (a file:// URI for a file from an image folder)"),
     Column("path", pl.String(), "absolute path of a file found in an image folder"),
     Column("input_url", pl.String(), "the URL as the input gave it, before normalizing"),
-    Column("source", pl.String(), "where the item came from: csv, sheet or folder"),
+    Column("source", pl.String(), "where the item came from: csv, sheet, folder or drive"),
     Column("source_file", pl.String(), "the inbox file, worksheet or image folder it came from"),
     Column("source_row", pl.Int64(), "its row in that file or worksheet"),
     Column("added_on", pl.Date(), "the day (partition) the item arrived on"),
