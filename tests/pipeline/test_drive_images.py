@@ -4,6 +4,7 @@ day downloads nothing again."""
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import dagster as dg
@@ -14,6 +15,8 @@ from content_pipeline.warehouse.partition_store import PartitionStore
 from pipeline_defs.runner import run_partition
 from pipeline_defs.settings import Settings
 from pipeline_defs.variables import START_DATE
+from resources.drive import DriveResource
+from resources.sheets import SheetsResource
 from tests.conftest import TESTS_START_DATE
 from tests.fakes.drive_server import FakeDriveServer
 from tests.fakes.sheets_server import service_account_info
@@ -83,3 +86,28 @@ def test_images_in_a_drive_folder_are_fetched_through_the_api_filed_by_category_
     again = store.read("export", DAY)  # the same rows: the stored partitions are kept
     assert sorted(again["record_id"].to_list()) == sorted(export["record_id"].to_list())
     assert filed_files(settings.output / "images") == files
+
+
+def test_the_drive_folder_images_are_filed_into_is_not_read_and_nothing_signs_in_without_image_folders(
+    drive: FakeDriveServer,
+) -> None:
+    root = drive.add_folder("Camera")
+    drive.add_image("new.jpg", root, picture("icon", "JPEG"), created=CREATED)
+    filed = drive.add_folder("images", root)  # the `images` sub-folder of the export folder
+    drive.add_image("filed.jpg", drive.add_folder("photo", filed), picture("photo", "JPEG"), created=CREATED)
+    other = drive.add_folder("sorted", root)
+    drive.add_image("sorted.jpg", other, picture("photo", "JPEG"), created=CREATED)
+    sheets = SheetsResource(credentials_json=json.dumps(service_account_info(drive)))
+    on = date.fromisoformat(DAY)
+
+    def read(**fields: str) -> list[str]:
+        resource = DriveResource(image_folders=[root], endpoint=drive.base_url, **fields)  # type: ignore[arg-type]
+        return sorted(str(row["input_url"]) for row in resource.image_rows(sheets, on, None))
+
+    assert read() == ["images/photo/filed.jpg", "new.jpg", "sorted/sorted.jpg"]  # no Drive filing: all are sources
+    assert read(images_mode="file", export_folder=root) == ["new.jpg", "sorted/sorted.jpg"]
+    assert read(images_mode="move", images_folder=other) == ["images/photo/filed.jpg", "new.jpg"]
+
+    drive.drive_requests.clear()
+    assert DriveResource().image_rows(SheetsResource(), on, None) == []  # no key needed: nothing signs in
+    assert drive.drive_requests == []
