@@ -92,9 +92,10 @@ async def fetch_chunk(
         if not r["path"] and not drive_file(r)
     ]
     files = [LocalFileRequest(r["record_id"], r["path"]) for r in wanted if r["path"]]
-    fetched = {res.record_id: res for res in await session.fetch_many(requests)}  # described by the session
-    if in_drive:
-        fetched |= {res.record_id: res for res in await fetch_drive_files(in_drive, session, max_body_bytes, options)}
+    from_web, from_drive = await asyncio.gather(  # both described: by the session, by fetch_drive_files
+        session.fetch_many(requests), fetch_drive_files(in_drive, session, max_body_bytes, options)
+    )
+    fetched = {res.record_id: res for res in [*from_web, *from_drive]}
     if files:
         found = await asyncio.to_thread(read_local_files, files, options.image_roots, max_body_bytes, options.moved)
         for res in found:
@@ -161,6 +162,8 @@ async def fetch_drive_files(
     wanted: Sequence[DriveFileRequest], session: FetchSession, max_body_bytes: int, options: FetchOptions
 ) -> list[FetchResult]:
     """The Drive images of a chunk, fetched in a thread; what a download brought goes into the HTTP cache."""
+    if not wanted:
+        return []
     if options.drive is None:
         reason = "an image from a Drive folder, but this fetch has no Drive connection"
         return [FetchResult(r.record_id, r.url, FetchStatus.FILE_ERROR, reason) for r in wanted]
