@@ -31,8 +31,11 @@ def filing_ids(records: pl.DataFrame) -> list[str]:
 
 
 def original_name(record: Mapping[str, Any]) -> str:
+    """The name the image had where it came from: its file's, a Drive file's (its link ends in `view`), or the URL's."""
     if record.get("path"):
         return Path(str(record["path"])).name
+    if record.get("source") == "drive" and record.get("input_url"):
+        return PurePosixPath(str(record["input_url"])).name
     return PurePosixPath(unquote(urlsplit(str(record.get("final_url") or record.get("url") or "")).path)).name
 
 
