@@ -1,5 +1,6 @@
-"""Google Drive as a destination of the day's export files (off when no export folder is configured). It signs in as
-the Sheets integration's service account, with the Drive scope."""
+"""Google Drive as a destination of the day's export files (off when no export folder is configured) and of filed
+images (off unless images_mode is file or move). It signs in as the Sheets integration's service account, with the
+Drive scope."""
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -16,6 +17,8 @@ from resources.sheets import SheetsResource
 if TYPE_CHECKING:
     from content_pipeline.drive.client import DriveClient
     from content_pipeline.drive.export import DriveUpload
+    from content_pipeline.drive.filing import DriveFiling
+    from content_pipeline.moved_images import MovedImages
 
 
 class DriveResource(DriveFields, dg.ConfigurableResource):
@@ -44,3 +47,16 @@ class DriveResource(DriveFields, dg.ConfigurableResource):
         from content_pipeline.drive.export import upload_day_outputs
 
         return upload_day_outputs(self.client(sheets), folder_id(self.export_folder), day, files)
+
+    @property
+    def files_images(self) -> bool:
+        """Whether filed_images files into Drive rather than into the images output."""
+        return self.images_mode != "off"
+
+    def image_filing(self, sheets: SheetsResource, ledger: "MovedImages | None") -> "DriveFiling":
+        """A filer of images into the Drive images folder (checked first: one line when it cannot be used)."""
+        from content_pipeline.drive.filing import DriveFiling, output_folder
+
+        client = self.client(sheets)
+        folder = output_folder(client, self.images_folder, self.export_folder)
+        return DriveFiling(client, folder, "move" if self.images_mode == "move" else "copy", ledger)

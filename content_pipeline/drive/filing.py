@@ -103,6 +103,11 @@ class DriveFiling:
         self._folders: dict[str, str] | None = None  # name -> id of the output folder's folders
         self._listings: dict[str, dict[str, list[dict[str, Any]]]] = {}  # folder id -> name -> files
 
+    @property
+    def link(self) -> str:
+        """The output folder's link, for a person."""
+        return folder_link(self.output)
+
     def __call__(self, items: Sequence[ImageToFile]) -> list[FilingResult]:
         return [self.file_one(item) for item in items]
 
