@@ -13,10 +13,12 @@ from content_pipeline.fetch.stage import FETCH_CHUNK_ROWS, FetchOptions, fetch_s
 from content_pipeline.fetch.stats import fetch_stats
 from content_pipeline.quality.checks import CheckOutcome, stage_checks
 from content_pipeline.stages import Stage
+from resources.drive import DriveResource
 from resources.exporter import ExportResource
 from resources.fetcher import FetcherResource
 from resources.inbox import InboxResource
 from resources.quality import QualityResource
+from resources.sheets import SheetsResource
 from resources.warehouse import WarehouseResource
 
 OUTBOUND_HTTP_POOL = "outbound_http"  # every step that sends requests to websites (pages, robots.txt, oEmbed)
@@ -30,6 +32,8 @@ def fetch(
     exporter: ExportResource,
     quality: QualityResource,
     warehouse: WarehouseResource,
+    drive: DriveResource,
+    sheets: SheetsResource,
 ) -> dg.MaterializeResult:
     """Status, headers and body of every fetchable URL and image file; rows that were not fetchable are `skipped`.
 
@@ -37,7 +41,10 @@ def fetch(
     """
     settings = fetcher.settings()
     with fetcher.open() as http:
-        options = FetchOptions(fetcher.ignore_robots, inbox.image_roots(), exporter.moved_images_ledger())
+        ledger = exporter.moved_images_ledger()
+        if ledger is not None and drive.files_images:  # images that move mode put into Drive are read there
+            ledger.read_drive = drive.image_reader(sheets)
+        options = FetchOptions(fetcher.ignore_robots, inbox.image_roots(), ledger)
         stamp = stage_stamp(context, settings, options.ignore_robots_for, options.image_roots)
 
         def one_day(day: str) -> Day:

@@ -9,7 +9,7 @@ bytes where they were filed, checked against the recorded size and SHA-256 (fetc
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +18,7 @@ from pathlib import Path
 from content_pipeline.sqlite_file import open_sqlite, select_in
 from content_pipeline.warehouse.storage import Location, is_object_store
 
+ReadDrive = Callable[[str], bytes]  # the bytes of a Drive file by its id; OSError when Drive will not give them
 DRIVE_PREFIX = "drive:"  # `filed` of an image filed into Google Drive: `drive:<file id>`
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS moves (
@@ -58,9 +59,10 @@ class MovedImage:
 class MovedImages:
     """The ledger of the images filed under `images_root`; reading one that does not exist creates nothing."""
 
-    def __init__(self, path: Path, images_root: Location) -> None:
+    def __init__(self, path: Path, images_root: Location, read_drive: ReadDrive | None = None) -> None:
         self.path = path
         self.images_root = images_root  # every filed copy is inside it: a place outside is never read
+        self.read_drive = read_drive  # how fetch reads copies filed into Google Drive (None: they are not read)
 
     @contextmanager
     def connection(self, create: bool) -> Iterator[sqlite3.Connection | None]:

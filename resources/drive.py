@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from content_pipeline.drive.client import DriveClient
     from content_pipeline.drive.export import DriveUpload
     from content_pipeline.drive.filing import DriveFiling
-    from content_pipeline.moved_images import MovedImages
+    from content_pipeline.moved_images import MovedImages, ReadDrive
 
 
 class DriveResource(DriveFields, dg.ConfigurableResource):
@@ -60,3 +60,9 @@ class DriveResource(DriveFields, dg.ConfigurableResource):
         client = self.client(sheets)
         folder = output_folder(client, self.images_folder, self.export_folder)
         return DriveFiling(client, folder, "move" if self.images_mode == "move" else "copy", ledger)
+
+    def image_reader(self, sheets: SheetsResource) -> "ReadDrive":
+        """How fetch reads the images move mode put into Drive (signs in on first use only)."""
+        from content_pipeline.drive.filing import drive_reader
+
+        return drive_reader(lambda: self.client(sheets))

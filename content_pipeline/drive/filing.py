@@ -13,7 +13,7 @@ to `failures/` with a `<name>.reason.txt` beside them, replaced in place when th
 """
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +38,7 @@ from content_pipeline.export.image_filing import (
     remove_source,
 )
 from content_pipeline.export.safe_names import FAILURES_FOLDER
-from content_pipeline.moved_images import DRIVE_PREFIX, MovedImages
+from content_pipeline.moved_images import DRIVE_PREFIX, MovedImages, ReadDrive
 from content_pipeline.status import FilingStatus
 
 FIELDS = FILE_FIELDS + ",parents"  # what filing reads of a file: its checksum, size and folders
@@ -89,6 +89,22 @@ def output_folder(client: DriveClient, images_folder: str, export_folder: str) -
         return str(client.ensure_folder(parent, IMAGES_SUB_FOLDER)["id"])
     except DriveApiError as exc:
         raise client.refused(parent, exc) from None
+
+
+def drive_reader(client_of: Callable[[], DriveClient]) -> ReadDrive:
+    """How fetch reads an image that move mode put into Drive: its bytes by file id (signing in on first use); a
+    refusal (gone, not shared) as an OSError, the item's failure. Drive staying unavailable stops the step."""
+    clients: list[DriveClient] = []
+
+    def read(file_id: str) -> bytes:
+        if not clients:
+            clients.append(client_of())
+        try:
+            return clients[0].download(file_id)
+        except DriveApiError as exc:
+            raise OSError(f"Google Drive would not give the file {file_id}: {exc}") from None
+
+    return read
 
 
 def folder_link(file_id: str) -> str:
@@ -157,7 +173,8 @@ class DriveFiling:
             if failed and here == FAILURES_FOLDER:
                 self.write_reason(self.folder(here), f"{meta['name']}{REASON_SUFFIX}", failure)
             status = FilingStatus.FAILED if here == FAILURES_FOLDER else FilingStatus.ALREADY_FILED
-            return FilingResult(item.record_id, status.value, f"{here}/{meta['name']}", IN_PLACE, sha256)
+            reason = failure if status == FilingStatus.FAILED else IN_PLACE
+            return FilingResult(item.record_id, status.value, f"{here}/{meta['name']}", reason, sha256)
         folder_name, stem, extension = destination(item, failed)
         folder = self.folder(folder_name)
         source = Source(None, None, size, sha256 or "")

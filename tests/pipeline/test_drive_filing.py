@@ -79,3 +79,45 @@ def test_images_are_filed_into_drive_category_folders_and_a_rerun_creates_nothin
     assert drive_tree(drive, root) == files
     again = PartitionStore(settings.warehouse).read("filed_images", DAY)
     assert again.sort("record_id").equals(rows.sort("record_id"))
+
+
+def test_move_mode_empties_the_image_folder_into_drive_and_a_rerun_reads_them_there_and_moves_nothing(
+    tmp_path: Path, drive: FakeDriveServer, instance: dg.DagsterInstance
+) -> None:
+    root = drive.add_folder("Filed images")
+    env = {
+        "CONTENT_PIPELINE_HOME": str(tmp_path / "home"),
+        START_DATE: TESTS_START_DATE,
+        "CONTENT_PIPELINE_DRIVE_IMAGES_MODE": "move",
+        "CONTENT_PIPELINE_DRIVE_IMAGES_FOLDER": root,
+        "CONTENT_PIPELINE_DRIVE_ENDPOINT": drive.base_url,
+        "CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON": "set",
+    }
+    settings = Settings.from_env(env)
+    contents = drop_images(settings.inbox / "images")
+    assert run_partition(settings, DAY, instance).success
+    assert sorted(p.name for p in (settings.inbox / "images" / DAY).iterdir()) == ["notes.txt"]
+    files = drive_tree(drive, root)
+    assert sorted(v for k, v in files.items() if not k.endswith(".reason.txt")) == sorted(contents.values())
+    store = PartitionStore(settings.warehouse)
+    first = {stage: store.read(stage, DAY) for stage in ("ingest", "fetch", "filed_images", "export")}
+
+    drive.drive_requests.clear()
+    assert run_partition(settings, DAY, instance).success  # the sources are gone now: the day must not shrink
+    assert [r for r in drive.drive_requests if r.method != "GET"] == []  # nothing uploaded, moved or replaced
+    downloads = [r for r in drive.drive_requests if r.param("alt") == "media"]
+    assert len(downloads) == len(contents)  # fetch read each moved image back from Drive
+    assert drive_tree(drive, root) == files
+    again = {stage: store.read(stage, DAY) for stage in ("ingest", "fetch", "filed_images", "export")}
+    assert again["ingest"].drop("reason").equals(first["ingest"].drop("reason"))
+    columns = ["record_id", "status", "content_type", "bytes"]
+    assert again["fetch"].select(columns).equals(first["fetch"].select(columns))
+    columns = ["record_id", "status", "path"]
+    assert (
+        again["filed_images"]
+        .select(columns)
+        .sort("record_id")
+        .equals(first["filed_images"].select(columns).sort("record_id"))
+    )
+    columns = ["record_id", "status", "filed_status", "filed_path"]
+    assert again["export"].select(columns).sort("record_id").equals(first["export"].select(columns).sort("record_id"))
