@@ -9,11 +9,14 @@ import pytest
 from content_pipeline.drive.client import DriveClient
 from content_pipeline.drive.connect import connect
 from content_pipeline.drive.errors import DriveError
-from content_pipeline.drive.filing import file_images_to_drive, output_folder
+from content_pipeline.drive.filing import drive_reader, file_images_to_drive, output_folder
 from content_pipeline.drive.links import file_link
 from content_pipeline.drive.settings import DriveSettings
 from content_pipeline.export.image_filing import ImageToFile, Mode
+from content_pipeline.fetch.local_files import LocalFileRequest, read_local_files
 from content_pipeline.moved_images import MovedImages
+from content_pipeline.status import FetchStatus
+from tests.core.image_samples import image_bytes
 from tests.fakes.drive_server import FakeDriveServer
 from tests.fakes.sheets_server import DEFAULT_CLIENT_EMAIL, service_account_info
 
@@ -287,3 +290,34 @@ def test_rate_limits_are_retried_and_the_image_is_filed_once(server: FakeDriveSe
     assert file_all(server, root, [image()]) == [("filed", "photo/sunset.jpg", "")]
     assert [r.status for r in server.drive_requests[:3]] == [403, 403, 200]
     assert tree(server, root) == {"photo/sunset.jpg": PHOTO}
+
+
+def test_fetch_reads_an_image_that_move_mode_put_into_drive_and_checks_it_against_the_ledger(
+    server: FakeDriveServer, tmp_path: Path
+) -> None:
+    picture = image_bytes("PNG")
+    root = server.add_folder("Images")
+    source = tmp_path / "inbox" / "logo.png"
+    source.parent.mkdir()
+    source.write_bytes(picture)
+    ledger = MovedImages(tmp_path / "moved.sqlite", tmp_path / "images")
+    file_all(server, root, [image(body=None, name="logo.png", source_path=source)], "move", ledger)
+    assert not source.exists()
+    request = LocalFileRequest("rec00001", str(source))
+
+    unread = read_local_files([request], [source.parent], 1_000_000, ledger)[0]  # no Drive reader: a clear reason
+    assert unread.status == FetchStatus.FILE_ERROR and "does not read Google Drive" in (unread.reason or "")
+
+    ledger.read_drive = drive_reader(lambda: client_of(server))
+    [read] = read_local_files([request], [source.parent], 1_000_000, ledger)
+    assert (read.status, read.body, read.content_type) == (FetchStatus.OK, picture, "image/png")
+    [entry] = ledger.of_day(DAY)
+    assert read.final_url == file_link(str(entry.drive_file_id()))
+
+    server.files[str(entry.drive_file_id())].data = picture + b"changed"  # edited in Drive since it was moved
+    [changed] = read_local_files([request], [source.parent], 1_000_000, ledger)
+    assert changed.status == FetchStatus.FILE_ERROR and "changed since" in (changed.reason or "")
+
+    del server.files[str(entry.drive_file_id())]  # deleted in Drive: this image fails, nothing else
+    [gone] = read_local_files([request], [source.parent], 1_000_000, ledger)
+    assert gone.status == FetchStatus.FILE_ERROR and "notFound" in (gone.reason or "")
