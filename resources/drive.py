@@ -55,7 +55,8 @@ class DriveResource(DriveFields, dg.ConfigurableResource):
 
     def image_filing(self, sheets: SheetsResource, ledger: "MovedImages | None") -> "DriveFiling":
         """A filer of images into the Drive images folder (checked first: one line when it cannot be used)."""
-        from content_pipeline.drive.filing import DriveFiling, output_folder
+        from content_pipeline.drive.filing import DriveFiling
+        from content_pipeline.drive.images_folder import output_folder
 
         client = self.client(sheets)
         folder = output_folder(client, self.images_folder, self.export_folder)
@@ -63,6 +64,6 @@ class DriveResource(DriveFields, dg.ConfigurableResource):
 
     def image_reader(self, sheets: SheetsResource) -> "ReadDrive":
         """How fetch reads the images move mode put into Drive (signs in on first use only)."""
-        from content_pipeline.drive.filing import drive_reader
+        from content_pipeline.drive.images_folder import drive_reader
 
         return drive_reader(lambda: self.client(sheets))

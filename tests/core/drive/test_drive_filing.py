@@ -9,7 +9,8 @@ import pytest
 from content_pipeline.drive.client import DriveClient
 from content_pipeline.drive.connect import connect
 from content_pipeline.drive.errors import DriveError
-from content_pipeline.drive.filing import drive_reader, file_images_to_drive, output_folder
+from content_pipeline.drive.filing import file_images_to_drive
+from content_pipeline.drive.images_folder import drive_reader, output_folder
 from content_pipeline.drive.links import file_link
 from content_pipeline.drive.settings import DriveSettings
 from content_pipeline.export.image_filing import ImageToFile, Mode
@@ -321,3 +322,20 @@ def test_fetch_reads_an_image_that_move_mode_put_into_drive_and_checks_it_agains
     del server.files[str(entry.drive_file_id())]  # deleted in Drive: this image fails, nothing else
     [gone] = read_local_files([request], [source.parent], 1_000_000, ledger)
     assert gone.status == FetchStatus.FILE_ERROR and "notFound" in (gone.reason or "")
+
+
+def test_a_large_image_goes_up_in_a_resumable_upload_and_is_checked_like_a_small_one(
+    server: FakeDriveServer, tmp_path: Path
+) -> None:
+    root = server.add_folder("Images")
+    settings = DriveSettings(backoff_initial_s=0.0, resumable_above_bytes=1000, chunk_bytes=256 * 1024)
+    client = connect(settings, service_account_info(server), endpoint=server.base_url)
+    big = bytes(range(256)) * 2000  # 512,000 bytes: two chunks
+    [result] = file_images_to_drive(client, [image(body=big)], root)
+    assert (result.status, result.path) == ("filed", "photo/sunset.jpg")
+    assert tree(server, root) == {"photo/sunset.jpg": big}
+    assert [r.status for r in server.drive_requests if r.method == "PUT"] == [308, 200]
+    server.corrupt_uploads = 1
+    [damaged] = file_images_to_drive(client, [image("rec2", body=big + b"!")], root)
+    assert damaged.status == "error" and "does not match the source" in damaged.reason
+    assert tree(server, root) == {"photo/sunset.jpg": big}
