@@ -111,7 +111,8 @@ class DriveFiling:
         if self.mode == "move" and source.path is not None:
             if self.ledger is not None and item.ingest_row is not None:
                 self.ledger.record(moved(item.ingest_row, DRIVE_PREFIX + str(placed.file["id"]), source))
-            notes.append(release_local(source, placed.file, md5))
+            filed = placed.file if placed.created else self.current(placed.file)  # Drive's answer now, or again
+            notes.append(release_local(source, filed, md5))
         return FilingResult(
             item.record_id, status_of(failed, placed.created), f"{folder_name}/{name}", join(notes), source.sha256
         )
@@ -179,9 +180,12 @@ class DriveFiling:
                 if same is None:
                     continue
                 if self.mode == "move":  # an identical copy is filed already: the source is no longer needed
-                    self.record_move(item, str(same["id"]), source)
-                    self.client.trash(file_id)
-                    notes.append("the source was put in Drive's trash")
+                    if holds(self.current(same), source.size, md5):
+                        self.record_move(item, str(same["id"]), source)
+                        self.client.trash(file_id)
+                        notes.append("the source was put in Drive's trash")
+                    else:
+                        notes.append(f"{SOURCE_KEPT}: the filed copy changed meanwhile")
                 return DriveFiled(same, False)
             if self.mode == "move":
                 self.record_move(item, file_id, source)
@@ -195,6 +199,17 @@ class DriveFiling:
             listing.setdefault(name, []).append(made)
             return DriveFiled(made, True)
         raise FilingError(too_many(stem, extension))
+
+    def current(self, file: dict[str, Any]) -> dict[str, Any]:
+        """What Drive says of a file found earlier in this run, asked again before a source is removed ({} when it
+        is gone or in the trash)."""
+        try:
+            found = self.client.get_fields(str(file["id"]), FIELDS)
+        except DriveApiError as exc:
+            if exc.status == 404:
+                return {}
+            raise
+        return {} if found.get("trashed") else found
 
     def record_move(self, item: ImageToFile, filed_id: str, source: Source) -> None:
         if self.ledger is not None and item.ingest_row is not None:

@@ -339,3 +339,21 @@ def test_a_large_image_goes_up_in_a_resumable_upload_and_is_checked_like_a_small
     [damaged] = file_images_to_drive(client, [image("rec2", body=big + b"!")], root)
     assert damaged.status == "error" and "does not match the source" in damaged.reason
     assert tree(server, root) == {"photo/sunset.jpg": big}
+
+
+def test_a_local_source_left_by_a_crash_after_its_upload_is_deleted_once_drive_confirms_the_copy(
+    server: FakeDriveServer, tmp_path: Path
+) -> None:
+    root = server.add_folder("Images")
+    photo_folder = server.add_folder("photo", parent=root)
+    uploaded = server.add_file("cat.jpg", photo_folder, PHOTO)  # the upload went through, the delete did not
+    source = tmp_path / "cat.jpg"
+    source.write_bytes(PHOTO)
+    ledger = MovedImages(tmp_path / "moved.sqlite", tmp_path / "images")
+    item = image(body=None, name="cat.jpg", source_path=source)
+    assert file_all(server, root, [item], "move", ledger) == [
+        ("already_filed", "photo/cat.jpg", "an identical file is already there; source deleted")
+    ]
+    assert not source.exists() and tree(server, root) == {"photo/cat.jpg": PHOTO}
+    assert any(r.method == "GET" and r.path.endswith(f"/files/{uploaded}") for r in server.drive_requests)
+    assert [e.filed for e in ledger.of_day(DAY)] == [f"drive:{uploaded}"]
