@@ -15,7 +15,7 @@ from pipeline_defs.settings import Settings
 from pipeline_defs.variables import START_DATE
 from tests.conftest import TESTS_START_DATE
 from tests.fakes.drive_server import FOLDER_TYPE, FakeDriveServer
-from tests.fakes.sheets_server import service_account_info
+from tests.fakes.sheets_server import DEFAULT_CLIENT_EMAIL, service_account_info
 from tests.pipeline.test_image_folders import DAY, drop_images
 
 
@@ -121,3 +121,28 @@ def test_move_mode_empties_the_image_folder_into_drive_and_a_rerun_reads_them_th
     )
     columns = ["record_id", "status", "filed_status", "filed_path"]
     assert again["export"].select(columns).sort("record_id").equals(first["export"].select(columns).sort("record_id"))
+
+
+def test_an_images_folder_not_shared_with_the_account_fails_the_step_with_one_line_naming_its_email(
+    tmp_path: Path, drive: FakeDriveServer, instance: dg.DagsterInstance
+) -> None:
+    hidden = drive.add_folder("Private", shared=False)
+    env = {
+        "CONTENT_PIPELINE_HOME": str(tmp_path / "home"),
+        START_DATE: TESTS_START_DATE,
+        "CONTENT_PIPELINE_DRIVE_IMAGES_MODE": "file",
+        "CONTENT_PIPELINE_DRIVE_IMAGES_FOLDER": hidden,
+        "CONTENT_PIPELINE_DRIVE_ENDPOINT": drive.base_url,
+        "CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON": "set",
+    }
+    settings = Settings.from_env(env)
+    drop_images(settings.inbox / "images")
+    result = run_partition(settings, DAY, instance)
+    assert not result.success
+    [failure] = [event for event in result.all_events if event.is_step_failure]
+    assert failure.step_key == "filed_images"
+    error = failure.step_failure_data.error
+    assert error is not None
+    line = error.message.strip()
+    assert "\n" not in line and DEFAULT_CLIENT_EMAIL in line and hidden in line, line
+    assert drive.children(hidden) == []
