@@ -44,7 +44,10 @@ def fetch(
     settings = fetcher.settings()
     with fetcher.open() as http:
         in_drive = DriveFiles(lambda: drive.client(sheets))  # signed in only for a chunk with Drive images
-        options = FetchOptions(fetcher.ignore_robots, inbox.image_roots(), exporter.moved_images_ledger(), in_drive)
+        ledger = exporter.moved_images_ledger()
+        if ledger is not None and drive.files_images:  # images that move mode put into Drive are read there
+            ledger.read_drive = drive.image_reader(sheets)
+        options = FetchOptions(fetcher.ignore_robots, inbox.image_roots(), ledger, in_drive)
         stamp = stage_stamp(context, settings, options.ignore_robots_for, options.image_roots)
 
         def one_day(day: str) -> Day:

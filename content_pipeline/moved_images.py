@@ -9,7 +9,7 @@ bytes where they were filed, checked against the recorded size and SHA-256 (fetc
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +18,8 @@ from pathlib import Path
 from content_pipeline.sqlite_file import open_sqlite, select_in
 from content_pipeline.warehouse.storage import Location, is_object_store
 
+ReadDrive = Callable[[str], bytes]  # the bytes of a Drive file by its id; OSError when Drive will not give them
+DRIVE_PREFIX = "drive:"  # `filed` of an image filed into Google Drive: `drive:<file id>`
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS moves (
     source TEXT PRIMARY KEY, day TEXT NOT NULL, ingest_row TEXT NOT NULL, filed TEXT NOT NULL,
@@ -34,14 +36,18 @@ class MovedImage:
     source: str  # the path it had in its folder (the ingest row's `path`)
     day: str  # the day it was ingested on (YYYY-MM-DD)
     ingest_row: dict[str, object]  # the ingest row, values as JSON (the day as ISO text)
-    filed: str  # absolute path of the filed copy, or its s3:// URL
+    filed: str  # absolute path of the filed copy, its s3:// URL, or `drive:<file id>` for a copy in Google Drive
     size: int
-    sha256: str
+    sha256: str  # "" for a Drive file moved inside Drive without its bytes being read
+
+    def drive_file_id(self) -> str | None:
+        """The Drive file the image went to, when it went into Google Drive."""
+        return self.filed.removeprefix(DRIVE_PREFIX) if self.filed.startswith(DRIVE_PREFIX) else None
 
     def filed_copy(self) -> Path | None:
         """The filed copy when it is a local file still there with its recorded size (its hash is checked by whoever
         reads it); None for a copy on an object store (fetch reads it there)."""
-        if is_object_store(self.filed):
+        if is_object_store(self.filed) or self.filed.startswith(DRIVE_PREFIX):
             return None
         path = Path(self.filed)
         try:
@@ -53,9 +59,10 @@ class MovedImage:
 class MovedImages:
     """The ledger of the images filed under `images_root`; reading one that does not exist creates nothing."""
 
-    def __init__(self, path: Path, images_root: Location) -> None:
+    def __init__(self, path: Path, images_root: Location, read_drive: ReadDrive | None = None) -> None:
         self.path = path
         self.images_root = images_root  # every filed copy is inside it: a place outside is never read
+        self.read_drive = read_drive  # how fetch reads copies filed into Google Drive (None: they are not read)
 
     @contextmanager
     def connection(self, create: bool) -> Iterator[sqlite3.Connection | None]:

@@ -1,5 +1,6 @@
-"""Google Drive as a destination of the day's export files (off when no export folder is configured). It signs in as
-the Sheets integration's service account, with the Drive scope."""
+"""Google Drive as a destination of the day's export files (off when no export folder is configured) and of filed
+images (off unless images_mode is file or move). It signs in as the Sheets integration's service account, with the
+Drive scope."""
 
 from collections.abc import Sequence
 from datetime import date
@@ -17,9 +18,8 @@ from resources.sheets import SheetsResource
 if TYPE_CHECKING:
     from content_pipeline.drive.client import DriveClient
     from content_pipeline.drive.export import DriveUpload
-    from content_pipeline.moved_images import MovedImages
-
-FILED_IMAGES_NAME = "images"  # the sub-folder of export_folder images are filed into when images_folder is blank
+    from content_pipeline.drive.filing import DriveFiling
+    from content_pipeline.moved_images import MovedImages, ReadDrive
 
 
 class DriveResource(DriveFields, dg.ConfigurableResource):
@@ -56,6 +56,7 @@ class DriveResource(DriveFields, dg.ConfigurableResource):
     def filing_folders(self, client: "DriveClient") -> list[str]:
         """The Drive folder images are filed into (when Drive filing is on and it exists): never read as a source."""
         from content_pipeline.drive.client import DriveApiError
+        from content_pipeline.drive.images_folder import IMAGES_SUB_FOLDER
 
         if self.images_mode == "off":
             return []
@@ -64,7 +65,7 @@ class DriveResource(DriveFields, dg.ConfigurableResource):
         if not self.export_folder.strip():
             return []
         try:
-            found = client.find_child(folder_id(self.export_folder), FILED_IMAGES_NAME, folder=True)
+            found = client.find_child(folder_id(self.export_folder), IMAGES_SUB_FOLDER, folder=True)
         except DriveApiError:  # the export folder is refused: export_files says so in one line
             return []
         return [str(found["id"])] if found else []
@@ -74,3 +75,23 @@ class DriveResource(DriveFields, dg.ConfigurableResource):
         from content_pipeline.drive.export import upload_day_outputs
 
         return upload_day_outputs(self.client(sheets), folder_id(self.export_folder), day, files)
+
+    @property
+    def files_images(self) -> bool:
+        """Whether filed_images files into Drive rather than into the images output."""
+        return self.images_mode != "off"
+
+    def image_filing(self, sheets: SheetsResource, ledger: "MovedImages | None") -> "DriveFiling":
+        """A filer of images into the Drive images folder (checked first: one line when it cannot be used)."""
+        from content_pipeline.drive.filing import DriveFiling
+        from content_pipeline.drive.images_folder import output_folder
+
+        client = self.client(sheets)
+        folder = output_folder(client, self.images_folder, self.export_folder)
+        return DriveFiling(client, folder, "move" if self.images_mode == "move" else "copy", ledger)
+
+    def image_reader(self, sheets: SheetsResource) -> "ReadDrive":
+        """How fetch reads the images move mode put into Drive (signs in on first use only)."""
+        from content_pipeline.drive.images_folder import drive_reader
+
+        return drive_reader(lambda: self.client(sheets))

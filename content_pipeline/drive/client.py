@@ -4,10 +4,11 @@ bounded backoff (content_pipeline/retry_policy.py)."""
 
 from __future__ import annotations
 
+import io
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -206,7 +207,7 @@ class DriveClient:
         return dict(self.request(method, url, params=params, data=body, headers=headers).json())
 
     def _resumable(
-        self, method: str, url: str, metadata: Mapping[str, Any], path: Path, size: int, mime_type: str
+        self, method: str, url: str, metadata: Mapping[str, Any], path: Path | bytes, size: int, mime_type: str
     ) -> dict[str, Any]:
         params = {"uploadType": "resumable", "fields": FILE_FIELDS, "supportsAllDrives": "true"}
         headers = {"X-Upload-Content-Type": mime_type, "X-Upload-Content-Length": str(size)}
@@ -215,7 +216,7 @@ class DriveClient:
         if not session_url:
             raise DriveError("Google Drive did not return an upload session for a resumable upload")
         chunk, policy, failures = self.settings.chunk_bytes, self.settings.retry_policy(), 0
-        with path.open("rb") as handle:
+        with io.BytesIO(path) if isinstance(path, bytes) else path.open("rb") as handle:
             offset = 0
             while True:
                 handle.seek(offset)
@@ -238,3 +239,60 @@ class DriveClient:
                 received = response.headers.get("Range", "")  # "bytes=0-N": what Drive holds so far
                 offset = int(received.rsplit("-", 1)[1]) + 1 if received else 0
                 handle.seek(offset)
+
+    # --- filing: create, copy, move; never replace a file that is there ------------------------------------------
+
+    def create_file(self, parent: str, name: str, data: bytes, mime_type: str) -> dict[str, Any]:
+        """A new file `name` in `parent` holding `data` (multipart up to the resumable threshold, resumable above);
+        a file of the same name stays as it is. The answer holds Drive's `md5Checksum` and `size` of what arrived."""
+        url, metadata = f"{UPLOAD}/files", {"name": name, "parents": [parent], "mimeType": mime_type}
+        if len(data) > self.settings.resumable_above_bytes:
+            return self._resumable("POST", url, metadata, data, len(data), mime_type)
+        return self._multipart("POST", url, metadata, data, mime_type)
+
+    def replace_content(self, file_id: str, data: bytes, mime_type: str) -> dict[str, Any]:
+        """Replace the bytes of the file `file_id` (small files only: a reason text)."""
+        return self._multipart("PATCH", f"{UPLOAD}/files/{file_id}", {"mimeType": mime_type}, data, mime_type)
+
+    def get_fields(self, file_id: str, fields: str) -> dict[str, Any]:
+        """The file's metadata with the given `fields` (e.g. FILE_FIELDS plus `parents`)."""
+        params = {"fields": fields, "supportsAllDrives": "true"}
+        return dict(self.request("GET", f"{API}/files/{file_id}", params=params).json())
+
+    def list_children(self, parent: str, fields: str = FILE_FIELDS) -> Iterator[dict[str, Any]]:
+        """Every untrashed file and folder in `parent`, page after page."""
+        params = {
+            "q": f"{quoted(parent)} in parents and trashed = false",
+            "fields": f"nextPageToken,files({fields})",
+            "pageSize": "1000",
+            "supportsAllDrives": "true",
+            "includeItemsFromAllDrives": "true",
+        }
+        while True:
+            page = self.request("GET", f"{API}/files", params=params).json()
+            yield from page.get("files", [])
+            token = page.get("nextPageToken")
+            if not token:
+                return
+            params["pageToken"] = token
+
+    def copy(self, file_id: str, parent: str, name: str, fields: str = FILE_FIELDS) -> dict[str, Any]:
+        """A server-side copy of `file_id` named `name` in `parent` (files.copy); the original stays."""
+        params = {"fields": fields, "supportsAllDrives": "true"}
+        body = {"name": name, "parents": [parent]}
+        return dict(self.request("POST", f"{API}/files/{file_id}/copy", params=params, json=body).json())
+
+    def move(
+        self, file_id: str, parent: str, name: str, from_parents: Sequence[str], fields: str = FILE_FIELDS
+    ) -> dict[str, Any]:
+        """Move the file `file_id` into `parent` as `name`, out of `from_parents`; it keeps its id and bytes."""
+        params = {"fields": fields, "supportsAllDrives": "true", "addParents": parent}
+        leaving = [p for p in from_parents if p != parent]
+        if leaving:
+            params["removeParents"] = ",".join(leaving)
+        return dict(self.request("PATCH", f"{API}/files/{file_id}", params=params, json={"name": name}).json())
+
+    def trash(self, file_id: str) -> dict[str, Any]:
+        """Put the file in Drive's trash (it can be restored from there for 30 days)."""
+        params = {"fields": FILE_FIELDS, "supportsAllDrives": "true"}
+        return dict(self.request("PATCH", f"{API}/files/{file_id}", params=params, json={"trashed": True}).json())

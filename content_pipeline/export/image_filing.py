@@ -46,7 +46,8 @@ class ImageToFile:
     body: bytes | None  # bytes fetched from a URL (used when source_path is None)
     extension: str | None  # from the real (sniffed) format: "jpg", "png", "webp", "gif"; None when unknown
     failure: str | None  # why this item failed earlier: it goes to failures/ with this reason
-    ingest_row: Mapping[str, object] | None = None  # a file from an image folder: its ingest row, for the ledger
+    ingest_row: Mapping[str, object] | None = None  # a file from an image folder or Drive: its ingest row (ledger)
+    drive_file_id: str | None = None  # an image in Drive (ingested from a Drive folder, or moved there earlier)
 
 
 @dataclass(frozen=True)
@@ -130,9 +131,11 @@ def destination(item: ImageToFile, failed: bool) -> tuple[str, str, str]:
 
 
 def moved(ingest_row: Mapping[str, object], target: Path | str, source: Source) -> MovedImage:
-    """The ledger entry of an image about to leave its folder for `target`."""
+    """The ledger entry of an image about to leave its folder for `target` (keyed by its path, or by its URL for an
+    image that has none: a Drive file)."""
+    where = ingest_row.get("path") or ingest_row["url"]
     return MovedImage(
-        str(ingest_row["path"]), str(ingest_row["added_on"]), dict(ingest_row), str(target), source.size, source.sha256
+        str(where), str(ingest_row["added_on"]), dict(ingest_row), str(target), source.size, source.sha256
     )
 
 

@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlsplit
 
 import polars as pl
 
+from content_pipeline.drive.links import file_id_of
 from content_pipeline.export.image_filing import SOURCE_KEPT, FilingResult, ImageToFile
 from content_pipeline.export.records import first_stop
 from content_pipeline.moved_images import MovedImages
@@ -63,9 +64,11 @@ def image_items(
     for record in wanted:
         details = json.loads(record["details"]) if record.get("details") else {}
         source = Path(record["path"]) if record.get("path") else None
+        in_drive = file_id_of(record.get("url")) if record.get("source") == "drive" else None
         if source is not None and not source.is_file():
             went = went_to.get(str(source))
             source = went.filed_copy() if went is not None else None
+            in_drive = went.drive_file_id() if went is not None else None
         items.append(
             ImageToFile(
                 record_id=record["record_id"],
@@ -76,7 +79,8 @@ def image_items(
                 body=bodies.get(record["record_id"]),
                 extension=EXTENSIONS.get(str(record.get("content_type") or "")),
                 failure=record[FAILURE],
-                ingest_row=ingest_row(record) if record.get("path") else None,
+                ingest_row=ingest_row(record) if record.get("path") or in_drive else None,
+                drive_file_id=in_drive,
             )
         )
     return items

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from content_pipeline.drive.links import file_link
 from content_pipeline.fetch.content_facts import sniff_media_type
 from content_pipeline.fetch.models import FetchResult
-from content_pipeline.moved_images import MovedImage, MovedImages
+from content_pipeline.moved_images import MovedImage, MovedImages, ReadDrive
 from content_pipeline.status import FetchStatus
 from content_pipeline.warehouse.storage import Location
 
@@ -46,17 +47,26 @@ def read_local_files(
     for request in requests:
         went = went_to.get(request.path)
         if went is not None and moved is not None:
-            results.append(read_moved_file(request, went, moved.images_root, max_bytes))
+            results.append(read_moved_file(request, went, moved.images_root, max_bytes, moved.read_drive))
         else:
             results.append(read_local_file(request, resolved_roots, max_bytes))
     return results
 
 
-def read_moved_file(request: LocalFileRequest, went: MovedImage, images_root: Location, max_bytes: int) -> FetchResult:
+def read_moved_file(
+    request: LocalFileRequest,
+    went: MovedImage,
+    images_root: Location,
+    max_bytes: int,
+    read_drive: ReadDrive | None = None,
+) -> FetchResult:
     """An image move mode took out of its folder, read where it was filed and checked against the ledger."""
     name = Path(request.path).name
     filed = LocalFileRequest(request.record_id, went.filed)
-    if isinstance(images_root, Path):
+    drive_id = went.drive_file_id()
+    if drive_id is not None:
+        result = read_drive_copy(filed, drive_id, read_drive, max_bytes, name)
+    elif isinstance(images_root, Path):
         result = read_local_file(filed, [images_root.resolve()], max_bytes, shown_name=name)
     else:
         result = read_filed_object(filed, images_root, max_bytes, name)
@@ -95,6 +105,31 @@ def read_filed_object(filed: LocalFileRequest, images_root: str, max_bytes: int,
             return large
         result = read_local_file(LocalFileRequest(filed.record_id, str(local)), [Path(folder)], max_bytes, name)
     result.final_url = filed.path
+    return result
+
+
+def read_drive_copy(
+    filed: LocalFileRequest, file_id: str, read_drive: ReadDrive | None, max_bytes: int, name: str
+) -> FetchResult:
+    """A copy filed into Google Drive, downloaded by its id, with the checks of a local file."""
+    failed = FetchResult(filed.record_id, filed.path, FetchStatus.FILE_ERROR, fetched_at=datetime.now(UTC))
+    if read_drive is None:
+        failed.reason = f"{name}: this run does not read Google Drive (CONTENT_PIPELINE_DRIVE_IMAGES_MODE is off)"
+        return failed
+    try:
+        body = read_drive(file_id)
+    except OSError as exc:
+        failed.reason = f"{name}: {exc.strerror or exc}"
+        return failed
+    if len(body) > max_bytes:
+        large = FetchResult(filed.record_id, filed.path, FetchStatus.TOO_LARGE, fetched_at=datetime.now(UTC))
+        large.reason, large.bytes = f"{name}: {FileTooLargeError(len(body), max_bytes)}", len(body)
+        return large
+    with tempfile.TemporaryDirectory(prefix="moved-image-") as folder:
+        local = Path(folder) / "image"
+        local.write_bytes(body)
+        result = read_local_file(LocalFileRequest(filed.record_id, str(local)), [Path(folder)], max_bytes, name)
+    result.final_url = file_link(file_id)
     return result
 
 

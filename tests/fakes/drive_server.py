@@ -19,6 +19,13 @@ For the image source: `add_image` (with `createdTime`), `set_times` and `change_
 `add_shortcut` (`application/vnd.google-apps.shortcut` with `shortcutDetails.targetId/targetMimeType`), and
 `corrupt_media` (ids whose downloads arrive with one byte changed, so their md5Checksum does not match). As Drive
 does, `createdTime`, `modifiedTime` and `shortcutDetails` are returned only when `fields` asks for them.
+
+Filing (moving and copying files): `PATCH /drive/v3/files/{id}` (files.update of metadata: `name`, `trashed` in the
+body, `addParents`/`removeParents` as comma-separated query parameters; the file keeps its id and bytes),
+`POST /drive/v3/files/{id}/copy` (a new file with the same bytes, `name` and `parents` from the body),
+`DELETE /drive/v3/files/{id}` (204), and `uploadType=media` (the body is the bytes) on the upload endpoints.
+`corrupt_uploads = n` stores the next n uploaded bodies with their last byte changed, as a transfer that went wrong
+would, so a client that checks `md5Checksum` sees the difference.
 """
 
 from __future__ import annotations
@@ -134,6 +141,7 @@ class FakeDriveServer(FakeSheetsServer):
         self._sessions: dict[str, _Session] = {}
         self._ids = itertools.count(1)
         self._init_image_source()
+        self.corrupt_uploads = 0  # the next this many uploaded bodies are stored with their last byte changed
 
     # --- test set-up and inspection ------------------------------------------------------------------------------
 
@@ -280,6 +288,10 @@ class FakeDriveServer(FakeSheetsServer):
             if query.get("alt") == "media":
                 return Reply(200, file.data, content_type="application/octet-stream")
             return Reply(200, file.resource())
+        if rest and not upload:
+            filed = self._route_filing(method, rest, query, raw)
+            if filed is not None:
+                return filed
         if method == "POST" and not rest and not upload:
             metadata = json.loads(raw or b"{}")
             return Reply(200, self._create(metadata, b"").resource())
@@ -295,6 +307,8 @@ class FakeDriveServer(FakeSheetsServer):
                 self._sessions[upload_id] = _Session(existing, json.loads(raw or b"{}"), total)
                 where = f"https://www.googleapis.com/upload/drive/v3/files{'/' + rest if rest else ''}"
                 return Reply(200, b"", {"Location": f"{where}?uploadType=resumable&upload_id={upload_id}"})
+            if upload_type == "media":
+                return Reply(200, self._store(existing, {}, raw).resource())
             raise DriveFaultError(400, "badContent", f"Unsupported uploadType: {upload_type}")
         raise DriveFaultError(404, "notFound", f"Method not found: {method} {path}")
 
@@ -330,12 +344,57 @@ class FakeDriveServer(FakeSheetsServer):
         return self._add(name, str(metadata.get("mimeType") or "application/octet-stream"), parents, data)
 
     def _store(self, existing: str | None, metadata: dict[str, Any], data: bytes) -> DriveFile:
+        data = self._as_received(data)
         if existing is None:
             return self._create(metadata, data)
         file = self.files[existing]
         file.data = data
         file.name = str(metadata.get("name") or file.name)
         return file
+
+    # --- filing: files.update of metadata, files.copy, files.delete, corrupted uploads --------------------------
+
+    def _route_filing(self, method: str, rest: str, query: dict[str, str], raw: bytes) -> Reply | None:
+        """The answer to a request on `files/{id}[/copy]` that files use (None: not one of them)."""
+        file_id, _, action = rest.partition("/")
+        if method == "POST" and action == "copy":
+            return Reply(200, self._copy(self._file(file_id), json.loads(raw or b"{}")).resource())
+        if method == "PATCH" and not action:
+            return Reply(200, self._update(self._file(file_id), query, json.loads(raw or b"{}")).resource())
+        if method == "DELETE" and not action:
+            del self.files[self._file(file_id).id]
+            return Reply(204, b"")
+        return None
+
+    def _copy(self, source: DriveFile, metadata: dict[str, Any]) -> DriveFile:
+        if source.mime_type == FOLDER_TYPE:
+            raise DriveFaultError(403, "cannotCopyFile", "Folders cannot be copied.")
+        metadata = {"name": source.name, "mimeType": source.mime_type, "parents": source.parents} | metadata
+        return self._create(metadata, source.data)
+
+    def _update(self, file: DriveFile, query: dict[str, str], metadata: dict[str, Any]) -> DriveFile:
+        adding = [p for p in query.get("addParents", "").split(",") if p]
+        removing = [p for p in query.get("removeParents", "").split(",") if p]
+        for parent in adding:
+            if self._file(parent).mime_type != FOLDER_TYPE:
+                raise DriveFaultError(400, "invalidParent", f"The parent {parent} is not a folder.")
+        if "parents" in metadata:
+            raise DriveFaultError(403, "fieldNotWritable", "The parents field is not directly writable in update.")
+        parents = [p for p in file.parents if p not in removing] + [p for p in adding if p not in file.parents]
+        if not parents and file.parents:
+            raise DriveFaultError(400, "cannotRemoveParents", "A file needs a parent.")
+        file.parents = parents
+        file.name = str(metadata.get("name") or file.name)
+        if "trashed" in metadata:
+            file.trashed = bool(metadata["trashed"])
+        return file
+
+    def _as_received(self, data: bytes) -> bytes:
+        """The uploaded bytes as stored: changed in their last byte while `corrupt_uploads` lasts."""
+        if self.corrupt_uploads <= 0 or not data:
+            return data
+        self.corrupt_uploads -= 1
+        return data[:-1] + bytes([data[-1] ^ 0xFF])
 
     def _upload_chunk(self, upload_id: str, headers: dict[str, str], raw: bytes) -> Reply:
         session = self._sessions.get(upload_id)
