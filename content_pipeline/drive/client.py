@@ -4,6 +4,7 @@ bounded backoff (content_pipeline/retry_policy.py)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import time
@@ -24,6 +25,7 @@ API = "https://www.googleapis.com/drive/v3"
 UPLOAD = "https://www.googleapis.com/upload/drive/v3"
 FOLDER_TYPE = "application/vnd.google-apps.folder"
 FILE_FIELDS = "id,name,mimeType,trashed,webViewLink,size,md5Checksum"
+PAGE_SIZE = 1000  # files a files.list page (Drive's most): 10 requests list a folder of 10,000 images
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})  # 403s that mean "slow down"
 
 
@@ -68,6 +70,19 @@ def api_error(response: requests.Response) -> DriveApiError:
 def quoted(text: str) -> str:
     """A string literal of Drive's query language."""
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def holds_file(found: Mapping[str, Any], path: Path, size: int) -> bool:
+    """Whether Drive says the file `found` holds the bytes of `path` (its size, then its md5Checksum)."""
+    if str(found.get("size")) != str(size):
+        return False
+    with path.open("rb") as handle:
+        return found.get("md5Checksum") == hashlib.file_digest(handle, "md5").hexdigest()
+
+
+def in_folder(folder: str) -> str:
+    """The files.list query of what is in `folder`, untrashed."""
+    return f"{quoted(folder)} in parents and trashed = false"
 
 
 class DriveClient:
@@ -123,7 +138,7 @@ class DriveClient:
         params = {
             "q": query,
             "fields": f"nextPageToken,files({fields})",
-            "pageSize": "100",
+            "pageSize": str(PAGE_SIZE),
             "supportsAllDrives": "true",
             "includeItemsFromAllDrives": "true",
         }
@@ -177,9 +192,12 @@ class DriveClient:
         return dict(self.request("POST", f"{API}/files", params=params, json=body).json())
 
     def put_file(self, parent: str, name: str, path: Path, mime_type: str) -> dict[str, Any]:
-        """Upload `path` as `name` into `parent`, replacing the content of the file of that name (never a copy)."""
+        """Upload `path` as `name` into `parent`, replacing the content of the file of that name (never a copy); a
+        file of that name that holds the same bytes already (Drive's size and md5Checksum) is left as it is."""
         existing = self.find_child(parent, name)
         size = path.stat().st_size
+        if existing is not None and holds_file(existing, path, size):
+            return existing
         if existing is None:
             method, url, metadata = "POST", f"{UPLOAD}/files", {"name": name, "parents": [parent]}
         else:
@@ -253,28 +271,6 @@ class DriveClient:
     def replace_content(self, file_id: str, data: bytes, mime_type: str) -> dict[str, Any]:
         """Replace the bytes of the file `file_id` (small files only: a reason text)."""
         return self._multipart("PATCH", f"{UPLOAD}/files/{file_id}", {"mimeType": mime_type}, data, mime_type)
-
-    def get_fields(self, file_id: str, fields: str) -> dict[str, Any]:
-        """The file's metadata with the given `fields` (e.g. FILE_FIELDS plus `parents`)."""
-        params = {"fields": fields, "supportsAllDrives": "true"}
-        return dict(self.request("GET", f"{API}/files/{file_id}", params=params).json())
-
-    def list_children(self, parent: str, fields: str = FILE_FIELDS) -> Iterator[dict[str, Any]]:
-        """Every untrashed file and folder in `parent`, page after page."""
-        params = {
-            "q": f"{quoted(parent)} in parents and trashed = false",
-            "fields": f"nextPageToken,files({fields})",
-            "pageSize": "1000",
-            "supportsAllDrives": "true",
-            "includeItemsFromAllDrives": "true",
-        }
-        while True:
-            page = self.request("GET", f"{API}/files", params=params).json()
-            yield from page.get("files", [])
-            token = page.get("nextPageToken")
-            if not token:
-                return
-            params["pageToken"] = token
 
     def copy(self, file_id: str, parent: str, name: str, fields: str = FILE_FIELDS) -> dict[str, Any]:
         """A server-side copy of `file_id` named `name` in `parent` (files.copy); the original stays."""

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from content_pipeline.drive.client import FILE_FIELDS, FOLDER_TYPE, DriveApiError, DriveClient
+from content_pipeline.drive.client import FILE_FIELDS, FOLDER_TYPE, DriveApiError, DriveClient, in_folder
 from content_pipeline.drive.images_folder import folder_link
 from content_pipeline.export.image_filing import (
     MAX_NUMBERED_NAMES,
@@ -35,6 +35,7 @@ from content_pipeline.export.image_filing import (
     moved,
     nothing_to_file,
     remove_source,
+    verified_bytes,
 )
 from content_pipeline.export.safe_names import FAILURES_FOLDER
 from content_pipeline.moved_images import DRIVE_PREFIX, MovedImages
@@ -101,7 +102,7 @@ class DriveFiling:
             return nothing_to_file(item, failure)
         folder_name, stem, extension = destination(item, failed)
         folder = self.folder(folder_name)
-        body = bytes_of(source)
+        body = verified_bytes(source)
         md5 = hashlib.md5(body).hexdigest()
         placed = self.place_bytes(folder, stem, extension, body, md5)
         name = str(placed.file["name"])
@@ -148,7 +149,7 @@ class DriveFiling:
     def source_file(self, file_id: str) -> dict[str, Any]:
         """The Drive file to file, with its checksum; FilingError when it is gone, trashed or has no checksum."""
         try:
-            meta = self.client.get_fields(file_id, FIELDS)
+            meta = self.client.get(file_id, FIELDS)
         except DriveApiError as exc:
             if exc.status == 404:
                 raise FilingError(f"the Drive file {file_id} is gone, or no longer shared with the account") from None
@@ -204,7 +205,7 @@ class DriveFiling:
         """What Drive says of a file found earlier in this run, asked again before a source is removed ({} when it
         is gone or in the trash)."""
         try:
-            found = self.client.get_fields(str(file["id"]), FIELDS)
+            found = self.client.get(str(file["id"]), FIELDS)
         except DriveApiError as exc:
             if exc.status == 404:
                 return {}
@@ -264,7 +265,7 @@ class DriveFiling:
 
     def folders(self) -> dict[str, str]:
         if self._folders is None:
-            children = self.client.list_children(self.output, "id,name,mimeType")
+            children = self.client.list(in_folder(self.output), "id,name,mimeType")
             self._folders = {str(f["name"]): str(f["id"]) for f in children if f.get("mimeType") == FOLDER_TYPE}
         return self._folders
 
@@ -279,7 +280,7 @@ class DriveFiling:
         """The files in `folder` by name (several files may share a name in Drive)."""
         if folder not in self._listings:
             names: dict[str, list[dict[str, Any]]] = {}
-            for found in self.client.list_children(folder, FIELDS):
+            for found in self.client.list(in_folder(folder), FIELDS):
                 if found.get("mimeType") != FOLDER_TYPE:
                     names.setdefault(str(found["name"]), []).append(found)
             self._listings[folder] = names
@@ -300,16 +301,6 @@ def too_many(stem: str, extension: str) -> str:
 def holds(file: dict[str, Any], size: int, md5: str) -> bool:
     """Whether Drive says the file holds bytes of this size and MD5."""
     return str(file.get("md5Checksum", "")) == md5 and str(file.get("size", "")) == str(size)
-
-
-def bytes_of(source: Source) -> bytes:
-    """The source's bytes, checked against the size and SHA-256 it was filed by."""
-    if source.path is None:
-        return source.body or b""
-    body = source.path.read_bytes()
-    if (len(body), hashlib.sha256(body).hexdigest()) != (source.size, source.sha256):
-        raise FilingError(f"{source.path} changed while it was being filed")
-    return body
 
 
 def release_local(source: Source, filed: dict[str, Any], md5: str) -> str:

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import PurePosixPath
 from typing import Any
 
-from content_pipeline.drive.client import FOLDER_TYPE, DriveApiError, DriveClient, quoted
+from content_pipeline.drive.client import FOLDER_TYPE, DriveApiError, DriveClient, in_folder
 from content_pipeline.drive.errors import DriveError
 from content_pipeline.drive.links import file_link
 from content_pipeline.drive.settings import folder_id
@@ -141,7 +141,7 @@ class DriveWalk:
         return f"the Drive folder {top} cannot be read ({error}): {share}"
 
     def read_folder(self, place: Place, waiting: deque[Place], rows: list[dict[str, object]]) -> None:
-        query = f"{quoted(place.folder)} in parents and trashed = false"
+        query = in_folder(place.folder)
         try:
             entries = list(self.client.list(query, ENTRY_FIELDS))
         except DriveApiError as exc:  # a sub-folder the account may not list

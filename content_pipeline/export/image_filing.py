@@ -175,6 +175,16 @@ def load_source(item: ImageToFile) -> Source | None:
     return None
 
 
+def verified_bytes(source: Source) -> bytes:
+    """The source's bytes, checked against the size and SHA-256 it was filed by."""
+    if source.path is None:
+        return source.body or b""
+    body = source.path.read_bytes()
+    if (len(body), hashlib.sha256(body).hexdigest()) != (source.size, source.sha256):
+        raise FilingError(f"{source.path} changed while it was being filed")
+    return body
+
+
 def place(source: Source, folder: Path, stem: str, extension: str) -> tuple[Path, bool]:
     """(the file in `folder` holding the source's bytes, True if it was created now rather than found there)."""
     temporary: Path | None = None

@@ -31,6 +31,7 @@ from content_pipeline.export.image_filing import (
     moved,
     nothing_to_file,
     remove_source,
+    verified_bytes,
 )
 from content_pipeline.moved_images import MovedImages
 from content_pipeline.status import FilingStatus
@@ -114,16 +115,6 @@ def same_object(fs: "AbstractFileSystem", target: str, source: Source, md5: str,
     if str(info.get("ETag", "")).strip('"') == md5:
         return True
     return holds(fs, target, source)
-
-
-def verified_bytes(source: Source) -> bytes:
-    """The source's bytes, checked against the size and SHA-256 it was filed by."""
-    if source.path is None:
-        return source.body or b""
-    body = source.path.read_bytes()
-    if (len(body), hashlib.sha256(body).hexdigest()) != (source.size, source.sha256):
-        raise FilingError(f"{source.path} changed while it was being filed")
-    return body
 
 
 def upload_new(fs: "AbstractFileSystem", body: bytes, md5: str, target: str) -> bool:

@@ -42,7 +42,7 @@ def drive(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDriveServer]:
         yield server
 
 
-def test_a_day_run_uploads_its_files_to_the_day_folder_and_a_rerun_replaces_them(
+def test_a_day_run_uploads_its_files_to_the_day_folder_and_a_rerun_replaces_only_what_changed(
     tmp_path: Path, sample_site: str, drive: FakeDriveServer, instance: dg.DagsterInstance
 ) -> None:
     root = drive.add_folder("Reports")
@@ -60,10 +60,18 @@ def test_a_day_run_uploads_its_files_to_the_day_folder_and_a_rerun_replaces_them
     assert links == {name: f"https://drive.google.com/file/d/{f.id}/view?usp=drivesdk" for name, f in stored.items()}
 
     drive.drive_requests.clear()
-    assert run_partition(settings, DAY, instance).success  # a rerun of the day
+    assert run_partition(settings, DAY, instance).success  # a rerun of an unchanged day: the same bytes
+    assert [r for r in drive.drive_requests if r.method in ("POST", "PATCH", "PUT")] == []  # nothing uploaded
+
+    lines = [f"{url},{kind}" for url, kind in sample_urls(sample_site)][4:6]
+    (settings.inbox / f"more-{DAY}.csv").write_text("url,expected_kind\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    drive.drive_requests.clear()
+    assert run_partition(settings, DAY, instance).success  # a rerun of the day with two more links
     replaced = [r.path.rsplit("/", 1)[-1] for r in drive.drive_requests if r.method == "PATCH" and r.status == 200]
     assert sorted(replaced) == sorted(f.id for f in stored.values())  # each file updated once, none created
+    assert [r for r in drive.drive_requests if r.method == "POST"] == []
     assert [f.name for f in drive.children(root)] == [DAY]
+    assert all(f.data == (output / f.name).read_bytes() for f in drive.children(day_folder.id))
     again = {f.name: f.id for f in drive.children(day_folder.id)}
     assert again == {name: f.id for name, f in stored.items()}  # the same files, replaced in place
 
