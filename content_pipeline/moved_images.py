@@ -18,7 +18,8 @@ from pathlib import Path
 from content_pipeline.sqlite_file import open_sqlite, select_in
 from content_pipeline.warehouse.storage import Location, is_object_store
 
-ReadDrive = Callable[[str], bytes]  # the bytes of a Drive file by its id; OSError when Drive will not give them
+# the bytes of a Drive file by its id, at most a cap (DriveFileTooLargeError past it); OSError when Drive will not
+ReadDrive = Callable[[str, int], bytes]
 DRIVE_PREFIX = "drive:"  # `filed` of an image filed into Google Drive: `drive:<file id>`
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS moves (

@@ -17,7 +17,7 @@ from typing import Any
 import requests
 from google.auth.exceptions import RefreshError
 
-from content_pipeline.drive.errors import DriveError, DriveUnavailableError
+from content_pipeline.drive.errors import DriveError, DriveFileTooLargeError, DriveUnavailableError
 from content_pipeline.drive.settings import DriveSettings
 from content_pipeline.retry_policy import RETRIED_HTTP_STATUSES, parse_retry_after
 
@@ -25,6 +25,7 @@ API = "https://www.googleapis.com/drive/v3"
 UPLOAD = "https://www.googleapis.com/upload/drive/v3"
 FOLDER_TYPE = "application/vnd.google-apps.folder"
 FILE_FIELDS = "id,name,mimeType,trashed,webViewLink,size,md5Checksum"
+DOWNLOAD_CHUNK_BYTES = 64 * 1024  # most bytes of a download read at once
 PAGE_SIZE = 1000  # files a files.list page (Drive's most): 10 requests list a folder of 10,000 images
 RATE_LIMIT_REASONS = frozenset({"rateLimitExceeded", "userRateLimitExceeded"})  # 403s that mean "slow down"
 
@@ -129,9 +130,17 @@ class DriveClient:
         params = {"fields": fields, "supportsAllDrives": "true"}
         return dict(self.request("GET", f"{API}/files/{file_id}", params=params).json())
 
-    def download(self, file_id: str) -> bytes:
+    def download(self, file_id: str, max_bytes: int | None = None) -> bytes:
+        """The file's bytes (`alt=media`), streamed; DriveFileTooLargeError as soon as they pass `max_bytes`."""
         params = {"alt": "media", "supportsAllDrives": "true"}
-        return self.request("GET", f"{API}/files/{file_id}", params=params).content
+        response = self.request("GET", f"{API}/files/{file_id}", params=params, stream=True)
+        with response:
+            data = bytearray()
+            for chunk in response.iter_content(DOWNLOAD_CHUNK_BYTES):
+                data += chunk
+                if max_bytes is not None and len(data) > max_bytes:
+                    raise DriveFileTooLargeError(len(data), max_bytes)
+        return bytes(data)
 
     def list(self, query: str, fields: str = FILE_FIELDS) -> Iterator[dict[str, Any]]:
         """Every file matching `query` (with `fields` of each), page after page."""

@@ -39,11 +39,11 @@ def drive_reader(client_of: Callable[[], DriveClient]) -> ReadDrive:
     refusal (gone, not shared) as an OSError, the item's failure. Drive staying unavailable stops the step."""
     clients: list[DriveClient] = []
 
-    def read(file_id: str) -> bytes:
+    def read(file_id: str, max_bytes: int) -> bytes:
         if not clients:
             clients.append(client_of())
         try:
-            return clients[0].download(file_id)
+            return clients[0].download(file_id, max_bytes)
         except DriveApiError as exc:
             raise OSError(f"Google Drive would not give the file {file_id}: {exc}") from None
 

@@ -19,15 +19,14 @@ from datetime import UTC, datetime
 
 import requests
 
-from content_pipeline.drive.client import API, FOLDER_TYPE, DriveApiError, DriveClient
-from content_pipeline.drive.errors import DriveUnavailableError
+from content_pipeline.drive.client import FOLDER_TYPE, DriveApiError, DriveClient
+from content_pipeline.drive.errors import DriveFileTooLargeError, DriveUnavailableError
 from content_pipeline.fetch.content_facts import sniff_media_type
 from content_pipeline.fetch.local_files import FileTooLargeError
 from content_pipeline.fetch.models import FetchResult
 from content_pipeline.status import FetchStatus
 
 DRIVE_DOWNLOADS = 4  # Drive files fetched at once, over all the chunks of a day in flight
-DOWNLOAD_CHUNK_BYTES = 64 * 1024  # most bytes of a download read at once
 FILE_FIELDS = "id,name,mimeType,trashed,size,md5Checksum,modifiedTime"
 NOT_MODIFIED = "not_modified"  # FetchResult.cache: the bytes of an unchanged file came from the HTTP cache
 
@@ -121,8 +120,8 @@ def fill_result(
         body, result.cache = kept.body, NOT_MODIFIED
     else:
         try:
-            body = download(client, request.file_id, max_bytes)
-        except FileTooLargeError as exc:  # it grew after files.get
+            body = client.download(request.file_id, max_bytes)
+        except DriveFileTooLargeError as exc:  # it grew after files.get
             result.status, result.bytes, result.reason = FetchStatus.TOO_LARGE, exc.size, f"{name}: {exc}"
             return
         finally:
@@ -148,19 +147,6 @@ def describe_image(result: FetchResult, body: bytes, name: str) -> None:
         result.reason = f"{name}: the bytes are {sniffed or 'unknown'}, not an image" if body else f"{name}: empty file"
         return
     result.body = body
-
-
-def download(client: DriveClient, file_id: str, max_bytes: int) -> bytes:
-    """The file's bytes (`alt=media`), streamed; FileTooLargeError as soon as they pass `max_bytes`."""
-    params = {"alt": "media", "supportsAllDrives": "true"}
-    response = client.request("GET", f"{API}/files/{file_id}", params=params, stream=True)
-    with response:
-        data = bytearray()
-        for chunk in response.iter_content(DOWNLOAD_CHUNK_BYTES):
-            data += chunk
-            if len(data) > max_bytes:
-                raise FileTooLargeError(len(data), max_bytes)
-    return bytes(data)
 
 
 def refusal(file_id: str, error: DriveApiError, account: str) -> str:

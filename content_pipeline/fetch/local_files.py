@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from content_pipeline.drive.errors import DriveFileTooLargeError
 from content_pipeline.drive.links import file_link
 from content_pipeline.fetch.content_facts import sniff_media_type
 from content_pipeline.fetch.models import FetchResult
@@ -117,13 +118,13 @@ def read_drive_copy(
         failed.reason = f"{name}: this run does not read Google Drive (CONTENT_PIPELINE_DRIVE_IMAGES_MODE is off)"
         return failed
     try:
-        body = read_drive(file_id)
+        body = read_drive(file_id, max_bytes)
     except OSError as exc:
         failed.reason = f"{name}: {exc.strerror or exc}"
         return failed
-    if len(body) > max_bytes:
+    except DriveFileTooLargeError as exc:
         large = FetchResult(filed.record_id, filed.path, FetchStatus.TOO_LARGE, fetched_at=datetime.now(UTC))
-        large.reason, large.bytes = f"{name}: {FileTooLargeError(len(body), max_bytes)}", len(body)
+        large.reason, large.bytes = f"{name}: {exc}", exc.size
         return large
     with tempfile.TemporaryDirectory(prefix="moved-image-") as folder:
         local = Path(folder) / "image"

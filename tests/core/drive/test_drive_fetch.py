@@ -12,13 +12,13 @@ import pytest
 
 from content_pipeline.drive.client import DriveClient
 from content_pipeline.drive.connect import connect
+from content_pipeline.drive.errors import DriveFileTooLargeError
 from content_pipeline.drive.image_source import drive_image_rows
 from content_pipeline.drive.links import file_link
 from content_pipeline.drive.settings import DriveSettings
-from content_pipeline.fetch.drive_files import DriveFiles, download
+from content_pipeline.fetch.drive_files import DriveFiles
 from content_pipeline.fetch.http_cache import HttpCache
 from content_pipeline.fetch.http_fetcher import HttpFetcher
-from content_pipeline.fetch.local_files import FileTooLargeError
 from content_pipeline.fetch.settings import FetchSettings
 from content_pipeline.fetch.stage import fetch_partition
 from content_pipeline.ingest.combine import ingest_frame
@@ -183,7 +183,7 @@ def test_the_drive_client_is_made_only_for_a_chunk_with_drive_images(server: Fak
 
 def test_a_download_stops_as_soon_as_it_passes_the_cap(server: FakeDriveServer, folder: dict[str, str]) -> None:
     client = client_of(server)
-    assert download(client, folder["cat.jpg"], len(JPEG)) == JPEG
-    with pytest.raises(FileTooLargeError) as raised:
-        download(client, folder["cat.jpg"], len(JPEG) - 1)  # a file that grew after files.get
+    assert client.download(folder["cat.jpg"], len(JPEG)) == JPEG
+    with pytest.raises(DriveFileTooLargeError) as raised:
+        client.download(folder["cat.jpg"], len(JPEG) - 1)  # a file that grew after files.get
     assert f"over the limit of {len(JPEG) - 1}" in str(raised.value)
