@@ -15,7 +15,28 @@ instance each) three times:
 Printed per run: the command's wall, each stage's wall (from the run's event log), the peak RSS of the run's process
 tree (sampled every 0.2 s, classify's workers included) and of its largest process, the Drive requests by kind
 (counted by the server) and the day's filed_images statuses. Then, per N, Drive / baseline for the wall and the peak,
-and the peak at the largest N over the peak at the smallest (memory must stay flat as a day grows).
+and the peak at the largest N over the peak at the smallest (memory must stay flat as a day grows). The default run
+takes ~100 s on this machine (2 cores); `--images 1000 --images 10000` ~150 s.
+
+Measured on this machine (2 cores shared with other work, 2026-12-03; images of 2.8 KiB on average, 500 a folder):
+  - 1,000 and 5,000 images (the default): local 7.3 and 14.0 s, Drive 11.1 and 32.5 s (1.52x and 2.33x); 1,000 and
+    10,000 images: local 7.0 and 22.9 s, Drive 10.2 and 59.6 s (1.46x and 2.60x). At 10,000 the Drive run's fetch
+    took 25.6 s (local 3.6) and its filing 22.3 s (local 8.3): 4 requests an image (files.get and alt=media in
+    fetch, four at once; files.get and files.copy in filing, one at a time), 40,115 requests in all, and the Drive
+    server's own process spent 9.9 s of CPU answering them. On loopback a request costs ~5 ms; against Google's
+    servers each one costs its network latency on top.
+  - Peak RSS of the run's process tree (at classify, with its two workers): 660-676 MiB local, 671-684 MiB Drive
+    (Drive / local 1.00-1.02), and 1.00-1.02x from 1,000 to 10,000 images for both. The largest process (the run's
+    own) grows a little with the day in both: local 350 -> 374 MiB, Drive 360 -> 402 MiB from 1,000 to 10,000
+    images (1.07x and 1.12x), while export and export_files run (the tree's peak in export: 364 -> 406 MiB local,
+    388 -> 437 MiB Drive).
+  - The rerun of the Drive day downloaded nothing (0 alt=media) and created no file, at every size; it still asks
+    files.get twice an image (fetch compares the checksum and modifiedTime, filing reads the source's checksum and
+    folders), so it takes 0.60-0.65 of the first run's wall (38.6 s at 10,000 images, 13.3 s of it the server's CPU:
+    the local server's files.list reads all its files for each page of 100).
+  - Before the fix in `content_pipeline/fetch/drive_files.py` (one pool of download threads per step), each chunk of
+    250 Drive images started new threads that each kept an HTTP-cache connection: the fifth chunk waited 30 s for one
+    of the pool's 15 and failed the fetch step, Dagster retried it, and a day of 1,000 images took 48.8 s, not 10.4.
 """
 
 from __future__ import annotations
@@ -50,6 +71,7 @@ class Run:
     label: str
     figures: RunFigures
     stages: dict[str, float | None]
+    stage_peaks: dict[str, float]  # MiB: the process tree's peak RSS while each stage ran
     filed: dict[str, int]
     drive: Counter[str] = field(default_factory=Counter)
     files_created: int = 0
@@ -170,7 +192,14 @@ def one_run(label: str, env: dict[str, str], home: Path, dagster_home: Path, log
     if figures.exit_code != 0:
         raise SystemExit(f"{label}: the run exited {figures.exit_code}; the end of {figures.log}:\n{tail(figures.log)}")
     log = read_run_log(dagster_home)
-    return Run(label, figures, {name: log.stages[name].wall_s for name in SHOWN}, filed_statuses(home))
+    walls = {name: log.stages[name].wall_s for name in SHOWN}
+    peaks = {
+        name: figures.sampler.peak(stage.start, stage.end) / MIB
+        for name, stage in log.stages.items()
+        if name in SHOWN and stage.start and stage.end
+    }  # a stage shorter than the sampler's 0.2 s may have no sample: left out
+    peaks = {name: mib for name, mib in peaks.items() if mib > 0}
+    return Run(label, figures, walls, peaks, filed_statuses(home))
 
 
 def baseline(workdir: Path, images: Path, count: int) -> Run:
@@ -219,6 +248,7 @@ def show(run: Run) -> None:
         f"  peak RSS: process tree {run.peak_mib:.0f} MiB, largest process {run.single_mib:.0f} MiB; "
         f"filed_images: {', '.join(f'{status} {n}' for status, n in run.filed.items())}"
     )
+    say(f"  peak RSS of the tree by stage, MiB: {', '.join(f'{n} {mib:.0f}' for n, mib in run.stage_peaks.items())}")
     if run.drive:
         asked = ", ".join(f"{kind} {n}" for kind, n in sorted(run.drive.items(), key=lambda kv: -kv[1]))
         say(
