@@ -35,7 +35,7 @@ Measured on this machine (2 cores shared with other work, 2026-12-03; images of 
     folders), so it takes 0.60-0.65 of the first run's wall (38.6 s at 10,000 images, 13.3 s of it the server's CPU:
     the local server's files.list reads all its files for each page of 100).
   - Before the fix in `content_pipeline/fetch/drive_files.py` (one pool of download threads per step), each chunk of
-    250 Drive images started new threads that each kept an HTTP-cache connection: the fifth chunk waited 30 s for one
+    250 Drive images started new threads that each kept an HTTP-cache connection: the fourth chunk waited 30 s for one
     of the pool's 15 and failed the fetch step, Dagster retried it, and a day of 1,000 images took 48.8 s, not 10.4.
 """
 

@@ -48,7 +48,7 @@ class DriveFiles:
 
     The threads live as long as this object (until `close`), not one chunk: each thread that looks a file up in the
     HTTP cache keeps a SQLite connection of the cache's pool open, so a pool per chunk used up the cache's 15
-    connections by the fourth chunk of 250 images and the fifth waited 30 s for one, then failed the step."""
+    connections: the fourth chunk of 250 images waited 30 s for one, then failed the step."""
 
     def __init__(self, connect: Callable[[], DriveClient], downloads: int = DRIVE_DOWNLOADS) -> None:
         self.connect = connect
