@@ -42,8 +42,8 @@ def fetch(
     Finished fetches are journaled as they complete, so a retry of a crashed run fetches only the rest.
     """
     settings = fetcher.settings()
-    with fetcher.open() as http:
-        in_drive = DriveFiles(lambda: drive.client(sheets))  # signed in only for a chunk with Drive images
+    # Drive: signed in only for a chunk with Drive images; its download threads stop with the step
+    with fetcher.open() as http, DriveFiles(lambda: drive.client(sheets)) as in_drive:
         ledger = exporter.moved_images_ledger()
         if ledger is not None and drive.files_images:  # images that move mode put into Drive are read there
             ledger.read_drive = drive.image_reader(sheets)

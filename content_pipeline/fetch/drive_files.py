@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Self
 
 import requests
 
@@ -42,14 +43,24 @@ class DriveFileRequest:
 
 class DriveFiles:
     """The Drive side of a day's fetch: a client signed in on first use (never when a day has no Drive images),
-    and a bound on the files fetched at once."""
+    and one pool of `downloads` threads for all the chunks of the day, started on first use.
+
+    The threads live as long as this object (until `close`), not one chunk: each thread that looks a file up in the
+    HTTP cache keeps a SQLite connection of the cache's pool open, so a pool per chunk used up the cache's 15
+    connections: the fourth chunk of 250 images waited 30 s for one, then failed the step."""
 
     def __init__(self, connect: Callable[[], DriveClient], downloads: int = DRIVE_DOWNLOADS) -> None:
         self.connect = connect
         self.downloads = downloads
-        self.slots = threading.BoundedSemaphore(downloads)
         self.lock = threading.Lock()
         self.signed_in: DriveClient | None = None
+        self.pool: ThreadPoolExecutor | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def client(self) -> DriveClient:
         with self.lock:
@@ -57,18 +68,25 @@ class DriveFiles:
                 self.signed_in = self.connect()
             return self.signed_in
 
+    def threads(self) -> ThreadPoolExecutor:
+        with self.lock:
+            if self.pool is None:
+                self.pool = ThreadPoolExecutor(self.downloads, thread_name_prefix="drive-fetch")
+            return self.pool
+
     def fetch(self, wanted: Sequence[DriveFileRequest], max_bytes: int, stored: Stored) -> list[FetchResult]:
         """One result per request, in order (blocking: run it in a thread)."""
         if not wanted:
             return []
         client = self.client()
+        return list(self.threads().map(lambda request: fetch_drive_file(client, request, max_bytes, stored), wanted))
 
-        def one(request: DriveFileRequest) -> FetchResult:
-            with self.slots:
-                return fetch_drive_file(client, request, max_bytes, stored)
-
-        with ThreadPoolExecutor(min(len(wanted), self.downloads), thread_name_prefix="drive-fetch") as pool:
-            return list(pool.map(one, wanted))
+    def close(self) -> None:
+        """Stop the download threads (a later `fetch` starts new ones)."""
+        with self.lock:
+            pool, self.pool = self.pool, None
+        if pool is not None:
+            pool.shutdown()
 
 
 def fetch_drive_file(client: DriveClient, request: DriveFileRequest, max_bytes: int, stored: Stored) -> FetchResult:

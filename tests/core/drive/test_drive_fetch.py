@@ -16,7 +16,7 @@ from content_pipeline.drive.errors import DriveFileTooLargeError
 from content_pipeline.drive.image_source import drive_image_rows
 from content_pipeline.drive.links import file_link
 from content_pipeline.drive.settings import DriveSettings
-from content_pipeline.fetch.drive_files import DriveFiles
+from content_pipeline.fetch.drive_files import DriveFileRequest, DriveFiles
 from content_pipeline.fetch.http_cache import HttpCache
 from content_pipeline.fetch.http_fetcher import HttpFetcher
 from content_pipeline.fetch.settings import FetchSettings
@@ -187,3 +187,23 @@ def test_a_download_stops_as_soon_as_it_passes_the_cap(server: FakeDriveServer, 
     with pytest.raises(DriveFileTooLargeError) as raised:
         client.download(folder["cat.jpg"], len(JPEG) - 1)  # a file that grew after files.get
     assert f"over the limit of {len(JPEG) - 1}" in str(raised.value)
+
+
+def test_a_day_of_many_chunks_fetches_its_drive_images_on_a_few_cache_connections(
+    server: FakeDriveServer, tmp_path: Path
+) -> None:
+    root = server.add_folder("Camera")
+    for i in range(24):  # more chunks than the cache's pool has connections (5 + 10 overflow)
+        server.add_image(f"img-{i:02d}.jpg", root, image_bytes("jpg", (i * 10, 80, 160), (64, 48)), created=ON_DAY)
+    requests = [
+        DriveFileRequest(str(row["record_id"]), str(row["url"]), str(row["url"]).split("/")[-2])
+        for row in drive_image_rows(client_of(server), [root], DAY)
+    ]
+    cache = HttpCache(tmp_path / "http.sqlite")
+    with DriveFiles(lambda: client_of(server)) as drive:
+        for request in requests:  # one image a chunk: each chunk looks its image up in the cache
+            (result,) = drive.fetch([request], 1_000_000, cache.stored)
+            assert result.status == "ok", result.reason
+            assert len(cache.runner.opened) <= drive.downloads  # the same threads, so the same connections
+    assert len(requests) == 24 and len(server.media_requests()) == 24
+    cache.close()
