@@ -13,7 +13,10 @@ to `failures/` with a `<name>.reason.txt` beside them, replaced in place when th
 """
 
 import hashlib
+import re
+import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +48,8 @@ FIELDS = FILE_FIELDS + ",parents"  # what filing reads of a file: its checksum, 
 MIME_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif"}
 REASON_MIME = "text/plain"
 IN_PLACE = "it is in the images folder already"
+FILING_THREADS = 4  # images filed at once: each is a few requests, and Drive's latency, not CPU, is their cost
+_NUMBERED = re.compile(r"(-\d+)+$")
 
 
 @dataclass(frozen=True)
@@ -70,10 +75,13 @@ def file_images_to_drive(
 class DriveFiling:
     """One run's filing into one output folder: the folders and the names in them are read once and kept."""
 
-    def __init__(self, client: DriveClient, output: str, mode: Mode, ledger: MovedImages | None) -> None:
-        self.client, self.output, self.mode, self.ledger = client, output, mode, ledger
+    def __init__(
+        self, client: DriveClient, output: str, mode: Mode, ledger: MovedImages | None, threads: int = FILING_THREADS
+    ) -> None:
+        self.client, self.output, self.mode, self.ledger, self.threads = client, output, mode, ledger, threads
         self._folders: dict[str, str] | None = None  # name -> id of the output folder's folders
         self._listings: dict[str, dict[str, list[dict[str, Any]]]] = {}  # folder id -> name -> files
+        self._lock = threading.RLock()  # folders are listed and made by one thread at a time
 
     @property
     def link(self) -> str:
@@ -81,7 +89,23 @@ class DriveFiling:
         return folder_link(self.output)
 
     def __call__(self, items: Sequence[ImageToFile]) -> list[FilingResult]:
-        return [self.file_one(item) for item in items]
+        """File the items, `threads` at once; the items that could take the same name are filed one after the
+        other, in their order (see `name_family`), so names are numbered as they would be one at a time."""
+        families: dict[tuple[str, str, str], list[int]] = {}
+        for index, item in enumerate(items):
+            families.setdefault(name_family(item), []).append(index)
+        results: list[FilingResult | None] = [None] * len(items)
+
+        def file_family(indexes: list[int]) -> None:
+            for index in indexes:
+                results[index] = self.file_one(items[index])
+
+        with ThreadPoolExecutor(max(1, min(self.threads, len(families))), thread_name_prefix="drive-filing") as pool:
+            for _ in pool.map(file_family, families.values()):  # the first error (a refused folder) stops the chunk
+                pass
+        filed = [result for result in results if result is not None]
+        assert len(filed) == len(items)  # every family ran to its end, or the error above was raised
+        return filed
 
     def file_one(self, item: ImageToFile) -> FilingResult:
         try:
@@ -264,27 +288,38 @@ class DriveFiling:
     # --- folders and names, read once per run --------------------------------------------------------------------
 
     def folders(self) -> dict[str, str]:
-        if self._folders is None:
-            children = self.client.list(in_folder(self.output), "id,name,mimeType")
-            self._folders = {str(f["name"]): str(f["id"]) for f in children if f.get("mimeType") == FOLDER_TYPE}
-        return self._folders
+        with self._lock:
+            if self._folders is None:
+                children = self.client.list(in_folder(self.output), "id,name,mimeType")
+                self._folders = {str(f["name"]): str(f["id"]) for f in children if f.get("mimeType") == FOLDER_TYPE}
+            return self._folders
 
     def folder(self, name: str) -> str:
-        """The id of the output folder's folder `name`, created when missing."""
-        folders = self.folders()
-        if name not in folders:
-            folders[name] = str(self.client.ensure_folder(self.output, name)["id"])
-        return folders[name]
+        """The id of the output folder's folder `name`, created when missing (never twice: Drive would keep both)."""
+        with self._lock:
+            folders = self.folders()
+            if name not in folders:
+                folders[name] = str(self.client.ensure_folder(self.output, name)["id"])
+            return folders[name]
 
     def listing(self, folder: str) -> dict[str, list[dict[str, Any]]]:
-        """The files in `folder` by name (several files may share a name in Drive)."""
-        if folder not in self._listings:
-            names: dict[str, list[dict[str, Any]]] = {}
-            for found in self.client.list(in_folder(folder), FIELDS):
-                if found.get("mimeType") != FOLDER_TYPE:
-                    names.setdefault(str(found["name"]), []).append(found)
-            self._listings[folder] = names
-        return self._listings[folder]
+        """The files in `folder` by name (several files may share a name in Drive); each family of names is read and
+        changed by one thread only."""
+        with self._lock:
+            if folder not in self._listings:
+                names: dict[str, list[dict[str, Any]]] = {}
+                for found in self.client.list(in_folder(folder), FIELDS):
+                    if found.get("mimeType") != FOLDER_TYPE:
+                        names.setdefault(str(found["name"]), []).append(found)
+                self._listings[folder] = names
+            return self._listings[folder]
+
+
+def name_family(item: ImageToFile) -> tuple[str, str, str]:
+    """The folder, stem without its numbers and extension of the names an item may take: `a.jpg`, `a-2.jpg` and the
+    names of an item whose stem is `a-2` are all of the family (folder, "a", "jpg")."""
+    folder, stem, extension = destination(item, failure_of(item)[0])
+    return folder, _NUMBERED.sub("", stem) or stem, extension
 
 
 def candidates(stem: str, extension: str) -> Iterator[str]:

@@ -15,7 +15,7 @@ from content_pipeline.export.records import first_stop
 from content_pipeline.moved_images import MovedImages
 from content_pipeline.schemas import FILED_IMAGES_SCHEMA, INGEST_SCHEMA, frame
 from content_pipeline.stages import Stage
-from content_pipeline.status import ExportStatus, FilingStatus
+from content_pipeline.status import ExportStatus, FilingStatus, IngestStatus
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}
 FILING_COLUMNS = {"filed_status": pl.String(), "filed_path": pl.String(), "filed_reason": pl.String()}  # in export
@@ -64,7 +64,9 @@ def image_items(
     for record in wanted:
         details = json.loads(record["details"]) if record.get("details") else {}
         source = Path(record["path"]) if record.get("path") else None
-        in_drive = file_id_of(record.get("url")) if record.get("source") == "drive" else None
+        # a Drive file reached twice (a shortcut, two folders) is filed once, by its first row: a duplicate is skipped
+        drive_row = record.get("source") == "drive" and record.get("ingest_status") != IngestStatus.DUPLICATE
+        in_drive = file_id_of(record.get("url")) if drive_row else None
         if source is not None and not source.is_file():
             went = went_to.get(str(source))
             source = went.filed_copy() if went is not None else None

@@ -9,7 +9,7 @@ import pytest
 from content_pipeline.drive.client import DriveClient
 from content_pipeline.drive.connect import connect
 from content_pipeline.drive.errors import DriveError
-from content_pipeline.drive.filing import file_images_to_drive
+from content_pipeline.drive.filing import DriveFiling, file_images_to_drive
 from content_pipeline.drive.images_folder import drive_reader, output_folder
 from content_pipeline.drive.links import file_link
 from content_pipeline.drive.settings import DriveSettings
@@ -357,3 +357,27 @@ def test_a_local_source_left_by_a_crash_after_its_upload_is_deleted_once_drive_c
     assert not source.exists() and tree(server, root) == {"photo/cat.jpg": PHOTO}
     assert any(r.method == "GET" and r.path.endswith(f"/files/{uploaded}") for r in server.drive_requests)
     assert [e.filed for e in ledger.of_day(DAY)] == [f"drive:{uploaded}"]
+
+
+def test_images_filed_four_at_a_time_take_the_names_they_take_one_at_a_time(server: FakeDriveServer) -> None:
+    root = server.add_folder("Images")
+    bodies = [b"\xff\xd8\xff\xe0" + f"picture {n} ".encode() * 40 for n in range(24)]
+    names = ["Sunset.jpg", "sunset.jpg", "Sunset-2.jpg", "beach.jpg", "sunset-2-2.jpg", "Beach.jpg"] * 4
+    categories = ["photo", "photo", "photo", "graphic"] * 6
+    items = [
+        image(f"rec{n:05d}", body, name, category, failure="fetch http_error" if n % 7 == 3 else None)
+        for n, (body, name, category) in enumerate(zip(bodies, names, categories, strict=True))
+    ]
+
+    one_at_a_time = server.add_folder("Serial")
+    serial = DriveFiling(client_of(server), one_at_a_time, "copy", None, threads=1)(items)  # the reference
+    parallel = DriveFiling(client_of(server), root, "copy", None, threads=4)(items)
+    assert [(r.record_id, r.status, r.path) for r in parallel] == [(r.record_id, r.status, r.path) for r in serial]
+    filed = tree(server, root)
+    assert len(filed) == len(items) + sum(r.status == "failed" for r in parallel)  # each image once, reasons beside
+    assert sorted(filed.values()) == sorted(tree(server, one_at_a_time).values())
+    assert len({f.name for f in server.children(root)}) == len(server.children(root))  # no folder made twice
+
+    server.drive_requests.clear()
+    again = DriveFiling(client_of(server), root, "copy", None, threads=4)(items)
+    assert {r.status for r in again} == {"already_filed", "failed"} and writes(server) == []
