@@ -43,7 +43,7 @@ def fetch(
     """
     settings = fetcher.settings()
     # Drive: signed in only for a chunk with Drive images; its download threads stop with the step
-    with fetcher.open() as http, DriveFiles(lambda: drive.client(sheets)) as in_drive:
+    with fetcher.open() as http, DriveFiles(lambda: drive.client(sheets), drive.concurrency) as in_drive:
         ledger = exporter.moved_images_ledger()
         if ledger is not None and drive.files_images:  # images that move mode put into Drive are read there
             ledger.read_drive = drive.image_reader(sheets)

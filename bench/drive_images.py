@@ -127,8 +127,9 @@ def write_images(folder: Path, count: int, per_folder: int) -> int:
 class DriveServer:
     """bench/drive_server_process.py in its own process; asked what it was asked."""
 
-    def __init__(self, images: Path) -> None:
+    def __init__(self, images: Path, latency_ms: float = 0.0) -> None:
         command = [sys.executable, str(SERVER_SCRIPT), "--images", str(images), "--created", CREATED]
+        command += ["--latency-ms", str(latency_ms)]
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         ready = json.loads(self.read_line())
         self.port: int = ready["port"]
@@ -209,8 +210,10 @@ def baseline(workdir: Path, images: Path, count: int) -> Run:
     return one_run(f"local folder, {count} images", env, home, dagster_home, logs)
 
 
-def drive_runs(workdir: Path, images: Path, count: int) -> tuple[Run, Run, dict[str, Any]]:
-    server = DriveServer(images)
+def drive_runs(
+    workdir: Path, images: Path, count: int, latency_ms: float = 0.0, concurrency: int = 4
+) -> tuple[Run, Run, dict[str, Any]]:
+    server = DriveServer(images, latency_ms)
     try:
         if server.images != count:
             raise SystemExit(f"the Drive server holds {server.images} images, not {count}")
@@ -221,6 +224,7 @@ def drive_runs(workdir: Path, images: Path, count: int) -> tuple[Run, Run, dict[
             "CONTENT_PIPELINE_DRIVE_IMAGES_FOLDER": server.filed,
             "CONTENT_PIPELINE_DRIVE_ENDPOINT": f"http://127.0.0.1:{server.port}",
             "CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON": json.dumps(server.credentials),
+            "CONTENT_PIPELINE_DRIVE_CONCURRENCY": str(concurrency),
         }
         runs = []
         for label in (f"Drive, {count} images", f"Drive rerun, {count} images"):
@@ -286,6 +290,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--per-folder", type=int, default=500, help="images per Drive sub-folder (default 500)")
     parser.add_argument("--workdir", type=Path, default=None, help="work folder (images kept for the next run)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="the Drive server answers this late (default 0)")
+    parser.add_argument(
+        "--drive-concurrency", type=int, default=4, help="CONTENT_PIPELINE_DRIVE_CONCURRENCY of the Drive runs"
+    )
     args = parser.parse_args()
     args.images = sorted(set(args.images or SIZES))
     if min(args.images) < 1 or args.per_folder < 1:
@@ -306,7 +314,7 @@ def main() -> None:
             say(f"{count} images of {total / count / 1024:.1f} KiB on average in {images}")
             local = baseline(workdir, images, count)
             show(local)
-            drive, rerun, server = drive_runs(workdir, images, count)
+            drive, rerun, server = drive_runs(workdir, images, count, args.latency_ms, args.drive_concurrency)
             show(drive)
             show(rerun)
             say(f"  the Drive server (its own process, not counted above): peak RSS {server['peak_rss_mib']:.0f} MiB")

@@ -1,12 +1,13 @@
 """The Google Drive of bench/drive_images.py: the tests' local Drive v3 server in a process of its own.
 
-    python bench/drive_server_process.py --images DIR --created 2026-06-01T09:30:00.000Z
+    python bench/drive_server_process.py --images DIR --created 2026-06-01T09:30:00.000Z [--latency-ms 0]
 
 It starts tests/fakes/drive_server.py's FakeDriveServer (with its OAuth token endpoint; the service account's key is
 registered, so every request needs a token it issued) unchanged, and adds, before serving:
   - a shared folder "Camera uploads" with one sub-folder per sub-folder of DIR, holding DIR's images (`*.jpg`), each
     reported with `createdTime` = --created (the day's images, as the image source reads them);
-  - a shared, empty folder "Filed images" for filing.
+  - a shared, empty folder "Filed images" for filing;
+  - with --latency-ms, a wait before every answer (Google's servers are a network round trip away, not loopback).
 The server's memory holds every image's bytes (the fake keeps files in memory), as Drive holds them.
 
 Protocol with the parent, one JSON line each way:
@@ -23,6 +24,7 @@ import argparse
 import json
 import resource
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -75,12 +77,27 @@ def fill(server: FakeDriveServer, images: Path, created: str) -> tuple[str, str,
     return source, server.add_folder("Filed images"), count
 
 
+def delay(server: FakeDriveServer, seconds: float) -> None:
+    """Answer every request `seconds` late, outside the server's lock: requests in flight wait side by side, as they
+    do for a network's round trip."""
+    serve = server._serve
+
+    def late(*args: Any) -> Any:
+        time.sleep(seconds)
+        return serve(*args)
+
+    server._serve = late  # type: ignore[method-assign,assignment]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--images", type=Path, required=True, help="a folder of sub-folders of .jpg images")
     parser.add_argument("--created", required=True, help="the createdTime of every image (RFC 3339, Z)")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="a wait before each answer (a network's)")
     args = parser.parse_args()
     with FakeDriveServer() as server:
+        if args.latency_ms > 0:
+            delay(server, args.latency_ms / 1000)
         credentials = service_account_info(server)
         source, filed, count = fill(server, args.images, args.created)
         ready = {"port": server.port, "source": source, "filed": filed, "images": count, "credentials": credentials}

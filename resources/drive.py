@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from content_pipeline.drive.client import DriveClient
     from content_pipeline.drive.export import DriveUpload
     from content_pipeline.drive.filing import DriveFiling
+    from content_pipeline.export.image_filing import Mode
     from content_pipeline.moved_images import MovedImages, ReadDrive
 
 
@@ -88,7 +89,8 @@ class DriveResource(DriveFields, dg.ConfigurableResource):
 
         client = self.client(sheets)
         folder = output_folder(client, self.images_folder, self.export_folder)
-        return DriveFiling(client, folder, "move" if self.images_mode == "move" else "copy", ledger)
+        mode: Mode = "move" if self.images_mode == "move" else "copy"
+        return DriveFiling(client, folder, mode, ledger, self.concurrency)
 
     def image_reader(self, sheets: SheetsResource) -> "ReadDrive":
         """How fetch reads the images move mode put into Drive (signs in on first use only)."""

@@ -22,6 +22,7 @@ from typing import Any
 
 from content_pipeline.drive.client import FILE_FIELDS, FOLDER_TYPE, DriveApiError, DriveClient, in_folder
 from content_pipeline.drive.images_folder import folder_link
+from content_pipeline.drive.settings import DEFAULT_CONCURRENCY
 from content_pipeline.export.image_filing import (
     MAX_NUMBERED_NAMES,
     REASON_SUFFIX,
@@ -48,7 +49,6 @@ FIELDS = FILE_FIELDS + ",parents"  # what filing reads of a file: its checksum, 
 MIME_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif"}
 REASON_MIME = "text/plain"
 IN_PLACE = "it is in the images folder already"
-FILING_THREADS = 4  # images filed at once: each is a few requests, and Drive's latency, not CPU, is their cost
 _NUMBERED = re.compile(r"(-\d+)+$")
 
 
@@ -76,7 +76,12 @@ class DriveFiling:
     """One run's filing into one output folder: the folders and the names in them are read once and kept."""
 
     def __init__(
-        self, client: DriveClient, output: str, mode: Mode, ledger: MovedImages | None, threads: int = FILING_THREADS
+        self,
+        client: DriveClient,
+        output: str,
+        mode: Mode,
+        ledger: MovedImages | None,
+        threads: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self.client, self.output, self.mode, self.ledger, self.threads = client, output, mode, ledger, threads
         self._folders: dict[str, str] | None = None  # name -> id of the output folder's folders

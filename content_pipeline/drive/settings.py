@@ -11,6 +11,7 @@ DEFAULT_MAX_ATTEMPTS = 5  # a 403 rate limit, 429 or 5xx is retried this many ti
 DEFAULT_BACKOFF_INITIAL_S = 2.0  # the wait before the first retry, doubled per retry, plus up to this much jitter
 DEFAULT_BACKOFF_MAX_S = 32.0
 DEFAULT_RETRY_AFTER_MAX_S = 60.0  # a longer Retry-After waits only this long
+DEFAULT_CONCURRENCY = 4  # files fetched or filed at once: each is a few requests, their cost Drive's latency
 DEFAULT_TIMEOUT_S = 60.0  # one request (one chunk of a resumable upload)
 DEFAULT_RESUMABLE_ABOVE_BYTES = 5 * 1024 * 1024  # Google's advice: multipart up to 5 MB, resumable above
 DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024  # one PUT of a resumable upload (a multiple of 256 KiB, as Drive requires)

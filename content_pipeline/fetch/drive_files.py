@@ -22,12 +22,12 @@ import requests
 
 from content_pipeline.drive.client import FOLDER_TYPE, DriveApiError, DriveClient
 from content_pipeline.drive.errors import DriveFileTooLargeError, DriveUnavailableError
+from content_pipeline.drive.settings import DEFAULT_CONCURRENCY
 from content_pipeline.fetch.content_facts import sniff_media_type
 from content_pipeline.fetch.local_files import FileTooLargeError
 from content_pipeline.fetch.models import FetchResult
 from content_pipeline.status import FetchStatus
 
-DRIVE_DOWNLOADS = 4  # Drive files fetched at once, over all the chunks of a day in flight
 FILE_FIELDS = "id,name,mimeType,trashed,size,md5Checksum,modifiedTime"
 NOT_MODIFIED = "not_modified"  # FetchResult.cache: the bytes of an unchanged file came from the HTTP cache
 
@@ -49,7 +49,7 @@ class DriveFiles:
     HTTP cache keeps a SQLite connection of the cache's pool open, so a pool per chunk used up the cache's 15
     connections: the fourth chunk of 250 images waited 30 s for one, then failed the step."""
 
-    def __init__(self, connect: Callable[[], DriveClient], downloads: int = DRIVE_DOWNLOADS) -> None:
+    def __init__(self, connect: Callable[[], DriveClient], downloads: int = DEFAULT_CONCURRENCY) -> None:
         self.connect = connect
         self.downloads = downloads
         self.lock = threading.Lock()

@@ -6,7 +6,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from content_pipeline.drive.settings import DEFAULT_BACKOFF_INITIAL_S, DEFAULT_MAX_ATTEMPTS, DEFAULT_TIMEOUT_S
+from content_pipeline.drive.settings import (
+    DEFAULT_BACKOFF_INITIAL_S,
+    DEFAULT_CONCURRENCY,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_TIMEOUT_S,
+)
 
 
 class DriveFields(BaseModel):
@@ -29,6 +34,13 @@ class DriveFields(BaseModel):
         default="",
         description="The Drive folder (id or link) images are filed into by category when images_mode is file or "
         "move; blank: the `images` sub-folder of export_folder",
+    )
+    concurrency: int = Field(
+        default=DEFAULT_CONCURRENCY,
+        ge=1,
+        le=32,
+        description="Drive files fetched, or images filed into Drive, at once (lower it when Drive answers 403 "
+        "rate limits; raise it when Drive is far away)",
     )
     max_attempts: int = Field(
         default=DEFAULT_MAX_ATTEMPTS, ge=1, description="Attempts of a request answered 403 rate limit, 429 or 5xx"
