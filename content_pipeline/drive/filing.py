@@ -49,7 +49,7 @@ FIELDS = FILE_FIELDS + ",parents"  # what filing reads of a file: its checksum, 
 MIME_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif"}
 REASON_MIME = "text/plain"
 IN_PLACE = "it is in the images folder already"
-_NUMBERED = re.compile(r"(-\d+)+$")
+_NUMBERED = re.compile(r"^(.+)-([1-9][0-9]{0,3})$")  # a stem as `candidates` numbers it: `<stem>-<N>`, N >= 2
 
 
 @dataclass(frozen=True)
@@ -95,10 +95,10 @@ class DriveFiling:
 
     def __call__(self, items: Sequence[ImageToFile]) -> list[FilingResult]:
         """File the items, `threads` at once; the items that could take the same name are filed one after the
-        other, in their order (see `name_family`), so names are numbered as they would be one at a time."""
-        families: dict[tuple[str, str, str], list[int]] = {}
-        for index, item in enumerate(items):
-            families.setdefault(name_family(item), []).append(index)
+        other, in their order (see `name_families`), so names are numbered as they would be one at a time."""
+        families: dict[int, list[int]] = {}
+        for index, family in enumerate(name_families(items)):
+            families.setdefault(family, []).append(index)
         results: list[FilingResult | None] = [None] * len(items)
 
         def file_family(indexes: list[int]) -> None:
@@ -320,11 +320,34 @@ class DriveFiling:
             return self._listings[folder]
 
 
-def name_family(item: ImageToFile) -> tuple[str, str, str]:
-    """The folder, stem without its numbers and extension of the names an item may take: `a.jpg`, `a-2.jpg` and the
-    names of an item whose stem is `a-2` are all of the family (folder, "a", "jpg")."""
-    folder, stem, extension = destination(item, failure_of(item)[0])
-    return folder, _NUMBERED.sub("", stem) or stem, extension
+def name_families(items: Sequence[ImageToFile]) -> list[int]:
+    """A family number per item: two items may take the same name (`a.jpg` and `a-2.jpg` are both names of stem
+    `a`, `a-2.jpg` the first of stem `a-2`) only when they are of one family."""
+    keys = [(folder, stem.lower(), extension) for folder, stem, extension in (target(item) for item in items)]
+    first: dict[tuple[str, str, str], int] = {}
+    parent = list(range(len(items)))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    for index, key in enumerate(keys):
+        first.setdefault(key, index)
+        parent[root(index)] = root(first[key])
+    for index, (folder, stem, extension) in enumerate(keys):
+        numbered = _NUMBERED.match(stem)
+        if numbered and 2 <= int(numbered.group(2)) <= MAX_NUMBERED_NAMES:
+            base = first.get((folder, numbered.group(1), extension))
+            if base is not None:
+                parent[root(index)] = root(base)
+    return [root(index) for index in range(len(items))]
+
+
+def target(item: ImageToFile) -> tuple[str, str, str]:
+    """The folder, stem and extension an item is filed under."""
+    return destination(item, failure_of(item)[0])
 
 
 def candidates(stem: str, extension: str) -> Iterator[str]:

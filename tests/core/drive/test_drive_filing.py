@@ -9,7 +9,7 @@ import pytest
 from content_pipeline.drive.client import DriveClient
 from content_pipeline.drive.connect import connect
 from content_pipeline.drive.errors import DriveError
-from content_pipeline.drive.filing import DriveFiling, file_images_to_drive
+from content_pipeline.drive.filing import DriveFiling, file_images_to_drive, name_families
 from content_pipeline.drive.images_folder import drive_reader, output_folder
 from content_pipeline.drive.links import file_link
 from content_pipeline.drive.settings import DriveSettings
@@ -381,3 +381,13 @@ def test_images_filed_four_at_a_time_take_the_names_they_take_one_at_a_time(serv
     server.drive_requests.clear()
     again = DriveFiling(client_of(server), root, "copy", None, threads=4)(items)
     assert {r.status for r in again} == {"already_filed", "failed"} and writes(server) == []
+
+
+def test_only_items_that_could_take_one_name_are_filed_one_after_the_other() -> None:
+    def families(*names: str, category: str = "photo") -> list[int]:
+        numbered = name_families([image(f"rec{n:05d}", name=name, category=category) for n, name in enumerate(names)])
+        return [sorted(set(numbered)).index(family) for family in numbered]
+
+    assert families("a.jpg", "a-2.jpg", "a-2-3.jpg", "A.jpg") == [0, 0, 0, 0]  # a-2-3 is a-2's third name
+    assert families("a-2.jpg", "a-3.jpg", "a-2-2.jpg") == [0, 1, 0]  # no name of a-2 is a name of a-3
+    assert families("photo-0001.jpg", "photo-0002.jpg", "photo-1001.jpg") == [0, 1, 2]  # never numbered so
