@@ -23,7 +23,7 @@ Measured on this machine (2 cores shared with other work, 2026-12-03; images of 
   - 1,000 and 5,000 images (the default): local 7.3 and 14.0 s, Drive 11.1 and 32.5 s (1.52x and 2.33x); 1,000 and
     10,000 images: local 7.0 and 22.9 s, Drive 10.2 and 59.6 s (1.46x and 2.60x). At 10,000 the Drive run's fetch
     took 25.6 s (local 3.6) and its filing 22.3 s (local 8.3): 4 requests an image (files.get and alt=media in
-    fetch, four at once; files.get and files.copy in filing, one at a time), 40,115 requests in all, and the Drive
+    fetch, files.get and files.copy in filing, four images at once), 40,115 requests in all, and the Drive
     server's own process spent 9.9 s of CPU answering them. On loopback a request costs ~5 ms; against Google's
     servers each one costs its network latency on top.
   - Peak RSS of the run's process tree (at classify, with its two workers): 660-676 MiB local, 671-684 MiB Drive
