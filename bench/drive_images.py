@@ -49,13 +49,11 @@ from __future__ import annotations
 
 import argparse
 import calendar
-import contextlib
 import io
 import json
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections import Counter
@@ -63,7 +61,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from e2e import DAY, MIB, RunFigures, child_env, read_run_log, run_pipeline, say, tail  # bench/ is on sys.path
+from e2e import (  # bench/ is on sys.path
+    DAY,
+    MIB,
+    ChildServer,
+    RunFigures,
+    child_env,
+    read_run_log,
+    run_pipeline,
+    say,
+    tail,
+)
 
 SERVER_SCRIPT = Path(__file__).resolve().with_name("drive_server_process.py")
 CREATED = f"{DAY}T09:30:00.000Z"  # every image's createdTime in Drive, and its mtime on disk
@@ -130,44 +138,17 @@ def write_images(folder: Path, count: int, per_folder: int) -> int:
     return total
 
 
-class DriveServer:
+class DriveServer(ChildServer):
     """bench/drive_server_process.py in its own process; asked what it was asked."""
 
     def __init__(self, images: Path, latency_ms: float = 0.0) -> None:
         command = [sys.executable, str(SERVER_SCRIPT), "--images", str(images), "--created", CREATED]
-        command += ["--latency-ms", str(latency_ms)]
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        ready = json.loads(self.read_line())
-        self.port: int = ready["port"]
-        self.source: str = ready["source"]
-        self.filed: str = ready["filed"]
-        self.images: int = ready["images"]
-        self.credentials: dict[str, Any] = ready["credentials"]
-
-    def read_line(self) -> str:
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()
-        if not line:
-            raise RuntimeError(f"the Drive server process exited with code {self.process.wait()}")
-        return line
-
-    def stats(self) -> dict[str, Any]:
-        assert self.process.stdin is not None
-        self.process.stdin.write("stats\n")
-        self.process.stdin.flush()
-        reply: dict[str, Any] = json.loads(self.read_line())
-        return reply
-
-    def close(self) -> None:
-        if self.process.stdin is not None and not self.process.stdin.closed:
-            with contextlib.suppress(BrokenPipeError):
-                self.process.stdin.write("quit\n")
-                self.process.stdin.close()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        super().__init__([*command, "--latency-ms", str(latency_ms)], "Drive server")
+        self.port: int = self.ready["port"]
+        self.source: str = self.ready["source"]
+        self.filed: str = self.ready["filed"]
+        self.images: int = self.ready["images"]
+        self.credentials: dict[str, Any] = self.ready["credentials"]
 
 
 # ---------------------------------------------------------------------------------------------------------------

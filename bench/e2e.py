@@ -79,24 +79,20 @@ def say(line: str) -> None:
 # The origin (a child process running bench/e2e_origin.py)
 
 
-class Origin:
-    """The page server in its own process; asked how many 200s and 304s it sent."""
+class ChildServer:
+    """A server in a process of its own that speaks one JSON line each way: on start, its `ready` line; asked
+    "stats", its counts; "quit" (or EOF) stops it."""
 
-    def __init__(self, pages: Path) -> None:
-        command = [sys.executable, str(ORIGIN_SCRIPT), "--pages", str(pages)]
+    def __init__(self, command: list[str], name: str) -> None:
+        self.name = name
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        ready = json.loads(self.read_line())
-        self.port: int = ready["port"]
-        self.loop: str = ready["loop"]
-
-    def url(self, i: int) -> str:
-        return f"http://127.0.0.1:{self.port}/p/{i}"
+        self.ready: dict[str, Any] = json.loads(self.read_line())
 
     def read_line(self) -> str:
         assert self.process.stdout is not None
         line = self.process.stdout.readline()
         if not line:
-            raise RuntimeError(f"the origin process exited with code {self.process.wait()}")
+            raise RuntimeError(f"the {self.name} process exited with code {self.process.wait()}")
         return line
 
     def stats(self) -> dict[str, Any]:
@@ -116,6 +112,18 @@ class Origin:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+class Origin(ChildServer):
+    """The page server in its own process; asked how many 200s and 304s it sent."""
+
+    def __init__(self, pages: Path) -> None:
+        super().__init__([sys.executable, str(ORIGIN_SCRIPT), "--pages", str(pages)], "origin")
+        self.port: int = self.ready["port"]
+        self.loop: str = self.ready["loop"]
+
+    def url(self, i: int) -> str:
+        return f"http://127.0.0.1:{self.port}/p/{i}"
 
 
 def served_since(before: dict[str, Any], after: dict[str, Any]) -> Counter[str]:
