@@ -86,6 +86,7 @@ class DriveFiling:
         self.client, self.output, self.mode, self.ledger, self.threads = client, output, mode, ledger, threads
         self._folders: dict[str, str] | None = None  # name -> id of the output folder's folders
         self._listings: dict[str, dict[str, list[dict[str, Any]]]] = {}  # folder id -> name -> files
+        self._by_id: dict[str, dict[str, Any]] = {}  # the files listed or moved in by this run, by id
         self._lock = threading.RLock()  # folders are listed and made by one thread at a time
 
     @property
@@ -150,7 +151,7 @@ class DriveFiling:
     # --- an image that is a Drive file ---------------------------------------------------------------------------
 
     def file_drive_source(self, item: ImageToFile, file_id: str, failed: bool, failure: str) -> FilingResult:
-        meta = self.source_file(file_id)
+        meta = self.known(item, file_id, failed) or self.source_file(file_id)
         size, md5 = int(meta.get("size", -1)), str(meta.get("md5Checksum", ""))
         body_matches = item.body is not None and hashlib.md5(item.body).hexdigest() == md5
         sha256 = hashlib.sha256(item.body).hexdigest() if item.body is not None and body_matches else None
@@ -175,14 +176,27 @@ class DriveFiling:
             item.record_id, status_of(failed, placed.created), f"{folder_name}/{name}", join(notes), sha256
         )
 
+    def known(self, item: ImageToFile, file_id: str, failed: bool) -> dict[str, Any] | None:
+        """What this run knows of a Drive source without asking Drive for it: the file itself in the folder it is
+        filed under (moved there by an earlier run), or in copy mode the size and MD5 of the fetched bytes (which
+        fetch checked against Drive's md5Checksum; a copy is checked against them in turn). None: ask Drive."""
+        folder = self.folders().get(destination(item, failed)[0])
+        if folder is not None:
+            self.listing(folder)
+            found = self._by_id.get(file_id)
+            if found is not None:
+                return found
+        if self.mode == "copy" and item.body is not None:
+            md5 = hashlib.md5(item.body).hexdigest()
+            return {"id": file_id, "size": str(len(item.body)), "md5Checksum": md5, "parents": []}
+        return None
+
     def source_file(self, file_id: str) -> dict[str, Any]:
         """The Drive file to file, with its checksum; FilingError when it is gone, trashed or has no checksum."""
         try:
             meta = self.client.get(file_id, FIELDS)
         except DriveApiError as exc:
-            if exc.status == 404:
-                raise FilingError(f"the Drive file {file_id} is gone, or no longer shared with the account") from None
-            raise
+            raise gone(file_id, exc) from None
         if meta.get("trashed"):
             raise FilingError(f"the Drive file {file_id} is in the trash")
         if not meta.get("md5Checksum") or meta.get("mimeType") == FOLDER_TYPE:
@@ -222,9 +236,13 @@ class DriveFiling:
                 made = self.client.move(file_id, folder, name, [str(p) for p in meta.get("parents", [])], FIELDS)
                 if not holds(made, source.size, md5):
                     raise FilingError(f"the Drive file {file_id} changed while it was moved to {name}")
+                self._by_id[file_id] = made
                 notes.append("moved, keeping its id")
             else:
-                made = self.client.copy(file_id, folder, name, FIELDS)
+                try:
+                    made = self.client.copy(file_id, folder, name, FIELDS)
+                except DriveApiError as exc:
+                    raise gone(file_id, exc) from None
                 self.check_new(made, source.size, md5, name)
             listing.setdefault(name, []).append(made)
             return DriveFiled(made, True)
@@ -317,6 +335,7 @@ class DriveFiling:
                     if found.get("mimeType") != FOLDER_TYPE:
                         names.setdefault(str(found["name"]), []).append(found)
                 self._listings[folder] = names
+                self._by_id.update((str(f["id"]), f) for files in names.values() for f in files)
             return self._listings[folder]
 
 
@@ -348,6 +367,13 @@ def name_families(items: Sequence[ImageToFile]) -> list[int]:
 def target(item: ImageToFile) -> tuple[str, str, str]:
     """The folder, stem and extension an item is filed under."""
     return destination(item, failure_of(item)[0])
+
+
+def gone(file_id: str, error: DriveApiError) -> Exception:
+    """The error of a Drive source Drive refused: one line for a file that is gone (404), else the refusal itself."""
+    if error.status == 404:
+        return FilingError(f"the Drive file {file_id} is gone, or no longer shared with the account")
+    return error
 
 
 def candidates(stem: str, extension: str) -> Iterator[str]:

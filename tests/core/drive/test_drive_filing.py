@@ -243,6 +243,24 @@ def test_a_drive_image_is_moved_keeping_its_id_and_the_move_is_in_the_ledger(
         ("already_filed", "photo/img-0001.jpg", "it is in the images folder already")
     ]
     assert writes(server) == []
+    assert [r.path for r in server.drive_requests if r.path.startswith(f"/drive/v3/files/{source}")] == []  # seen
+    # in the listing of its folder: no question about the file itself
+
+
+def test_a_rerun_of_copy_mode_asks_nothing_about_a_drive_image_whose_fetched_bytes_are_filed(
+    server: FakeDriveServer,
+) -> None:
+    inbox = server.add_folder("Inbox")
+    source = server.add_file("IMG_0001.JPG", inbox, PHOTO)
+    root = server.add_folder("Images")
+    item = image(name="IMG_0001.JPG", drive_file_id=source)  # with its fetched bytes, PHOTO
+    assert file_all(server, root, [item]) == [("filed", "photo/img-0001.jpg", "")]
+    server.drive_requests.clear()
+    assert file_all(server, root, [item]) == [
+        ("already_filed", "photo/img-0001.jpg", "an identical file is already there")
+    ]
+    assert writes(server) == []
+    assert [r.path for r in server.drive_requests if r.path.startswith(f"/drive/v3/files/{source}")] == []
 
 
 def test_a_drive_image_whose_bytes_are_filed_already_goes_to_the_trash_in_move_mode(
