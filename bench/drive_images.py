@@ -20,26 +20,23 @@ and the peak at the largest N over the peak at the smallest (memory must stay fl
 takes ~100 s on this machine (2 cores); `--images 1000 --images 10000` ~150 s.
 
 Measured on this machine (2 cores shared with other work, 2026-12-03; images of 2.8 KiB on average, 500 a folder):
-  - 1,000 and 5,000 images (the default): local 7.3 and 14.0 s, Drive 11.1 and 32.5 s (1.52x and 2.33x); 1,000 and
-    10,000 images: local 7.0 and 22.9 s, Drive 10.2 and 59.6 s (1.46x and 2.60x). At 10,000 the Drive run's fetch
-    took 25.6 s (local 3.6) and its filing 22.3 s (local 8.3): 4 requests an image (files.get and alt=media in
-    fetch, files.get and files.copy in filing, four images at once), 40,115 requests in all, and the Drive
-    server's own process spent 9.9 s of CPU answering them. On loopback a request costs ~5 ms; against Google's
-    servers each one costs its network latency on top.
-  - Peak RSS of the run's process tree (at classify, with its two workers): 660-676 MiB local, 671-684 MiB Drive
-    (Drive / local 1.00-1.02), and 1.00-1.02x from 1,000 to 10,000 images for both. The largest process (the run's
-    own) grows a little with the day in both: local 350 -> 374 MiB, Drive 360 -> 402 MiB from 1,000 to 10,000
-    images (1.07x and 1.12x), while export and export_files run (the tree's peak in export: 364 -> 406 MiB local,
-    388 -> 437 MiB Drive).
-  - The rerun of the Drive day downloaded nothing (0 alt=media) and created no file, at every size; it still asks
-    files.get twice an image (fetch compares the checksum and modifiedTime, filing reads the source's checksum and
-    folders), so it takes 0.60-0.65 of the first run's wall (38.6 s at 10,000 images, 13.3 s of it the server's CPU:
-    the local server's files.list reads all its files for each page of 100).
+  - 1,000 and 10,000 images: local 6.9 and 20.9 s, Drive 9.3 and 49.5 s (1.36x and 2.37x). At 10,000 the Drive
+    run's fetch took 24.0 s (local 2.6) and its filing 13.7 s (local 8.2): 3 requests an image (files.get and
+    alt=media in fetch, files.copy in filing, four images at once), 30,115 requests in all, and the Drive server's
+    own process spent 8.3 s of CPU answering them. On loopback a request costs ~5 ms; against Google's servers each
+    one costs its network latency on top.
+  - Peak RSS of the run's process tree (at classify, with its two workers): 665-688 MiB local, 667-684 MiB Drive
+    (Drive / local 0.99-1.00), and 1.03x from 1,000 to 10,000 images for both. The largest process (the run's own)
+    grows a little with the day in both: local 357 -> 376 MiB, Drive 356 -> 395 MiB (1.05x and 1.11x), while export
+    and export_files run.
+  - The rerun of the Drive day downloaded nothing (0 alt=media) and created no file, at every size; it asks
+    files.get once an image (fetch compares the checksum and modifiedTime; filing finds the images in its folders'
+    listings), so it takes 0.58-0.60 of the first run's wall (29.5 s at 10,000 images, 11.5 s of it the server's
+    CPU: the local server's files.list reads all its files for each page).
   - Drive a network away (`--latency-ms 20`: every answer 20 ms late), 1,000 images: with
     CONTENT_PIPELINE_DRIVE_CONCURRENCY=1 (`--drive-concurrency 1`) the Drive run took 93.0 s (fetch 43.6, filing
-    43.9) and its rerun 48.8 s; with the default 4, 27.8 s (fetch 11.0, filing 11.3) and 15.4 s: 3.3x faster. The
-    local folder took 7.0 s. On loopback (no latency) the 4 threads gain nothing on 2 cores: 10,000 images took
-    62.1 s against 21.6 s from a folder (2.88x), the client and the server process sharing the CPUs.
+    43.9; filing then also asked files.get of each source) and its rerun 48.8 s; with the default 4, 22.4 s (fetch
+    11.0, filing 5.9) and 9.9 s. The local folder took 6.5 s.
   - Before the fix in `content_pipeline/fetch/drive_files.py` (one pool of download threads per step), each chunk of
     250 Drive images started new threads that each kept an HTTP-cache connection: the fourth chunk waited 30 s for one
     of the pool's 15 and failed the fetch step, Dagster retried it, and a day of 1,000 images took 48.8 s, not 10.4.
