@@ -34,9 +34,9 @@ Measured on this machine (2 cores shared with other work, 2026-12-03; images of 
     listings), so it takes 0.58-0.60 of the first run's wall (29.5 s at 10,000 images, 11.5 s of it the server's
     CPU: the local server's files.list reads all its files for each page).
   - Drive a network away (`--latency-ms 20`: every answer 20 ms late), 1,000 images: with
-    CONTENT_PIPELINE_DRIVE_CONCURRENCY=1 (`--drive-concurrency 1`) the Drive run took 93.0 s (fetch 43.6, filing
-    43.9; filing then also asked files.get of each source) and its rerun 48.8 s; with the default 4, 22.4 s (fetch
-    11.0, filing 5.9) and 9.9 s. The local folder took 6.5 s.
+    CONTENT_PIPELINE_DRIVE_CONCURRENCY=1 (`--drive-concurrency 1`) the Drive run took 71.7 s (fetch 43.6, filing
+    22.2) and its rerun 26.7 s; with the default 4, 22.4 s (fetch 11.0, filing 5.9) and 9.9 s (3.2x and 2.7x). The
+    local folder took 6.5-7.0 s.
   - Before the fix in `content_pipeline/fetch/drive_files.py` (one pool of download threads per step), each chunk of
     250 Drive images started new threads that each kept an HTTP-cache connection: the fourth chunk waited 30 s for one
     of the pool's 15 and failed the fetch step, Dagster retried it, and a day of 1,000 images took 48.8 s, not 10.4.
