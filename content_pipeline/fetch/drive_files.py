@@ -74,12 +74,26 @@ class DriveFiles:
                 self.pool = ThreadPoolExecutor(self.downloads, thread_name_prefix="drive-fetch")
             return self.pool
 
-    def fetch(self, wanted: Sequence[DriveFileRequest], max_bytes: int, stored: Stored) -> list[FetchResult]:
-        """One result per request, in order (blocking: run it in a thread)."""
+    def fetch(
+        self,
+        wanted: Sequence[DriveFileRequest],
+        max_bytes: int,
+        stored: Stored,
+        done: Callable[[FetchResult], None] | None = None,
+    ) -> list[FetchResult]:
+        """One result per request, in order (blocking: run it in a thread); `done` gets each result as soon as it is
+        there, in a download thread (to keep it in the cache at once: a killed run then loses no finished download)."""
         if not wanted:
             return []
         client = self.client()
-        return list(self.threads().map(lambda request: fetch_drive_file(client, request, max_bytes, stored), wanted))
+
+        def one(request: DriveFileRequest) -> FetchResult:
+            result = fetch_drive_file(client, request, max_bytes, stored)
+            if done is not None:
+                done(result)
+            return result
+
+        return list(self.threads().map(one, wanted))
 
     def close(self) -> None:
         """Stop the download threads (a later `fetch` starts new ones)."""

@@ -167,14 +167,15 @@ async def fetch_drive_files(
     if options.drive is None:
         reason = "an image from a Drive folder, but this fetch has no Drive connection"
         return [FetchResult(r.record_id, r.url, FetchStatus.FILE_ERROR, reason) for r in wanted]
-    cache = session.cache
+    cache, writer = session.cache, session.writer
     stored = cache.stored if cache is not None else lambda url: None
-    found = await asyncio.to_thread(options.drive.fetch, wanted, max_body_bytes, stored)
-    for result in found:
+
+    def done(result: FetchResult) -> None:
         describe_content(result)
-        if session.writer is not None and result.status == FetchStatus.OK and result.cache is None:
-            await session.writer.submit_async(result, None)  # its validators and bytes, for the next run
-    return found
+        if writer is not None and result.status == FetchStatus.OK and result.cache is None:
+            writer.submit(result, None)  # its validators and bytes for the next run, as soon as it is downloaded
+
+    return await asyncio.to_thread(options.drive.fetch, wanted, max_body_bytes, stored, done)
 
 
 def exempt(source_file: str | None, patterns: Sequence[str]) -> bool:
