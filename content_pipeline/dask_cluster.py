@@ -6,8 +6,9 @@
 Each task is `task(shared, [items of one range])` run on some worker; it returns one result per item, in order.
 A worker that dies mid-task (killed, out of memory, a crash in C code) costs that task only: Dask runs it again on
 another worker. A task that has taken down `distributed.scheduler.allowed-failures` workers (3 by default) fails
-with KilledWorker; it is then split into single items, and an item that kills workers on its own gets
-`failed(item, error)`. A scheduler that cannot be reached, has no worker, or is lost mid-map raises OSError naming
+with KilledWorker; it is then split into single items, run side by side; one that fails so too (it, or the item
+it was queued behind on a worker, kills workers) is run once more alone, and an item that kills workers on its own
+gets `failed(item, error)`. A scheduler that cannot be reached, has no worker, or is lost mid-map raises OSError naming
 its address: the caller's stage fails (and its retry policy runs it again); no item is marked failed for it.
 
 `distributed` is imported only here, and only when a map runs: a run on one machine never loads it.
@@ -69,11 +70,13 @@ class DaskCluster(Generic[Shared, Item, Result]):
         if killed:
             self.isolated += len(killed)
             singles = [range(i, i + 1) for killer in killed for i in killer]
-            for single in self._run(task, shared, items, singles, failed, results, on_done):
-                error = RuntimeError(f"the Dask workers died while {doing}")
-                results[single[0]] = failed(items[single[0]], error)
-                if on_done is not None:
-                    on_done(single, [results[single[0]]])  # type: ignore[list-item]
+            suspects = self._run(task, shared, items, singles, failed, results, on_done)
+            for suspect in suspects:  # alone now: an item queued on the worker a killer took down is not blamed
+                for single in self._run(task, shared, items, [suspect], failed, results, on_done):
+                    error = RuntimeError(f"the Dask workers died while {doing}")
+                    results[single[0]] = failed(items[single[0]], error)
+                    if on_done is not None:
+                        on_done(single, [results[single[0]]])  # type: ignore[list-item]
         missing = RuntimeError("no result came back from the Dask worker")
         return [r if r is not None else failed(items[i], missing) for i, r in enumerate(results)]
 
