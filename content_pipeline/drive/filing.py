@@ -13,18 +13,17 @@ to `failures/` with a `<name>.reason.txt` beside them, replaced in place when th
 """
 
 import hashlib
-import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from content_pipeline.drive.client import FILE_FIELDS, FOLDER_TYPE, DriveApiError, DriveClient, in_folder
+from content_pipeline.drive.filing_names import candidates, name_families, too_many
 from content_pipeline.drive.images_folder import folder_link
 from content_pipeline.drive.settings import DEFAULT_CONCURRENCY
 from content_pipeline.export.image_filing import (
-    MAX_NUMBERED_NAMES,
     REASON_SUFFIX,
     SOURCE_KEPT,
     FilingError,
@@ -49,7 +48,6 @@ FIELDS = FILE_FIELDS + ",parents"  # what filing reads of a file: its checksum, 
 MIME_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif"}
 REASON_MIME = "text/plain"
 IN_PLACE = "it is in the images folder already"
-_NUMBERED = re.compile(r"^(.+)-([1-9][0-9]{0,3})$")  # a stem as `candidates` numbers it: `<stem>-<N>`, N >= 2
 
 
 @dataclass(frozen=True)
@@ -339,52 +337,11 @@ class DriveFiling:
             return self._listings[folder]
 
 
-def name_families(items: Sequence[ImageToFile]) -> list[int]:
-    """A family number per item: two items may take the same name (`a.jpg` and `a-2.jpg` are both names of stem
-    `a`, `a-2.jpg` the first of stem `a-2`) only when they are of one family."""
-    keys = [(folder, stem.lower(), extension) for folder, stem, extension in (target(item) for item in items)]
-    first: dict[tuple[str, str, str], int] = {}
-    parent = list(range(len(items)))
-
-    def root(index: int) -> int:
-        while parent[index] != index:
-            parent[index] = parent[parent[index]]
-            index = parent[index]
-        return index
-
-    for index, key in enumerate(keys):
-        first.setdefault(key, index)
-        parent[root(index)] = root(first[key])
-    for index, (folder, stem, extension) in enumerate(keys):
-        numbered = _NUMBERED.match(stem)
-        if numbered and 2 <= int(numbered.group(2)) <= MAX_NUMBERED_NAMES:
-            base = first.get((folder, numbered.group(1), extension))
-            if base is not None:
-                parent[root(index)] = root(base)
-    return [root(index) for index in range(len(items))]
-
-
-def target(item: ImageToFile) -> tuple[str, str, str]:
-    """The folder, stem and extension an item is filed under."""
-    return destination(item, failure_of(item)[0])
-
-
 def gone(file_id: str, error: DriveApiError) -> Exception:
     """The error of a Drive source Drive refused: one line for a file that is gone (404), else the refusal itself."""
     if error.status == 404:
         return FilingError(f"the Drive file {file_id} is gone, or no longer shared with the account")
     return error
-
-
-def candidates(stem: str, extension: str) -> Iterator[str]:
-    """`stem.ext`, then `stem-2.ext` ... `stem-1000.ext`."""
-    yield f"{stem}.{extension}"
-    for number in range(2, MAX_NUMBERED_NAMES + 1):
-        yield f"{stem}-{number}.{extension}"
-
-
-def too_many(stem: str, extension: str) -> str:
-    return f"{MAX_NUMBERED_NAMES} different files named {stem}-N.{extension} already in the Drive folder"
 
 
 def holds(file: dict[str, Any], size: int, md5: str) -> bool:

@@ -9,7 +9,8 @@ import pytest
 from content_pipeline.drive.client import DriveClient
 from content_pipeline.drive.connect import connect
 from content_pipeline.drive.errors import DriveError
-from content_pipeline.drive.filing import DriveFiling, file_images_to_drive, name_families
+from content_pipeline.drive.filing import DriveFiling, file_images_to_drive
+from content_pipeline.drive.filing_names import name_families
 from content_pipeline.drive.images_folder import drive_reader, output_folder
 from content_pipeline.drive.links import file_link
 from content_pipeline.drive.settings import DriveSettings
