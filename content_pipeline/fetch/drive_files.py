@@ -23,8 +23,7 @@ import requests
 from content_pipeline.drive.client import FOLDER_TYPE, DriveApiError, DriveClient
 from content_pipeline.drive.errors import DriveFileTooLargeError, DriveUnavailableError
 from content_pipeline.drive.settings import DEFAULT_CONCURRENCY
-from content_pipeline.fetch.content_facts import sniff_media_type
-from content_pipeline.fetch.local_files import FileTooLargeError
+from content_pipeline.fetch.local_files import FileTooLargeError, describe_image
 from content_pipeline.fetch.models import FetchResult
 from content_pipeline.status import FetchStatus
 
@@ -167,18 +166,6 @@ def fill_result(
         )
         return
     describe_image(result, body, name)
-
-
-def describe_image(result: FetchResult, body: bytes, name: str) -> None:
-    """Keep the bytes when they are an image, as a local file's (`read_local_file`)."""
-    result.bytes = len(body)
-    sniffed = sniff_media_type(body)
-    result.content_type = sniffed  # never the mime type Drive guessed: an image is what its bytes show
-    if sniffed is None or not sniffed.startswith("image/"):
-        result.status = FetchStatus.UNSUPPORTED_FILE
-        result.reason = f"{name}: the bytes are {sniffed or 'unknown'}, not an image" if body else f"{name}: empty file"
-        return
-    result.body = body
 
 
 def refusal(file_id: str, error: DriveApiError, account: str) -> str:

@@ -126,11 +126,9 @@ def read_drive_copy(
         large = FetchResult(filed.record_id, filed.path, FetchStatus.TOO_LARGE, fetched_at=datetime.now(UTC))
         large.reason, large.bytes = f"{name}: {exc}", exc.size
         return large
-    with tempfile.TemporaryDirectory(prefix="moved-image-") as folder:
-        local = Path(folder) / "image"
-        local.write_bytes(body)
-        result = read_local_file(LocalFileRequest(filed.record_id, str(local)), [Path(folder)], max_bytes, name)
-    result.final_url = file_link(file_id)
+    result = FetchResult(filed.record_id, filed.path, FetchStatus.OK, fetched_at=datetime.now(UTC))
+    result.declared_type, result.final_url, result.attempts = mimetypes.guess_type(name)[0], file_link(file_id), 1
+    describe_image(result, body, name)
     return result
 
 
@@ -170,15 +168,20 @@ def read_local_file(
         return result
     finally:
         result.elapsed_ms = (time.perf_counter() - started) * 1000
+    describe_image(result, body, name)
+    return result
+
+
+def describe_image(result: FetchResult, body: bytes, name: str) -> None:
+    """Keep the bytes on `result` when they are an image; else it is `unsupported_file`, saying what they are."""
     result.bytes = len(body)
     sniffed = sniff_media_type(body)
-    result.content_type = sniffed  # never the extension's guess: an image is what its bytes show
+    result.content_type = sniffed  # never the extension's (or Drive's) guess: an image is what its bytes show
     if sniffed is None or not sniffed.startswith("image/"):
         result.status = FetchStatus.UNSUPPORTED_FILE
         result.reason = f"{name}: the bytes are {sniffed or 'unknown'}, not an image" if body else f"{name}: empty file"
-        return result
+        return
     result.body = body
-    return result
 
 
 class FileTooLargeError(Exception):
