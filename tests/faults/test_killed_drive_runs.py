@@ -11,7 +11,6 @@ import io
 import json
 import os
 import random
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -29,12 +28,12 @@ from content_pipeline.drive.settings import DEFAULT_CONCURRENCY
 from pipeline_defs.settings import PROJECT_ROOT
 from tests.fakes.drive_server import FOLDER_TYPE, FakeDriveServer
 from tests.fakes.sheets_server import SeenRequest, service_account_info
+from tests.faults.test_killed_runs import kill, wait_for
 
 DAY = "2026-11-30"
 CREATED = f"{DAY}T08:00:00.000Z"
 IMAGES = 40
 COMMAND_TIMEOUT_S = 300  # a hang guard: each command takes seconds
-WAIT_S = 120
 SLOW_S = 0.08  # each download and each move waits this long, so a kill lands in the middle
 
 
@@ -142,16 +141,8 @@ def moves(request: SeenRequest) -> bool:
 
 
 def kill_when(process: subprocess.Popen[str], condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + WAIT_S
-    while not condition():
-        if process.poll() is not None:
-            pytest.fail(f"the run ended before {what}:\n{process.communicate()[1][-3000:]}")
-        if time.monotonic() > deadline:
-            process.kill()
-            pytest.fail(f"no {what} within {WAIT_S} s")
-        time.sleep(0.02)
-    process.send_signal(signal.SIGKILL)
-    process.communicate()
+    wait_for(condition, what, process)
+    kill(process)
 
 
 def test_a_drive_day_killed_mid_fetch_and_mid_filing_ends_with_every_image_moved_once_and_none_downloaded_twice(

@@ -1,45 +1,28 @@
 """A day's run with the Drive export on puts the day's three files into `<export folder>/<day>` of the local Drive
 server (through the Sheets service account), shows their links, and a rerun replaces them instead of adding copies."""
 
-import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
 from content_pipeline.sample_site.server import sample_urls
 from pipeline_defs.runner import run_partition
 from pipeline_defs.settings import Settings
-from pipeline_defs.variables import START_DATE
-from tests.conftest import TESTS_START_DATE
 from tests.fakes.drive_server import FakeDriveServer
-from tests.fakes.sheets_server import DEFAULT_CLIENT_EMAIL, service_account_info
+from tests.fakes.sheets_server import DEFAULT_CLIENT_EMAIL
+from tests.pipeline.conftest import drive_settings
 
 DAY = "2026-11-24"
 NAMES = ["records.csv", "records.parquet", "report.html"]
 
 
 def settings_with_drive(home: Path, site: str, server: FakeDriveServer, folder: str) -> Settings:
-    env = {
-        "CONTENT_PIPELINE_HOME": str(home),
-        START_DATE: TESTS_START_DATE,
-        "CONTENT_PIPELINE_DRIVE_EXPORT_FOLDER": f"https://drive.google.com/drive/folders/{folder}?usp=sharing",
-        "CONTENT_PIPELINE_DRIVE_ENDPOINT": server.base_url,
-        "CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON": "set",
-    }
-    settings = Settings.from_env(env).allowing("127.0.0.1")
+    link = f"https://drive.google.com/drive/folders/{folder}?usp=sharing"
+    settings = drive_settings(home, server, CONTENT_PIPELINE_DRIVE_EXPORT_FOLDER=link)
     settings.inbox.mkdir(parents=True)
     lines = ["url,expected_kind", *[f"{url},{kind}" for url, kind in sample_urls(site)][:4]]
     (settings.inbox / f"site-{DAY}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return settings
-
-
-@pytest.fixture
-def drive(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDriveServer]:
-    with FakeDriveServer() as server:
-        monkeypatch.setenv("CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON", json.dumps(service_account_info(server)))
-        yield server
 
 
 def test_a_day_run_uploads_its_files_to_the_day_folder_and_a_rerun_replaces_only_what_changed(

@@ -2,28 +2,16 @@
 folders of the local Drive server (through the Sheets service account), failures with their reason, and a rerun
 creates nothing in Drive."""
 
-import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
 from content_pipeline.warehouse.partition_store import PartitionStore
 from pipeline_defs.runner import run_partition
-from pipeline_defs.settings import Settings
-from pipeline_defs.variables import START_DATE
-from tests.conftest import TESTS_START_DATE
 from tests.fakes.drive_server import FOLDER_TYPE, FakeDriveServer
-from tests.fakes.sheets_server import DEFAULT_CLIENT_EMAIL, service_account_info
+from tests.fakes.sheets_server import DEFAULT_CLIENT_EMAIL
+from tests.pipeline.conftest import drive_settings
 from tests.pipeline.test_image_folders import DAY, drop_images
-
-
-@pytest.fixture
-def drive(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDriveServer]:
-    with FakeDriveServer() as server:
-        monkeypatch.setenv("CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON", json.dumps(service_account_info(server)))
-        yield server
 
 
 def drive_tree(server: FakeDriveServer, root: str) -> dict[str, bytes]:
@@ -39,15 +27,11 @@ def test_images_are_filed_into_drive_category_folders_and_a_rerun_creates_nothin
     tmp_path: Path, drive: FakeDriveServer, instance: dg.DagsterInstance
 ) -> None:
     root = drive.add_folder("Filed images")
-    env = {
-        "CONTENT_PIPELINE_HOME": str(tmp_path / "home"),
-        START_DATE: TESTS_START_DATE,
+    variables = {
         "CONTENT_PIPELINE_DRIVE_IMAGES_MODE": "file",
         "CONTENT_PIPELINE_DRIVE_IMAGES_FOLDER": f"https://drive.google.com/drive/folders/{root}",
-        "CONTENT_PIPELINE_DRIVE_ENDPOINT": drive.base_url,
-        "CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON": "set",
     }
-    settings = Settings.from_env(env)
+    settings = drive_settings(tmp_path / "home", drive, **variables)
     contents = drop_images(settings.inbox / "images")
     assert run_partition(settings, DAY, instance).success
 
@@ -85,15 +69,8 @@ def test_move_mode_empties_the_image_folder_into_drive_and_a_rerun_reads_them_th
     tmp_path: Path, drive: FakeDriveServer, instance: dg.DagsterInstance
 ) -> None:
     root = drive.add_folder("Filed images")
-    env = {
-        "CONTENT_PIPELINE_HOME": str(tmp_path / "home"),
-        START_DATE: TESTS_START_DATE,
-        "CONTENT_PIPELINE_DRIVE_IMAGES_MODE": "move",
-        "CONTENT_PIPELINE_DRIVE_IMAGES_FOLDER": root,
-        "CONTENT_PIPELINE_DRIVE_ENDPOINT": drive.base_url,
-        "CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON": "set",
-    }
-    settings = Settings.from_env(env)
+    variables = {"CONTENT_PIPELINE_DRIVE_IMAGES_MODE": "move", "CONTENT_PIPELINE_DRIVE_IMAGES_FOLDER": root}
+    settings = drive_settings(tmp_path / "home", drive, **variables)
     contents = drop_images(settings.inbox / "images")
     assert run_partition(settings, DAY, instance).success
     assert sorted(p.name for p in (settings.inbox / "images" / DAY).iterdir()) == ["notes.txt"]
@@ -127,15 +104,8 @@ def test_an_images_folder_not_shared_with_the_account_fails_the_step_with_one_li
     tmp_path: Path, drive: FakeDriveServer, instance: dg.DagsterInstance
 ) -> None:
     hidden = drive.add_folder("Private", shared=False)
-    env = {
-        "CONTENT_PIPELINE_HOME": str(tmp_path / "home"),
-        START_DATE: TESTS_START_DATE,
-        "CONTENT_PIPELINE_DRIVE_IMAGES_MODE": "file",
-        "CONTENT_PIPELINE_DRIVE_IMAGES_FOLDER": hidden,
-        "CONTENT_PIPELINE_DRIVE_ENDPOINT": drive.base_url,
-        "CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON": "set",
-    }
-    settings = Settings.from_env(env)
+    variables = {"CONTENT_PIPELINE_DRIVE_IMAGES_MODE": "file", "CONTENT_PIPELINE_DRIVE_IMAGES_FOLDER": hidden}
+    settings = drive_settings(tmp_path / "home", drive, **variables)
     drop_images(settings.inbox / "images")
     result = run_partition(settings, DAY, instance)
     assert not result.success

@@ -3,45 +3,29 @@ through the Drive API of the local Drive server, classified and filed by visual 
 day downloads nothing again."""
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import dagster as dg
-import pytest
 
 from content_pipeline.drive.links import file_link
 from content_pipeline.warehouse.partition_store import PartitionStore
 from pipeline_defs.runner import run_partition
 from pipeline_defs.settings import Settings
-from pipeline_defs.variables import START_DATE
 from resources.drive import DriveResource
 from resources.sheets import SheetsResource
-from tests.conftest import TESTS_START_DATE
 from tests.fakes.drive_server import FakeDriveServer
 from tests.fakes.sheets_server import service_account_info
+from tests.pipeline.conftest import drive_settings
 from tests.pipeline.test_image_folders import filed_files, picture
 
 DAY = "2026-11-24"
 CREATED = f"{DAY}T08:15:00.000Z"
 
 
-@pytest.fixture
-def drive(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDriveServer]:
-    with FakeDriveServer() as server:
-        monkeypatch.setenv("CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON", json.dumps(service_account_info(server)))
-        yield server
-
-
 def settings_with_drive_images(home: Path, server: FakeDriveServer, folder: str) -> Settings:
-    env = {
-        "CONTENT_PIPELINE_HOME": str(home),
-        START_DATE: TESTS_START_DATE,
-        "CONTENT_PIPELINE_DRIVE_IMAGE_FOLDERS": f"https://drive.google.com/drive/folders/{folder}?usp=sharing",
-        "CONTENT_PIPELINE_DRIVE_ENDPOINT": server.base_url,
-        "CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON": "set",
-    }
-    return Settings.from_env(env)
+    link = f"https://drive.google.com/drive/folders/{folder}?usp=sharing"
+    return drive_settings(home, server, CONTENT_PIPELINE_DRIVE_IMAGE_FOLDERS=link)
 
 
 def test_images_in_a_drive_folder_are_fetched_through_the_api_filed_by_category_and_not_downloaded_twice(

@@ -1,34 +1,21 @@
 """The two workflows of issue 18, whole, against the local Drive server: the image analyzer (a Drive folder of images
 in, Drive category folders out, in move mode) and a scraper's day (its records and report uploaded to Drive)."""
 
-import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
-import pytest
 
 from content_pipeline.sample_site.server import sample_urls
 from content_pipeline.warehouse.partition_store import PartitionStore
 from pipeline_defs.runner import run_partition
-from pipeline_defs.settings import Settings
-from pipeline_defs.variables import START_DATE
-from tests.conftest import TESTS_START_DATE
 from tests.core.image_samples import FAKE_IMAGE_TEXT, corrupt_jpeg
 from tests.fakes.drive_server import FOLDER_TYPE, FakeDriveServer
-from tests.fakes.sheets_server import service_account_info
+from tests.pipeline.conftest import drive_settings
 from tests.pipeline.test_image_folders import DAY, picture
 
 CREATED = f"{DAY}T09:30:00.000Z"
 EXPORTS = ["records.csv", "records.parquet", "report.html"]
-
-
-@pytest.fixture
-def drive(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeDriveServer]:
-    with FakeDriveServer() as server:
-        monkeypatch.setenv("CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON", json.dumps(service_account_info(server)))
-        yield server
 
 
 def tree(server: FakeDriveServer, folder: str, prefix: str = "") -> dict[str, tuple[str, bytes]]:
@@ -40,17 +27,6 @@ def tree(server: FakeDriveServer, folder: str, prefix: str = "") -> dict[str, tu
         else:
             found[prefix + entry.name] = (entry.id, entry.data)
     return found
-
-
-def drive_settings(home: Path, server: FakeDriveServer, **variables: str) -> Settings:
-    env = {
-        "CONTENT_PIPELINE_HOME": str(home),
-        START_DATE: TESTS_START_DATE,
-        "CONTENT_PIPELINE_DRIVE_ENDPOINT": server.base_url,
-        "CONTENT_PIPELINE_SHEETS_CREDENTIALS_JSON": "set",
-        **variables,
-    }
-    return Settings.from_env(env).allowing("127.0.0.1")
 
 
 def link(folder: str) -> str:

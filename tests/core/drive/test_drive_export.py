@@ -1,32 +1,19 @@
 """The day's export files in Drive, through the real client (google-auth's AuthorizedSession and its token flow)
 against the local Drive server on 127.0.0.1."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from content_pipeline.drive.client import DriveClient
 from content_pipeline.drive.connect import connect
 from content_pipeline.drive.errors import DriveError, DriveUnavailableError
 from content_pipeline.drive.export import upload_day
 from content_pipeline.drive.settings import DriveSettings, folder_id
+from tests.core.drive.conftest import FAST, client_of
 from tests.fakes.drive_server import FakeDriveServer, parse_query
 from tests.fakes.sheets_server import DEFAULT_CLIENT_EMAIL, service_account_info
 
 DAY = "2026-12-01"
-FAST = DriveSettings(backoff_initial_s=0.0, backoff_max_s=0.0, timeout_s=10.0)
-
-
-@pytest.fixture
-def server() -> Iterator[FakeDriveServer]:
-    with FakeDriveServer() as running:
-        yield running
-
-
-def client_of(server: FakeDriveServer, settings: DriveSettings = FAST) -> DriveClient:
-    """The real client, authenticated by the server's token endpoint, sent to the server by the endpoint override."""
-    return connect(settings, service_account_info(server), endpoint=server.base_url)
 
 
 def day_files(tmp_path: Path, tag: str = "first") -> dict[str, Path]:

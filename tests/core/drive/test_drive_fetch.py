@@ -3,7 +3,6 @@ bytes under the body cap, md5Checksum checked, files gone since ingest, and a re
 (the HTTP cache remembers checksum, modifiedTime and bytes)."""
 
 import hashlib
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -11,36 +10,24 @@ import polars as pl
 import pytest
 
 from content_pipeline.drive.client import DriveClient
-from content_pipeline.drive.connect import connect
 from content_pipeline.drive.errors import DriveFileTooLargeError
 from content_pipeline.drive.image_source import drive_image_rows
 from content_pipeline.drive.links import file_link
-from content_pipeline.drive.settings import DriveSettings
 from content_pipeline.fetch.drive_files import DriveFileRequest, DriveFiles
 from content_pipeline.fetch.http_cache import HttpCache
 from content_pipeline.fetch.http_fetcher import HttpFetcher
 from content_pipeline.fetch.settings import FetchSettings
 from content_pipeline.fetch.stage import fetch_partition
 from content_pipeline.ingest.combine import ingest_frame
+from tests.core.drive.conftest import client_of
 from tests.core.image_samples import FAKE_IMAGE_TEXT, image_bytes
 from tests.fakes.drive_server import FakeDriveServer
-from tests.fakes.sheets_server import DEFAULT_CLIENT_EMAIL, service_account_info
+from tests.fakes.sheets_server import DEFAULT_CLIENT_EMAIL
 
 DAY = date(2026, 12, 1)
 ON_DAY = "2026-12-01T09:30:00.000Z"
-FAST = DriveSettings(backoff_initial_s=0.0, backoff_max_s=0.0, timeout_s=10.0)
 JPEG = image_bytes("jpg", size=(64, 48))
 PNG = image_bytes("png", (20, 200, 20))
-
-
-@pytest.fixture
-def server() -> Iterator[FakeDriveServer]:
-    with FakeDriveServer() as running:
-        yield running
-
-
-def client_of(server: FakeDriveServer) -> DriveClient:
-    return connect(FAST, service_account_info(server), endpoint=server.base_url)
 
 
 def ingested(server: FakeDriveServer, root: str) -> pl.DataFrame:

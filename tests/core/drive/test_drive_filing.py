@@ -1,12 +1,10 @@
 """Images filed into Drive category folders through the real client (google-auth's AuthorizedSession and its token
 flow) against the local Drive server on 127.0.0.1: the promises of the local filing, kept in Drive."""
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from content_pipeline.drive.client import DriveClient
 from content_pipeline.drive.connect import connect
 from content_pipeline.drive.errors import DriveError
 from content_pipeline.drive.filing import DriveFiling, file_images_to_drive
@@ -18,24 +16,14 @@ from content_pipeline.export.image_filing import ImageToFile, Mode
 from content_pipeline.fetch.local_files import LocalFileRequest, read_local_files
 from content_pipeline.moved_images import MovedImages
 from content_pipeline.status import FetchStatus
+from tests.core.drive.conftest import client_of
 from tests.core.image_samples import image_bytes
 from tests.fakes.drive_server import FakeDriveServer
 from tests.fakes.sheets_server import DEFAULT_CLIENT_EMAIL, service_account_info
 
 DAY = "2026-12-01"
-FAST = DriveSettings(backoff_initial_s=0.0, backoff_max_s=0.0, timeout_s=10.0)
 PHOTO = b"\xff\xd8\xff\xe0" + b"photo bytes " * 50
 OTHER = b"\xff\xd8\xff\xe0" + b"other bytes " * 50
-
-
-@pytest.fixture
-def server() -> Iterator[FakeDriveServer]:
-    with FakeDriveServer() as running:
-        yield running
-
-
-def client_of(server: FakeDriveServer) -> DriveClient:
-    return connect(FAST, service_account_info(server), endpoint=server.base_url)
 
 
 def image(

@@ -2,14 +2,11 @@
 the local Drive server on 127.0.0.1: sub-folders, shortcuts, trash, paging, rate limits and refused folders."""
 
 import json
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from content_pipeline.drive.client import DriveClient
-from content_pipeline.drive.connect import connect
 from content_pipeline.drive.errors import DriveUnavailableError
 from content_pipeline.drive.image_source import drive_image_rows
 from content_pipeline.drive.links import file_link
@@ -17,24 +14,14 @@ from content_pipeline.drive.settings import DriveSettings
 from content_pipeline.ingest.combine import ingest_frame
 from content_pipeline.moved_images import MovedImage, MovedImages
 from content_pipeline.urls import stable_id
+from tests.core.drive.conftest import client_of
 from tests.core.image_samples import image_bytes
 from tests.fakes.drive_server import FakeDriveServer
-from tests.fakes.sheets_server import DEFAULT_CLIENT_EMAIL, service_account_info
+from tests.fakes.sheets_server import DEFAULT_CLIENT_EMAIL
 
 DAY = date(2026, 12, 1)
 ON_DAY = "2026-12-01T09:30:00.000Z"
-FAST = DriveSettings(backoff_initial_s=0.0, backoff_max_s=0.0, timeout_s=10.0)
 JPEG = image_bytes("jpg")
-
-
-@pytest.fixture
-def server() -> Iterator[FakeDriveServer]:
-    with FakeDriveServer() as running:
-        yield running
-
-
-def client_of(server: FakeDriveServer, settings: DriveSettings = FAST) -> DriveClient:
-    return connect(settings, service_account_info(server), endpoint=server.base_url)
 
 
 def ok_rows(rows: list[dict[str, object]]) -> dict[str, dict[str, object]]:
