@@ -24,6 +24,7 @@ from content_pipeline.drive.filing_names import candidates, name_families, too_m
 from content_pipeline.drive.images_folder import folder_link
 from content_pipeline.drive.settings import DEFAULT_CONCURRENCY
 from content_pipeline.export.image_filing import (
+    IDENTICAL,
     REASON_SUFFIX,
     SOURCE_KEPT,
     FilingError,
@@ -34,10 +35,13 @@ from content_pipeline.export.image_filing import (
     destination,
     error_text,
     failure_of,
+    join_notes,
     load_source,
     moved,
     nothing_to_file,
+    placing_note,
     remove_source,
+    status_of,
     verified_bytes,
 )
 from content_pipeline.export.safe_names import FAILURES_FOLDER
@@ -136,14 +140,14 @@ class DriveFiling:
         name = str(placed.file["name"])
         if failed:
             self.write_reason(folder, name + REASON_SUFFIX, failure)
-        notes = [failure if failed else "" if placed.created else "an identical file is already there"]
+        notes = [placing_note(failed, failure, placed.created)]
         if self.mode == "move" and source.path is not None:
             if self.ledger is not None and item.ingest_row is not None:
                 self.ledger.record(moved(item.ingest_row, DRIVE_PREFIX + str(placed.file["id"]), source))
             filed = placed.file if placed.created else self.current(placed.file)  # Drive's answer now, or again
             notes.append(release_local(source, filed, md5))
         return FilingResult(
-            item.record_id, status_of(failed, placed.created), f"{folder_name}/{name}", join(notes), source.sha256
+            item.record_id, status_of(failed, placed.created), f"{folder_name}/{name}", join_notes(notes), source.sha256
         )
 
     # --- an image that is a Drive file ---------------------------------------------------------------------------
@@ -169,9 +173,9 @@ class DriveFiling:
         if failed:
             self.write_reason(folder, name + REASON_SUFFIX, failure)
         if not placed.created and not failed:
-            notes.insert(0, "an identical file is already there")
+            notes.insert(0, IDENTICAL)
         return FilingResult(
-            item.record_id, status_of(failed, placed.created), f"{folder_name}/{name}", join(notes), sha256
+            item.record_id, status_of(failed, placed.created), f"{folder_name}/{name}", join_notes(notes), sha256
         )
 
     def known(self, item: ImageToFile, file_id: str, failed: bool) -> dict[str, Any] | None:
@@ -359,12 +363,3 @@ def release_local(source: Source, filed: dict[str, Any], md5: str) -> str:
     except OSError as exc:
         return f"{SOURCE_KEPT}: could not delete it ({error_text(exc)})"
     return "source deleted"
-
-
-def status_of(failed: bool, created: bool) -> str:
-    status = FilingStatus.FAILED if failed else FilingStatus.FILED if created else FilingStatus.ALREADY_FILED
-    return status.value
-
-
-def join(notes: list[str]) -> str:
-    return "; ".join(note for note in notes if note)

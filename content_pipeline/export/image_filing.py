@@ -31,6 +31,7 @@ STALE_TEMP_SECONDS = 3_600  # temporary files older than this in a touched folde
 TEMP_SUFFIX = ".tmp"
 REASON_SUFFIX = ".reason.txt"
 NO_CATEGORY = "no category: the image was not classified"
+IDENTICAL = "an identical file is already there"
 SOURCE_KEPT = "the source was kept"  # starts the note of a move whose source could not be deleted
 LINK_UNSUPPORTED = frozenset({errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS})
 Mode = Literal["copy", "move"]
@@ -106,14 +107,28 @@ def file_or_raise(
     target, created = place(source, folder, stem, extension)
     if failed:
         write_reason(target.with_name(target.name + REASON_SUFFIX), failure)
-    status = FilingStatus.FAILED if failed else FilingStatus.FILED if created else FilingStatus.ALREADY_FILED
-    notes = [failure if failed else "" if created else "an identical file is already there"]
+    notes = [placing_note(failed, failure, created)]
     if mode == "move" and source.path is not None:
         if ledger is not None and item.ingest_row is not None:
             ledger.record(moved(item.ingest_row, target, source))
         notes.append(release_source(source, target))
-    reason = "; ".join(note for note in notes if note)
-    return FilingResult(item.record_id, status.value, target.relative_to(root).as_posix(), reason, source.sha256)
+    path = target.relative_to(root).as_posix()
+    return FilingResult(item.record_id, status_of(failed, created), path, join_notes(notes), source.sha256)
+
+
+def status_of(failed: bool, created: bool) -> str:
+    """The FilingStatus of an item placed in the output: set aside, filed now, or found filed already."""
+    status = FilingStatus.FAILED if failed else FilingStatus.FILED if created else FilingStatus.ALREADY_FILED
+    return status.value
+
+
+def placing_note(failed: bool, failure: str, created: bool) -> str:
+    """The first note of a placed item's reason: why it failed, or that identical bytes were there already."""
+    return failure if failed else "" if created else IDENTICAL
+
+
+def join_notes(notes: list[str]) -> str:
+    return "; ".join(note for note in notes if note)
 
 
 def destination(item: ImageToFile, failed: bool) -> tuple[str, str, str]:

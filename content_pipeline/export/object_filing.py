@@ -27,10 +27,13 @@ from content_pipeline.export.image_filing import (
     destination,
     error_text,
     failure_of,
+    join_notes,
     load_source,
     moved,
     nothing_to_file,
+    placing_note,
     remove_source,
+    status_of,
     verified_bytes,
 )
 from content_pipeline.moved_images import MovedImages
@@ -71,14 +74,14 @@ def file_or_raise(
     if failed:
         with writing(target + REASON_SUFFIX):
             fs.pipe_file(target + REASON_SUFFIX, (failure + "\n").encode("utf-8"))  # replaced whole on a rerun
-    status = FilingStatus.FAILED if failed else FilingStatus.FILED if created else FilingStatus.ALREADY_FILED
-    notes = [failure if failed else "" if created else "an identical file is already there"]
+    notes = [placing_note(failed, failure, created)]
     if mode == "move" and source.path is not None:
         if ledger is not None and item.ingest_row is not None:
             ledger.record(moved(item.ingest_row, target, source))
         notes.append(release_source(fs, source, target))
-    reason = "; ".join(note for note in notes if note)
-    return FilingResult(item.record_id, status.value, target[len(root) + 1 :], reason, source.sha256)
+    return FilingResult(
+        item.record_id, status_of(failed, created), target[len(root) + 1 :], join_notes(notes), source.sha256
+    )
 
 
 def place(fs: "AbstractFileSystem", source: Source, folder: str, stem: str, extension: str) -> tuple[str, bool]:
